@@ -1,0 +1,7 @@
+"""Catalog app config."""
+from django.apps import AppConfig
+
+
+class CatalogConfig(AppConfig):
+    name = "catalog"
+    verbose_name = "Catalog"

@@ -1,0 +1,5 @@
+"""Catalog pages."""
+from django.urls import path  # noqa: F401
+
+app_name = "catalog"
+urlpatterns: list = []

@@ -1,0 +1,7 @@
+"""Governance app config."""
+from django.apps import AppConfig
+
+
+class GovernanceConfig(AppConfig):
+    name = "governance"
+    verbose_name = "Governance"

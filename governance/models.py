@@ -1,0 +1,1 @@
+"""Governance data: quality runs and scores, policies and evaluations, access requests, audit."""

@@ -1,0 +1,1 @@
+"""Lineage data: datasets, jobs, runs and the edges between them."""

@@ -1,0 +1,1 @@
+"""Settings: ``base`` reads everything from the environment; ``test`` tunes it for the suite."""

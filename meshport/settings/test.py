@@ -1,0 +1,26 @@
+"""With these settings, tests run faster and never touch the developer's own data."""
+import tempfile
+from pathlib import Path
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+SECURE_HSTS_SECONDS = 0
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# The suite's own data root; tests write their files under it.
+_TEST_DATA = Path(env.str("MESHPORT_TEST_DATA_DIR", default=tempfile.mkdtemp(prefix="meshport-test-data-")))
+MESHPORT_DATA_ROOTS = [_TEST_DATA.resolve()]
+MESHPORT_DEMO_DATA_DIR = _TEST_DATA / "demo"
+# Tests choose their search backend explicitly; the default stays the embedded one.
+SEARCH_BACKENDS = {"default": {"BACKEND": "catalog.search.backends.database.DatabaseBackend"}}
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = "memory://"
+CELERY_RESULT_BACKEND = None

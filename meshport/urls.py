@@ -1,0 +1,19 @@
+"""Root URLs: the marketplace pages, the REST API under /api/, and the steward admin."""
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/", include("catalog.search.urls")),
+    path("api/", include("governance.api.urls")),
+    path("api/", include("lineage.api.urls")),
+    path("api/", include("catalog.api.urls")),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("governance/", include("governance.urls")),
+    path("lineage/", include("lineage.urls")),
+    path("", include("catalog.urls")),
+]

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", include("lineage.api.urls")),
     path("api/", include("catalog.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("search/", include("catalog.search.page_urls")),
     path("governance/", include("governance.urls")),
     path("lineage/", include("lineage.urls")),
     path("", include("catalog.urls")),

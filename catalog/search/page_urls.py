@@ -1,0 +1,5 @@
+"""Search result pages (mounted at /search/)."""
+from django.urls import path  # noqa: F401
+
+app_name = "search"
+urlpatterns: list = []

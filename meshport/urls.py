@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("api/", include("catalog.search.urls")),
+    path("api/", include("catalog.profiling.urls")),
     path("api/", include("governance.api.urls")),
     path("api/", include("lineage.api.urls")),
     path("api/", include("catalog.api.urls")),

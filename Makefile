@@ -25,6 +25,7 @@ serve: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
+	@scripts/ensure-chromium
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install

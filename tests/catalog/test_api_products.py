@@ -90,23 +90,29 @@ def test_pagination_shape_and_page_size(api, mesh):
     api.force_authenticate(mesh.users.steward)
     body = api.get("/api/products/", {"page_size": 2}).json()
     assert set(body) == {"count", "next", "previous", "results"}
-    assert body["count"] == 5 and len(body["results"]) == 2
-    assert body["previous"] is None and "page=2" in body["next"]
+    assert body["count"] == 5
+    assert len(body["results"]) == 2
+    assert body["previous"] is None
+    assert "page=2" in body["next"]
     last = api.get(body["next"]).json()
-    assert len(last["results"]) == 2 and last["previous"] is not None
+    assert len(last["results"]) == 2
+    assert last["previous"] is not None
 
 
 def test_list_row_has_what_a_consumer_chooses_by(api, mesh):
     api.force_authenticate(mesh.users.consumer)
     row = next(r for r in api.get("/api/products/").json()["results"] if r["identifier"] == "sales.orders")
-    assert row["domain"] == "sales" and row["status"] == "published" and row["version"] == "1.2.0"
+    assert row["domain"] == "sales"
+    assert row["status"] == "published"
+    assert row["version"] == "1.2.0"
     assert sorted(row["tags"]) == ["core", "orders"]
     assert row["owners"] == ["alice"]
     assert row["description"] == "All **orders**, daily."
     assert row["description_html"] == "<p>All <strong>orders</strong>, daily.</p>"
     assert row["url"].endswith("/products/sales.orders/")
     assert row["api_url"].endswith("/api/products/sales.orders/")
-    assert row["details_hidden"] is False and row["updated"]
+    assert row["details_hidden"] is False
+    assert row["updated"]
 
 
 def test_owners_fall_back_to_domain_owners(api, mesh):
@@ -120,7 +126,8 @@ def test_detail_resolves_identifier_with_dots(api, mesh):
     body = api.get("/api/products/sales.orders/").json()
     assert body["identifier"] == "sales.orders"
     (out,) = body["output_ports"]
-    assert out["location"] == "/data/sales/orders.parquet" and out["server_type"] == "local"
+    assert out["location"] == "/data/sales/orders.parquet"
+    assert out["server_type"] == "local"
     assert out["contract"] == {"id": "urn:contract:sales-orders", "name": "Sales orders", "version": "1.2.0",
                                "status": "active"}
     assert [c["name"] for c in out["columns"]] == ["order_id", "customer_email", "amount"]
@@ -134,7 +141,8 @@ def test_detail_resolves_identifier_with_dots(api, mesh):
 def test_input_port_resolves_to_its_source_product(api, mesh):
     api.force_authenticate(mesh.users.consumer)
     (inp,) = api.get("/api/products/finance.revenue/").json()["input_ports"]
-    assert inp["source"]["identifier"] == "sales.orders" and inp["source"]["port"] == "orders"
+    assert inp["source"]["identifier"] == "sales.orders"
+    assert inp["source"]["port"] == "orders"
     assert inp["source"]["api_url"].endswith("/api/products/sales.orders/")
 
 
@@ -150,10 +158,13 @@ def test_restricted_details_hidden_from_consumer(api, mesh):
     api.force_authenticate(mesh.users.consumer)
     body = api.get("/api/products/sales.customers/").json()
     assert body["details_hidden"] is True
-    assert body["name"] == "Customers" and body["description"] == "Who buys." and body["owners"] == ["alice"]
+    assert body["name"] == "Customers"
+    assert body["description"] == "Who buys."
+    assert body["owners"] == ["alice"]
     (out,) = body["output_ports"]
     assert set(out) == {"name", "version", "kind", "description", "format"}
-    assert "secret_customers" not in str(body) and "email_address" not in str(body)
+    assert "secret_customers" not in str(body)
+    assert "email_address" not in str(body)
 
 
 @pytest.mark.parametrize("who", ["bob", "steward"])

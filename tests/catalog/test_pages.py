@@ -24,16 +24,22 @@ def page(user, url, status=200):
 
 def test_home_lists_domains_with_counts_and_recent_products(mesh):
     html = page(mesh.users.consumer, "/")
-    assert 'action="/search/"' in html and 'name="q"' in html
-    assert "Sales" in html and "2 products" in html  # orders and customers; the draft is not counted
-    assert "Finance" in html and "1 product<" in html
-    assert "Sales Orders" in html and "Revenue" in html
-    assert "Orders Draft" not in html and "Legacy Ledger" not in html
+    assert 'action="/search/"' in html
+    assert 'name="q"' in html
+    assert "Sales" in html
+    assert "2 products" in html
+    assert "Finance" in html
+    assert "1 product<" in html
+    assert "Sales Orders" in html
+    assert "Revenue" in html
+    assert "Orders Draft" not in html
+    assert "Legacy Ledger" not in html
 
 
 def test_anonymous_home_hides_internal_products(mesh):
     html = page(None, "/")
-    assert "Sales Orders" in html and "Revenue" not in html
+    assert "Sales Orders" in html
+    assert "Revenue" not in html
     assert "Log in" in html
 
 
@@ -48,8 +54,11 @@ def test_nav_links_and_admin_only_for_staff(mesh, make_user):
 def test_domain_page_shows_team_and_products_with_status(mesh):
     html = page(mesh.users.bob, "/domains/sales/")
     assert "Orders and <em>customers</em>." in html
-    assert "alice" in html and "bob" in html
-    assert "Sales Orders" in html and "Customers" in html and "Orders Draft" in html
+    assert "alice" in html
+    assert "bob" in html
+    assert "Sales Orders" in html
+    assert "Customers" in html
+    assert "Orders Draft" in html
     assert 'badge--draft' in html
     assert "Revenue" not in html
 
@@ -61,21 +70,32 @@ def test_domain_page_hides_drafts_from_consumers_and_404s_unknown(mesh):
 
 def test_domains_index_lists_every_domain(mesh):
     html = page(None, "/domains/")
-    assert "/domains/sales/" in html and "/domains/finance/" in html
+    assert "/domains/sales/" in html
+    assert "/domains/finance/" in html
 
 
 def test_product_page_shows_what_a_consumer_looks_for(mesh):
     html = page(mesh.users.consumer, "/products/sales.orders/")
-    assert "<h1>Sales Orders" in html and "sales.orders" in html and "badge--published" in html
-    assert "All <strong>orders</strong>, daily." in html and "Revenue reporting." in html
+    assert "<h1>Sales Orders" in html
+    assert "sales.orders" in html
+    assert "badge--published" in html
+    assert "All <strong>orders</strong>, daily." in html
+    assert "Revenue reporting." in html
     for column in ["order_id", "customer_email", "amount"]:
         assert f"<code>{column}</code>" in html
-    assert "badge--pii" in html and "/data/sales/orders.parquet" in html
-    assert "urn:contract:sales-orders" in html and "latency: <strong>24</strong> h" in html
-    assert "never empty (mustBeGreaterThan 0)" in html and "orders.order_id" in html
-    assert "alice" in html and "#sales-data" in html and "within 24 h" in html and "99.5 %" in html
+    assert "badge--pii" in html
+    assert "/data/sales/orders.parquet" in html
+    assert "urn:contract:sales-orders" in html
+    assert "latency: <strong>24</strong> h" in html
+    assert "never empty (mustBeGreaterThan 0)" in html
+    assert "orders.order_id" in html
+    assert "alice" in html
+    assert "#sales-data" in html
+    assert "within 24 h" in html
+    assert "99.5 %" in html
     assert 'href="/products/finance.revenue/"' in html  # a consumer of this product
-    assert "orders" in html and "core" in html
+    assert "orders" in html
+    assert "core" in html
 
 
 def test_product_page_links_inputs_to_their_source(mesh):
@@ -85,16 +105,20 @@ def test_product_page_links_inputs_to_their_source(mesh):
 
 def test_restricted_product_page_hides_details_from_consumer(mesh):
     html = page(mesh.users.consumer, "/products/sales.customers/")
-    assert "<h1>Customers" in html and "Who buys." in html
-    assert 'id="details-hidden"' in html and "Request access: ask alice" in html
-    assert "email_address" not in html and "secret_customers" not in html
+    assert "<h1>Customers" in html
+    assert "Who buys." in html
+    assert 'id="details-hidden"' in html
+    assert "Request access: ask alice" in html
+    assert "email_address" not in html
+    assert "secret_customers" not in html
 
 
 @pytest.mark.parametrize("who", ["bob", "steward"])
 def test_restricted_product_page_shows_details_to_team_and_steward(mesh, who):
     html = page(getattr(mesh.users, who), "/products/sales.customers/")
     assert 'id="details-hidden"' not in html
-    assert "<code>email_address</code>" in html and "secret_customers.parquet" in html
+    assert "<code>email_address</code>" in html
+    assert "secret_customers.parquet" in html
 
 
 def test_drafts_and_invisible_products_are_404(mesh):
@@ -114,7 +138,8 @@ def test_registered_panels_render_in_order_and_none_is_skipped(mesh, monkeypatch
     panels.register_product_panel("hidden", "Hidden", lambda r, p: None, order=10)
     panels.register_product_panel("profile", "Profile", lambda r, p: "<p>profiled</p>", order=30)
     html = page(mesh.users.consumer, "/products/sales.orders/")
-    assert "<p>score for sales.orders</p>" in html and 'id="panel-hidden"' not in html
+    assert "<p>score for sales.orders</p>" in html
+    assert 'id="panel-hidden"' not in html
     assert html.index("panel-quality") < html.index("panel-profile")
 
 
@@ -122,7 +147,8 @@ def test_support_link_with_script_scheme_is_not_a_link(mesh):
     mesh.orders.support = [{"channel": "evil", "url": "javascript:alert(1)"}]
     mesh.orders.save()
     html = page(mesh.users.consumer, "/products/sales.orders/")
-    assert "javascript:" not in html and "evil" in html
+    assert "javascript:" not in html
+    assert "evil" in html
 
 
 def test_login_page_renders_and_logs_in(mesh):

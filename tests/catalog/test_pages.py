@@ -3,7 +3,7 @@ import pytest
 from django.test import Client
 
 from catalog import panels
-from tests.catalog.mesh_for_reads import build_mesh
+from tests.catalog.mesh_for_reads import build_mesh, port, product
 
 pytestmark = pytest.mark.django_db
 
@@ -163,3 +163,44 @@ def test_api_docs_page_serves_swagger_from_local_static(mesh):
     html = page(None, "/api/docs/")
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert "cdn" not in html.lower()
+
+
+def test_input_from_a_product_the_user_may_not_see_is_not_linked(mesh):
+    from catalog.models import InputPort
+
+    InputPort.objects.create(
+        product=mesh.revenue, name="plan", version="1.0.0", contract_ref="urn:x",
+        source_port=port(mesh.plan, "plan"),
+    )
+    html = page(mesh.users.consumer, "/products/finance.revenue/")
+    assert "a product you may not see" in html
+    assert "/products/finance.plan/" not in html
+    assert 'href="/products/finance.plan/"' in page(mesh.users.carol, "/products/finance.revenue/")
+
+
+@pytest.mark.parametrize("url", ["/", "/domains/bulk/"])
+def test_listing_pages_queries_do_not_grow_with_products(mesh, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.models import Domain, ProductTeamMember
+
+    bulk = Domain.objects.create(slug="bulk", name="Bulk")
+    client = Client()
+    client.force_login(mesh.users.consumer)
+
+    def add(count):
+        start = bulk.products.count()
+        for i in range(start, start + count):
+            p = product(bulk, f"p{i}", description="*x*")
+            ProductTeamMember.objects.create(product=p, username="ann", role="owner")
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    add(2)
+    few = queries()
+    add(6)
+    assert queries() == few

@@ -4,10 +4,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from catalog.models import DataProduct, Domain, DomainMembership, InputPort, OutputPort
+from catalog.permissions import is_steward, member_domain_ids
 
 # What every product row shows (domain, tags, owners): fetched in a fixed number of queries.
 PRODUCT_LIST_SELECT = ("domain",)
@@ -38,6 +39,13 @@ def product_base(*, user) -> QuerySet[DataProduct]:
     )
 
 
+def details_visible_q(user) -> Q:
+    """Products whose details (columns, locations, contract) the user may see, as a filter."""
+    if is_steward(user):
+        return Q()
+    return ~Q(visibility=DataProduct.Visibility.RESTRICTED) | Q(domain_id__in=member_domain_ids(user))
+
+
 def product_list(*, user, filters: Mapping | None = None) -> QuerySet[DataProduct]:
     """The marketplace listing: visible products, narrowed by ``ProductFilter``.
 
@@ -49,7 +57,7 @@ def product_list(*, user, filters: Mapping | None = None) -> QuerySet[DataProduc
     qs = product_base(user=user)
     if filters.get("status") != DataProduct.Status.RETIRED:
         qs = qs.listed()
-    return ProductFilter(filters, queryset=qs).qs
+    return ProductFilter(filters, queryset=qs, viewer=user).qs
 
 
 def product_detail(*, user, identifier: str) -> DataProduct:

@@ -5,6 +5,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 
 from catalog.models import Column, DataProduct, DomainMembership, ProductTeamMember, Tag
+from catalog.selectors import details_visible_q
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -35,6 +36,11 @@ class ProductFilter(django_filters.FilterSet):
         model = DataProduct
         fields = ["domain", "tag", "status", "visibility", "owner", "has_pii"]
 
+    def __init__(self, data=None, queryset=None, *, viewer=None, **kwargs):
+        super().__init__(data, queryset, **kwargs)
+        # Column classifications are details: a restricted product's stay hidden from outsiders.
+        self.viewer = viewer if viewer is not None else getattr(self.request, "user", None)
+
     def filter_tag(self, queryset, name, value):
         return queryset.filter(Exists(Tag.objects.filter(products=OuterRef("pk"), name=value)))
 
@@ -51,4 +57,4 @@ class ProductFilter(django_filters.FilterSet):
         pii = Exists(
             Column.objects.filter(port__product=OuterRef("pk"), classification=Column.Classification.PII)
         )
-        return queryset.filter(pii if value else ~pii)
+        return queryset.filter(details_visible_q(self.viewer)).filter(pii if value else ~pii)

@@ -1,10 +1,16 @@
 """Template helpers for the marketplace pages: Markdown, status badges, whom to ask."""
+import re
+from html import unescape
+
 from django import template
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
 from catalog.markdown import render_markdown
 from catalog.selectors import product_owners
 
 register = template.Library()
+_BLOCK_END = re.compile(r"</(p|li|h[1-6]|td|th|dd|dt|pre|blockquote)>|<br\s*/?>")
 
 
 @register.filter(name="markdown")
@@ -30,3 +36,11 @@ def safe_url(value) -> str:
     """Only web and mail links from descriptors become hrefs; anything else (javascript:) is dropped."""
     url = str(value or "")
     return url if url.split(":", 1)[0].lower() in {"http", "https", "mailto"} else ""
+
+
+@register.filter
+def summary(text, words: int = 28) -> str:
+    """The Markdown as one line of plain text, cut after ``words`` words (for product cards)."""
+    html = str(render_markdown(text))
+    plain = unescape(strip_tags(_BLOCK_END.sub(" ", html)))  # the template escapes it again
+    return Truncator(" ".join(plain.split())).words(int(words), truncate="…")

@@ -67,6 +67,15 @@ def test_filters_narrow(api, mesh, params, expected):
     assert identifiers(api, user=mesh.users.steward, **params) == expected
 
 
+def test_has_pii_does_not_reveal_classifications_of_restricted_products(api, mesh):
+    from catalog.models import Column
+
+    Column.objects.filter(name="email_address").update(classification="pii")
+    assert identifiers(api, user=mesh.users.consumer, has_pii="true") == {"sales.orders"}
+    assert "sales.customers" not in identifiers(api, user=mesh.users.consumer, has_pii="false")
+    assert identifiers(api, user=mesh.users.bob, has_pii="true") == {"sales.orders", "sales.customers"}
+
+
 def test_owner_filter_matches_product_team_member(api, mesh):
     from catalog.models import ProductTeamMember
 

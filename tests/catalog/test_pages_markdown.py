@@ -38,3 +38,15 @@ def test_empty_text_renders_nothing():
 def test_template_filter_outputs_safe_html():
     out = Template("{% load catalog_tags %}{{ text|markdown }}").render(Context({"text": "*hi* <iframe></iframe>"}))
     assert out == "<p><em>hi</em> </p>"
+
+
+def test_card_summary_is_plain_text_with_words_kept_apart():
+    out = Template("{% load catalog_tags %}{{ text|summary:5 }}").render(
+        Context({"text": "# Orders\n\n- one <script>x</script>\n- two\n\nthree four five six"})
+    )
+    assert out == "Orders one two three four…"
+
+
+def test_card_summary_escapes_once():
+    out = Template("{% load catalog_tags %}{{ text|summary }}").render(Context({"text": "R&D <b>x</b> < y"}))
+    assert out == "R&amp;D x &lt; y"

@@ -1,5 +1,13 @@
-"""Catalog pages."""
-from django.urls import path  # noqa: F401
+"""Catalog pages: the marketplace home, domains and products."""
+from django.urls import path, re_path
+
+from catalog import views
 
 app_name = "catalog"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("domains/", views.domains, name="domains"),
+    path("domains/<slug:slug>/", views.domain_detail, name="domain"),
+    # Identifiers are "<domain>.<product>": they contain dots.
+    re_path(r"^products/(?P<identifier>[^/]+)/$", views.product_detail, name="product"),
+]

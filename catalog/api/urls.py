@@ -1,4 +1,10 @@
-"""API routes (mounted under /api/)."""
-from django.urls import path  # noqa: F401
+"""Catalog API routes (mounted under /api/)."""
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from catalog.api.views import DomainViewSet, ProductViewSet
+
+router = SimpleRouter()
+router.register("domains", DomainViewSet, basename="api-domain")
+router.register("products", ProductViewSet, basename="api-product")
+
+urlpatterns = router.urls

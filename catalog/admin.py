@@ -1,0 +1,229 @@
+"""Steward admin for the catalog: readable lists, filters, search, inlines; derived fields read-only.
+
+Saves go through the admin's own transaction; every change that touches a product announces it
+with ``catalog.events.products_changed`` so search, profiles and governance follow.
+"""
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
+
+from catalog.events import products_changed
+from catalog.models import (
+    Column,
+    Contract,
+    DataProduct,
+    Domain,
+    DomainMembership,
+    InputPort,
+    OutputPort,
+    ProductTeamMember,
+    Tag,
+)
+
+admin.site.site_header = "Meshport stewardship"
+admin.site.site_title = "Meshport stewardship"
+admin.site.index_title = "Catalog and governance"
+
+
+class ProductChangeAdmin(admin.ModelAdmin):
+    """Announces the affected products after a save or delete (re-index, re-profile, re-evaluate)."""
+
+    def changed_product_ids(self, obj) -> list[int]:
+        return [obj.product_id]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        products_changed(self.changed_product_ids(form.instance))
+
+    def delete_model(self, request, obj):
+        ids = self.changed_product_ids(obj)
+        super().delete_model(request, obj)
+        products_changed(ids)
+
+    def delete_queryset(self, request, queryset):
+        ids = [pk for obj in queryset for pk in self.changed_product_ids(obj)]
+        super().delete_queryset(request, queryset)
+        products_changed(ids)
+
+
+class DomainMembershipInline(admin.TabularInline):
+    model = DomainMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Domain)
+class DomainAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "product_total", "updated"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [DomainMembershipInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(product_total=Count("products"))
+
+    @admin.display(description="products", ordering="product_total")
+    def product_total(self, domain) -> int:
+        return domain.product_total
+
+
+@admin.register(DomainMembership)
+class DomainMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "domain", "role", "created"]
+    list_filter = ["role", "domain"]
+    search_fields = ["user__username", "user__email", "domain__name", "domain__slug"]
+    autocomplete_fields = ["user", "domain"]
+    list_select_related = ["user", "domain"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "product_total"]
+    search_fields = ["name"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(product_total=Count("products"))
+
+    @admin.display(description="products", ordering="product_total")
+    def product_total(self, tag) -> int:
+        return tag.product_total
+
+
+class OutputPortInline(admin.StackedInline):
+    model = OutputPort
+    extra = 0
+    show_change_link = True
+    autocomplete_fields = ["contract"]
+    fields = [
+        ("name", "version", "kind", "format"), "description", ("location", "server_type"),
+        ("contract", "contract_ref", "schema_object"), "profile_schedule_hours",
+    ]
+
+
+class InputPortInline(admin.TabularInline):
+    model = InputPort
+    fk_name = "product"
+    extra = 0
+    autocomplete_fields = ["source_port"]
+    fields = ["name", "version", "contract_ref", "source_port"]
+
+
+class ProductTeamMemberInline(admin.TabularInline):
+    model = ProductTeamMember
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(DataProduct)
+class DataProductAdmin(ProductChangeAdmin):
+    list_display = [
+        "name", "identifier", "domain", "status", "visibility", "version", "quality_score", "updated",
+    ]
+    list_filter = ["status", "visibility", "domain", "tags", "search_dirty"]
+    search_fields = ["identifier", "name", "description", "external_id", "team_name"]
+    list_select_related = ["domain"]
+    autocomplete_fields = ["domain", "tags"]
+    readonly_fields = [
+        "identifier", "page_link", "quality_score", "usage_count", "descriptor_hash", "search_dirty",
+        "flags", "created", "updated",
+    ]
+    date_hierarchy = "updated"
+    inlines = [ProductTeamMemberInline, OutputPortInline, InputPortInline]
+    fieldsets = [
+        (None, {"fields": [
+            ("domain", "slug"), ("identifier", "page_link"), "external_id", "name", ("status", "visibility", "version"),
+            "tags",
+        ]}),
+        ("Description", {"fields": ["description", "purpose", "limitations", "usage"]}),
+        ("Team and support", {"fields": ["team_name", "support"]}),
+        ("Service levels", {"fields": [("freshness_slo_hours", "availability_slo")]}),
+        ("Derived (read-only)", {"classes": ["collapse"], "fields": [
+            ("quality_score", "usage_count", "search_dirty"), "flags", "descriptor_hash", ("created", "updated"),
+        ]}),
+        ("Descriptor", {"classes": ["collapse"], "fields": ["custom_properties", "descriptor"]}),
+    ]
+
+    def changed_product_ids(self, obj) -> list[int]:
+        return [obj.pk]
+
+    @admin.display(description="page")
+    def page_link(self, product) -> str:
+        if not product.pk:
+            return "—"
+        return format_html('<a href="{}">{}</a>', product.get_absolute_url(), product.get_absolute_url())
+
+
+@admin.register(ProductTeamMember)
+class ProductTeamMemberAdmin(ProductChangeAdmin):
+    list_display = ["username", "name", "role", "product", "user"]
+    list_filter = ["role", "product__domain"]
+    search_fields = ["username", "name", "role", "product__identifier"]
+    autocomplete_fields = ["product", "user"]
+    list_select_related = ["product", "user"]
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "name", "version", "status", "domain", "updated"]
+    list_filter = ["status", "domain", "api_version"]
+    search_fields = ["external_id", "name"]
+    autocomplete_fields = ["domain"]
+    list_select_related = ["domain"]
+    readonly_fields = ["document_hash", "created", "updated"]
+
+
+class ColumnInline(admin.TabularInline):
+    model = Column
+    extra = 0
+    fields = [
+        "position", "name", "logical_type", "physical_type", "classification", "required", "unique",
+        "primary_key", "critical", "description",
+    ]
+
+
+@admin.register(OutputPort)
+class OutputPortAdmin(ProductChangeAdmin):
+    list_display = ["__str__", "kind", "format", "location", "contract", "column_total"]
+    list_filter = ["kind", "format", "server_type", "product__domain"]
+    search_fields = ["name", "product__identifier", "location", "contract_ref"]
+    autocomplete_fields = ["product", "contract"]
+    list_select_related = ["product", "contract"]
+    inlines = [ColumnInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(column_total=Count("columns"))
+
+    @admin.display(description="columns", ordering="column_total")
+    def column_total(self, port) -> int:
+        return port.column_total
+
+
+@admin.register(InputPort)
+class InputPortAdmin(ProductChangeAdmin):
+    list_display = ["__str__", "contract_ref", "source_link"]
+    list_filter = ["product__domain"]
+    search_fields = ["name", "product__identifier", "contract_ref"]
+    autocomplete_fields = ["product", "source_port"]
+    list_select_related = ["product", "source_port__product"]
+
+    @admin.display(description="source")
+    def source_link(self, port) -> str:
+        if port.source_port is None:
+            return "unresolved"
+        url = reverse("admin:catalog_outputport_change", args=[port.source_port_id])
+        return format_html('<a href="{}">{}</a>', url, port.source_port)
+
+
+@admin.register(Column)
+class ColumnAdmin(ProductChangeAdmin):
+    list_display = ["name", "port", "logical_type", "classification", "required", "primary_key", "critical"]
+    list_filter = ["classification", "critical", "required", "port__product__domain"]
+    search_fields = ["name", "description", "port__product__identifier"]
+    autocomplete_fields = ["port"]
+    list_select_related = ["port__product"]
+
+    def changed_product_ids(self, obj) -> list[int]:
+        return [obj.port.product_id]

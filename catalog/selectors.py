@@ -1,0 +1,165 @@
+"""Catalog reads shared by the API and the pages: what a user may see, fetched without N+1."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from catalog.models import DataProduct, Domain, DomainMembership, InputPort, OutputPort
+from catalog.permissions import is_steward, member_domain_ids
+
+# What every product row shows (domain, tags, owners): fetched in a fixed number of queries.
+PRODUCT_LIST_SELECT = ("domain",)
+PRODUCT_LIST_PREFETCH = (
+    "tags",
+    "team_members",
+    Prefetch("domain__memberships", queryset=DomainMembership.objects.select_related("user")),
+)
+# What the product page and the detail API add: ports, columns, contracts, sources.
+PRODUCT_DETAIL_PREFETCH = (
+    Prefetch(
+        "output_ports",
+        queryset=OutputPort.objects.select_related("contract").prefetch_related("columns"),
+    ),
+    Prefetch(
+        "input_ports",
+        queryset=InputPort.objects.select_related("source_port__product__domain"),
+    ),
+)
+
+
+def product_base(*, user) -> QuerySet[DataProduct]:
+    """Every product the user may know exists, retired ones included."""
+    return (
+        DataProduct.objects.visible_to(user)
+        .select_related(*PRODUCT_LIST_SELECT)
+        .prefetch_related(*PRODUCT_LIST_PREFETCH)
+    )
+
+
+def details_visible_q(user) -> Q:
+    """Products whose details (columns, locations, contract) the user may see, as a filter."""
+    if is_steward(user):
+        return Q()
+    return ~Q(visibility=DataProduct.Visibility.RESTRICTED) | Q(domain_id__in=member_domain_ids(user))
+
+
+def product_list(*, user, filters: Mapping | None = None) -> QuerySet[DataProduct]:
+    """The marketplace listing: visible products, narrowed by ``ProductFilter``.
+
+    Retired products are left out unless the caller asks for ``status=retired``.
+    """
+    from catalog.api.filters import ProductFilter
+
+    filters = filters or {}
+    qs = product_base(user=user)
+    if filters.get("status") != DataProduct.Status.RETIRED:
+        qs = qs.listed()
+    return ProductFilter(filters, queryset=qs, viewer=user).qs
+
+
+def product_detail(*, user, identifier: str) -> DataProduct:
+    """One visible product with its ports, columns and inputs; raises ``DataProduct.DoesNotExist``."""
+    return product_base(user=user).prefetch_related(*PRODUCT_DETAIL_PREFETCH).get(identifier=identifier)
+
+
+def product_consumers(*, user, product: DataProduct) -> QuerySet[DataProduct]:
+    """Visible products with an input port that reads one of this product's output ports."""
+    return (
+        DataProduct.objects.visible_to(user)
+        .listed()
+        .filter(input_ports__source_port__product=product)
+        .select_related("domain")
+        .distinct()
+    )
+
+
+def visible_source_ids(*, user, product: DataProduct) -> set[int]:
+    """Ids of the products this product's inputs read from that the user may see (and follow)."""
+    ids = {p.source_port.product_id for p in product.input_ports.all() if p.source_port_id}
+    if not ids:
+        return set()
+    return set(DataProduct.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def recently_updated(*, user, limit: int = 8) -> QuerySet[DataProduct]:
+    """Published products, newest change first, for the home page."""
+    return product_base(user=user).published().order_by("-updated")[:limit]
+
+
+def domain_list(*, user) -> QuerySet[Domain]:
+    """Domains with their team and the number of listed products this user may see."""
+    visible = DataProduct.objects.visible_to(user).listed().values("pk")
+    counts = (
+        DataProduct.objects.filter(pk__in=visible, domain=OuterRef("pk"))
+        .order_by()
+        .values("domain")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Domain.objects.annotate(
+        product_count=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0))
+    ).prefetch_related(Prefetch("memberships", queryset=DomainMembership.objects.select_related("user")))
+
+
+def domain_detail(*, user, slug: str) -> Domain:
+    """One domain with its team and visible product count; raises ``Domain.DoesNotExist``."""
+    return domain_list(user=user).get(slug=slug)
+
+
+@dataclass(frozen=True)
+class Team:
+    """Whom to ask about a product: owners first, then the rest of its team."""
+
+    owners: list[str]
+    members: list[str]
+
+
+def _is_owner_role(role: str) -> bool:
+    return "owner" in role.lower()
+
+
+def domain_team(domain: Domain) -> Team:
+    """Owner and member usernames of a domain, from prefetched memberships."""
+    memberships = list(domain.memberships.all())
+    owners = [m.user.username for m in memberships if m.role == DomainMembership.Role.OWNER]
+    members = [m.user.username for m in memberships if m.role != DomainMembership.Role.OWNER]
+    return Team(owners=owners, members=members)
+
+
+def product_owners(product: DataProduct) -> list[str]:
+    """The product team's owners, or else its domain's owners: the people to ask."""
+    owners = [m.username for m in product.team_members.all() if _is_owner_role(m.role)]
+    return owners or domain_team(product.domain).owners
+
+
+@dataclass(frozen=True)
+class QualityRule:
+    """One ODCS quality rule, flattened for display: where it applies and what it requires."""
+
+    target: str
+    summary: str
+
+
+def contract_quality_rules(document: Mapping) -> list[QualityRule]:
+    """Quality rules of a contract document: object-level and property-level, in order."""
+    rules = []
+    for obj in document.get("schema") or []:
+        for rule in obj.get("quality") or []:
+            rules.append(QualityRule(target=obj.get("name", ""), summary=_rule_summary(rule)))
+        for prop in obj.get("properties") or []:
+            for rule in prop.get("quality") or []:
+                target = f"{obj.get('name', '')}.{prop.get('name', '')}"
+                rules.append(QualityRule(target=target, summary=_rule_summary(rule)))
+    return rules
+
+
+def _rule_summary(rule: Mapping) -> str:
+    if rule.get("description"):
+        head = rule["description"]
+    else:
+        head = rule.get("metric") or rule.get("rule") or rule.get("type") or "rule"
+    bounds = [f"{k} {v}" for k, v in rule.items() if k.startswith("must")]
+    return f"{head} ({', '.join(bounds)})" if bounds else str(head)

@@ -1,0 +1,46 @@
+"""Template helpers for the marketplace pages: Markdown, status badges, whom to ask."""
+import re
+from html import unescape
+
+from django import template
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+
+from catalog.markdown import render_markdown
+from catalog.selectors import product_owners
+
+register = template.Library()
+_BLOCK_END = re.compile(r"</(p|li|h[1-6]|td|th|dd|dt|pre|blockquote)>|<br\s*/?>")
+
+
+@register.filter(name="markdown")
+def markdown_filter(text):
+    """``{{ product.description|markdown }}``: sanitised HTML."""
+    return render_markdown(text)
+
+
+@register.filter
+def classification_class(value: str) -> str:
+    """CSS modifier for a column's classification badge."""
+    return f"badge--{value}" if value else "badge--none"
+
+
+@register.filter
+def owners(product) -> list[str]:
+    """Whom to ask about a product (its team's owners, else its domain's)."""
+    return product_owners(product)
+
+
+@register.filter
+def safe_url(value) -> str:
+    """Only web and mail links from descriptors become hrefs; anything else (javascript:) is dropped."""
+    url = str(value or "")
+    return url if url.split(":", 1)[0].lower() in {"http", "https", "mailto"} else ""
+
+
+@register.filter
+def summary(text, words: int = 28) -> str:
+    """The Markdown as one line of plain text, cut after ``words`` words (for product cards)."""
+    html = str(render_markdown(text))
+    plain = unescape(strip_tags(_BLOCK_END.sub(" ", html)))  # the template escapes it again
+    return Truncator(" ".join(plain.split())).words(int(words), truncate="…")

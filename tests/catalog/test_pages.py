@@ -1,0 +1,206 @@
+"""Marketplace pages: home, domains, product page; visibility and restricted details as on the API."""
+import pytest
+from django.test import Client
+
+from catalog import panels
+from tests.catalog.mesh_for_reads import build_mesh, port, product
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def mesh(make_user):
+    return build_mesh(make_user)
+
+
+def page(user, url, status=200):
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == status
+    return response.content.decode() if status == 200 else ""
+
+
+def test_home_lists_domains_with_counts_and_recent_products(mesh):
+    html = page(mesh.users.consumer, "/")
+    assert 'action="/search/"' in html
+    assert 'name="q"' in html
+    assert "Sales" in html
+    assert "2 products" in html
+    assert "Finance" in html
+    assert "1 product<" in html
+    assert "Sales Orders" in html
+    assert "Revenue" in html
+    assert "Orders Draft" not in html
+    assert "Legacy Ledger" not in html
+
+
+def test_anonymous_home_hides_internal_products(mesh):
+    html = page(None, "/")
+    assert "Sales Orders" in html
+    assert "Revenue" not in html
+    assert "Log in" in html
+
+
+def test_nav_links_and_admin_only_for_staff(mesh, make_user):
+    html = page(mesh.users.consumer, "/")
+    for href in ['href="/lineage/"', 'href="/governance/"', 'href="/api/docs/"', 'href="/domains/"']:
+        assert href in html
+    assert 'href="/admin/"' not in html
+    assert 'href="/admin/"' in page(make_user("staffer", is_staff=True), "/")
+
+
+def test_domain_page_shows_team_and_products_with_status(mesh):
+    html = page(mesh.users.bob, "/domains/sales/")
+    assert "Orders and <em>customers</em>." in html
+    assert "alice" in html
+    assert "bob" in html
+    assert "Sales Orders" in html
+    assert "Customers" in html
+    assert "Orders Draft" in html
+    assert 'badge--draft' in html
+    assert "Revenue" not in html
+
+
+def test_domain_page_hides_drafts_from_consumers_and_404s_unknown(mesh):
+    assert "Orders Draft" not in page(mesh.users.consumer, "/domains/sales/")
+    page(mesh.users.consumer, "/domains/nowhere/", status=404)
+
+
+def test_domains_index_lists_every_domain(mesh):
+    html = page(None, "/domains/")
+    assert "/domains/sales/" in html
+    assert "/domains/finance/" in html
+
+
+def test_product_page_shows_what_a_consumer_looks_for(mesh):
+    html = page(mesh.users.consumer, "/products/sales.orders/")
+    assert "<h1>Sales Orders" in html
+    assert "sales.orders" in html
+    assert "badge--published" in html
+    assert "All <strong>orders</strong>, daily." in html
+    assert "Revenue reporting." in html
+    for column in ["order_id", "customer_email", "amount"]:
+        assert f"<code>{column}</code>" in html
+    assert "badge--pii" in html
+    assert "/data/sales/orders.parquet" in html
+    assert "urn:contract:sales-orders" in html
+    assert "latency: <strong>24</strong> h" in html
+    assert "never empty (mustBeGreaterThan 0)" in html
+    assert "orders.order_id" in html
+    assert "alice" in html
+    assert "#sales-data" in html
+    assert "within 24 h" in html
+    assert "99.5 %" in html
+    assert 'href="/products/finance.revenue/"' in html  # a consumer of this product
+    assert "orders" in html
+    assert "core" in html
+
+
+def test_product_page_links_inputs_to_their_source(mesh):
+    html = page(mesh.users.consumer, "/products/finance.revenue/")
+    assert 'href="/products/sales.orders/"' in html
+
+
+def test_restricted_product_page_hides_details_from_consumer(mesh):
+    html = page(mesh.users.consumer, "/products/sales.customers/")
+    assert "<h1>Customers" in html
+    assert "Who buys." in html
+    assert 'id="details-hidden"' in html
+    assert "Request access: ask alice" in html
+    assert "email_address" not in html
+    assert "secret_customers" not in html
+
+
+@pytest.mark.parametrize("who", ["bob", "steward"])
+def test_restricted_product_page_shows_details_to_team_and_steward(mesh, who):
+    html = page(getattr(mesh.users, who), "/products/sales.customers/")
+    assert 'id="details-hidden"' not in html
+    assert "<code>email_address</code>" in html
+    assert "secret_customers.parquet" in html
+
+
+def test_drafts_and_invisible_products_are_404(mesh):
+    page(mesh.users.consumer, "/products/sales.orders_draft/", status=404)
+    page(mesh.users.carol, "/products/sales.orders_draft/", status=404)
+    page(None, "/products/finance.revenue/", status=404)
+    assert "Orders Draft" in page(mesh.users.bob, "/products/sales.orders_draft/")
+
+
+def test_retired_product_page_still_opens(mesh):
+    assert "badge--retired" in page(mesh.users.consumer, "/products/finance.legacy/")
+
+
+def test_registered_panels_render_in_order_and_none_is_skipped(mesh, monkeypatch):
+    monkeypatch.setattr(panels, "_registry", {})
+    panels.register_product_panel("quality", "Quality", lambda r, p: f"<p>score for {p.identifier}</p>", order=20)
+    panels.register_product_panel("hidden", "Hidden", lambda r, p: None, order=10)
+    panels.register_product_panel("profile", "Profile", lambda r, p: "<p>profiled</p>", order=30)
+    html = page(mesh.users.consumer, "/products/sales.orders/")
+    assert "<p>score for sales.orders</p>" in html
+    assert 'id="panel-hidden"' not in html
+    assert html.index("panel-quality") < html.index("panel-profile")
+
+
+def test_support_link_with_script_scheme_is_not_a_link(mesh):
+    mesh.orders.support = [{"channel": "evil", "url": "javascript:alert(1)"}]
+    mesh.orders.save()
+    html = page(mesh.users.consumer, "/products/sales.orders/")
+    assert "javascript:" not in html
+    assert "evil" in html
+
+
+def test_login_page_renders_and_logs_in(mesh):
+    client = Client()
+    assert 'name="username"' in client.get("/accounts/login/").content.decode()
+    response = client.post("/accounts/login/", {"username": "dora", "password": "pw", "next": "/"})
+    assert response.status_code == 302
+    assert "dora" in client.get("/").content.decode()
+
+
+def test_api_docs_page_serves_swagger_from_local_static(mesh):
+    html = page(None, "/api/docs/")
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
+    assert "cdn" not in html.lower()
+
+
+def test_input_from_a_product_the_user_may_not_see_is_not_linked(mesh):
+    from catalog.models import InputPort
+
+    InputPort.objects.create(
+        product=mesh.revenue, name="plan", version="1.0.0", contract_ref="urn:x",
+        source_port=port(mesh.plan, "plan"),
+    )
+    html = page(mesh.users.consumer, "/products/finance.revenue/")
+    assert "a product you may not see" in html
+    assert "/products/finance.plan/" not in html
+    assert 'href="/products/finance.plan/"' in page(mesh.users.carol, "/products/finance.revenue/")
+
+
+@pytest.mark.parametrize("url", ["/", "/domains/bulk/"])
+def test_listing_pages_queries_do_not_grow_with_products(mesh, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.models import Domain, ProductTeamMember
+
+    bulk = Domain.objects.create(slug="bulk", name="Bulk")
+    client = Client()
+    client.force_login(mesh.users.consumer)
+
+    def add(count):
+        start = bulk.products.count()
+        for i in range(start, start + count):
+            p = product(bulk, f"p{i}", description="*x*")
+            ProductTeamMember.objects.create(product=p, username="ann", role="owner")
+
+    def queries():
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    add(2)
+    few = queries()
+    add(6)
+    assert queries() == few

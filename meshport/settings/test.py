@@ -24,3 +24,4 @@ SEARCH_BACKENDS = {"default": {"BACKEND": "catalog.search.backends.database.Data
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = None
+STATIC_ROOT = tempfile.mkdtemp(prefix="meshport-test-static-")  # WhiteNoise wants it to exist

@@ -38,7 +38,7 @@ def product_document(product: DataProduct) -> dict:
     current = mapping.product_fields(doc)
     for key in ("name", "version"):
         if current[key] != getattr(product, key):
-            doc[key] = getattr(product, key)
+            doc[key] = str(getattr(product, key))
     if current["status"] != product.status or "status" not in doc:
         doc["status"] = mapping.STATUS_EXPORT[product.status]
     _description_overlay(doc, current, product)
@@ -53,12 +53,12 @@ def _description_overlay(doc: dict, current: dict, product: DataProduct) -> None
     for key in ("purpose", "limitations", "usage"):
         if current[key] != getattr(product, key):
             description = doc.setdefault("description", {})
-            description[key] = getattr(product, key)
+            description[key] = str(getattr(product, key))
 
 
 def _custom_overlay(doc: dict, product: DataProduct) -> None:
     if mapping.product_visibility(doc) != product.visibility:
-        _set_custom_property(doc, "visibility", product.visibility)
+        _set_custom_property(doc, "visibility", str(product.visibility))
     if mapping.product_slug(doc) != product.slug:
         _set_custom_property(doc, "slug", product.slug)
 

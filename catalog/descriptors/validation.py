@@ -49,7 +49,22 @@ def document_schema_errors(doc: Document) -> list[dict]:
         return [doc.error(("kind",), f"Expected kind {PRODUCT_KIND} or {CONTRACT_KIND}.")]
     validator = schema_validator(doc.kind)
     found = sorted(validator.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
-    return [_translate(doc, error) for error in found]
+    return [_translate(doc, error) for error in _without_echoes(found)]
+
+
+def _without_echoes(errors: list) -> list:
+    """Drop "unevaluated property" errors on objects that already fail for another reason.
+
+    When a conditional branch fails (an unknown server type, a missing ``port``), JSON Schema
+    forgets which properties the branch evaluated and reports them as unknown too: noise.
+    """
+    real = [tuple(e.absolute_path) for e in errors if e.validator != "unevaluatedProperties"]
+
+    def echo(error) -> bool:
+        path = tuple(error.absolute_path)
+        return error.validator == "unevaluatedProperties" and any(p[: len(path)] == path for p in real)
+
+    return [e for e in errors if not echo(e)]
 
 
 def _translate(doc: Document, error) -> dict:

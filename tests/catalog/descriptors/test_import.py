@@ -7,7 +7,16 @@ from django.test.utils import CaptureQueriesContext
 
 from catalog.descriptors.errors import DescriptorError
 from catalog.descriptors.services import descriptors_import
-from catalog.models import Column, Contract, DataProduct, Domain, InputPort, OutputPort, ProductTeamMember, Tag
+from catalog.models import (
+    Column,
+    Contract,
+    DataProduct,
+    Domain,
+    InputPort,
+    OutputPort,
+    ProductTeamMember,
+    Tag,
+)
 
 from .conftest import contract_doc, data_root, product_doc
 
@@ -73,7 +82,7 @@ def test_reimport_of_the_same_documents_writes_nothing(docs, sales):
 
     writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
     assert writes == []
-    assert result.unchanged == ["sales.orders"] and result.updated == [] and result.created == []
+    assert (result.created, result.updated, result.unchanged) == ([], [], ["sales.orders"])
     assert counts() == before
     assert DataProduct.objects.get().updated == product_updated
     assert {p.pk: p.updated for p in OutputPort.objects.all()} == stamps
@@ -118,7 +127,7 @@ def test_removed_port_is_deleted(docs, sales):
     product, contract = docs
     product["outputPorts"] = []
     run([product, contract])
-    assert OutputPort.objects.count() == 0 and Column.objects.count() == 0
+    assert (OutputPort.objects.count(), Column.objects.count()) == (0, 0)
 
 
 def test_changed_contract_updates_products_that_use_it(docs, sales):

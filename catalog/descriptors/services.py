@@ -140,7 +140,8 @@ def _products_using(contract_ids: set[int], *, exclude: Iterable[int]) -> list[D
     if not contract_ids:
         return []
     products = DataProduct.objects.filter(output_ports__contract__in=contract_ids).exclude(pk__in=exclude)
-    return list(products.select_related("domain").distinct())
+    # Products made without a descriptor (admin, demo code) have nothing to re-derive from.
+    return [p for p in products.select_related("domain").distinct() if p.descriptor.get("id")]
 
 
 # --- products ----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Descriptor files and the import/export commands: all or nothing, errors with file and line."""
+import json
 import uuid
 from io import StringIO
 
@@ -56,8 +57,6 @@ def test_folder_import_resolves_relative_paths_against_the_file(folder):
 
 
 def test_json_file_and_contract_in_its_own_file(folder):
-    import json
-
     (folder / "orders.json").write_text(json.dumps(product_doc()))
     write_yaml(folder / "contracts.yml", contract_doc())
     descriptor_files_import(paths=[folder / "orders.json", folder / "contracts.yml"])

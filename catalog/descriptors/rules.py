@@ -231,9 +231,9 @@ def _path_errors(doc: Document, j: int, server: dict) -> list[dict]:
 
 def _in_odcs_enum(server_type: str) -> bool:
     # Types outside the ODCS enum are already reported by the schema, at this same path.
-    from catalog.descriptors.validation import schema_validator
+    from catalog.descriptors.validation import schema_for
 
-    server_schema = schema_validator(CONTRACT_KIND).schema["$defs"]["Server"]
+    server_schema = schema_for(CONTRACT_KIND)["$defs"]["Server"]
     return server_type in server_schema["properties"]["type"]["enum"]
 
 

@@ -10,6 +10,7 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 
+import jsonschema_rs
 from jsonschema import exceptions as schema_exceptions
 from jsonschema.validators import validator_for
 
@@ -22,16 +23,30 @@ JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int
 
 
 @cache
-def schema_validator(kind: str):
-    """The compiled validator for a kind: ODCS's shipped schema, or our ODPS v1.0.0 schema."""
+def schema_for(kind: str) -> dict:
+    """ODCS's schema as its package ships it, or our own ODPS v1.0.0 schema."""
     if kind == CONTRACT_KIND:
-        text = resources.files("open_data_contract_standard").joinpath("schema.json").read_text()
-    else:
-        text = ODPS_SCHEMA.read_text()
-    schema = json.loads(text)
+        return json.loads(resources.files("open_data_contract_standard").joinpath("schema.json").read_text())
+    return json.loads(ODPS_SCHEMA.read_text())
+
+
+@cache
+def schema_validator(kind: str):
+    """The validator that explains failures, path by path (pure Python ``jsonschema``)."""
+    schema = schema_for(kind)
     cls = validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)
+
+
+@cache
+def fast_validator(kind: str):
+    """A compiled validator that answers valid or not a hundred times faster.
+
+    Valid documents (the common case) never pay for the Python validator's
+    ``unevaluatedProperties`` bookkeeping; formats are not asserted, as in ``schema_validator``.
+    """
+    return jsonschema_rs.validator_for(schema_for(kind), validate_formats=False, offline=True)
 
 
 def validate_documents(documents: list[Document], *, actor=None) -> None:
@@ -47,6 +62,8 @@ def validate_documents(documents: list[Document], *, actor=None) -> None:
 def document_schema_errors(doc: Document) -> list[dict]:
     if doc.kind is None:
         return [doc.error(("kind",), f"Expected kind {PRODUCT_KIND} or {CONTRACT_KIND}.")]
+    if fast_validator(doc.kind).is_valid(doc.data):
+        return []
     validator = schema_validator(doc.kind)
     found = sorted(validator.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
     return [_translate(doc, error) for error in _without_echoes(found)]

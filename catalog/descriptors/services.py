@@ -86,8 +86,8 @@ def _import(docs: list[Document], *, actor, source: str) -> ImportResult:
         _record(result, *_product_upsert(product.descriptor, actor), changed_ids)
     changed_ids |= _input_ports_resolve(_published_refs(result.products))
     products_changed(changed_ids)
-    logger.info("descriptors from %s: created %s, updated %s, unchanged %s",
-                source, result.created, result.updated, result.unchanged)
+    logger.info("descriptors from %s: %d created, %d updated, %d unchanged",
+                source, len(result.created), len(result.updated), len(result.unchanged))
     return result
 
 

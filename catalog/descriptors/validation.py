@@ -14,11 +14,12 @@ import jsonschema_rs
 from jsonschema import exceptions as schema_exceptions
 from jsonschema.validators import validator_for
 
-from catalog.descriptors import rules
+from catalog.descriptors import mapping, rules
 from catalog.descriptors.errors import DescriptorError
 from catalog.descriptors.payload import CONTRACT_KIND, PRODUCT_KIND, Document
 
 ODPS_SCHEMA = Path(__file__).with_name("schemas") / "odps-v1.0.0.json"
+ENUM_SHOWN = 12
 JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
 
 
@@ -56,7 +57,8 @@ def validate_documents(documents: list[Document], *, actor=None) -> None:
         errors += document_schema_errors(doc)
     errors += rules.payload_errors(documents, actor=actor)
     if errors:
-        raise DescriptorError(_unique(errors))
+        # Files: in reading order. Payloads (no file, no line) keep document order.
+        raise DescriptorError(sorted(_unique(errors), key=lambda e: (e.get("file") or "", e.get("line") or 0)))
 
 
 def document_schema_errors(doc: Document) -> list[dict]:
@@ -93,6 +95,9 @@ def _translate(doc: Document, error) -> dict:
         return doc.error(parts + (name,), "This field is required.")
     if error.validator in ("additionalProperties", "unevaluatedProperties") and name:
         return doc.error(parts + (name,), "Unknown field (not in the standard).")
+    if error.validator == "enum" and parts[:1] == ("servers",) and parts[2:] == ("type",):
+        supported = ", ".join(sorted(mapping.SUPPORTED_SERVERS))
+        return doc.error(parts, f"Unknown server type {_short(error.instance)}; Meshport reads: {supported}.")
     return doc.error(parts, _message(error))
 
 
@@ -113,7 +118,9 @@ def _message(error) -> str:
         expected = " or ".join(expected) if isinstance(expected, list) else expected
         return f"Expected {expected}, got {_json_type(error.instance)} {_short(error.instance)}."
     if error.validator == "enum":
-        return f"{_short(error.instance)} is not allowed; expected one of: {', '.join(map(str, error.validator_value))}."
+        allowed = [str(v) for v in error.validator_value]
+        shown = ", ".join(allowed[:ENUM_SHOWN]) + (f" … ({len(allowed)} in all)" if len(allowed) > ENUM_SHOWN else "")
+        return f"{_short(error.instance)} is not allowed; expected one of: {shown}."
     if error.validator == "const":
         return f"Expected {error.validator_value!r}, got {_short(error.instance)}."
     return error.message if len(error.message) <= 300 else error.message[:297] + "..."

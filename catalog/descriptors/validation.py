@@ -68,7 +68,7 @@ def document_schema_errors(doc: Document) -> list[dict]:
         return []
     validator = schema_validator(doc.kind)
     found = sorted(validator.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
-    return [_translate(doc, error) for error in _without_echoes(found)]
+    return [e for error in _without_echoes(found) for e in _translate(doc, error)]
 
 
 def _without_echoes(errors: list) -> list:
@@ -86,30 +86,30 @@ def _without_echoes(errors: list) -> list:
     return [e for e in errors if not echo(e)]
 
 
-def _translate(doc: Document, error) -> dict:
+def _translate(doc: Document, error) -> list[dict]:
     if error.context:  # anyOf / oneOf: report the branch that came closest
         error = schema_exceptions.best_match([error])
     parts = tuple(error.absolute_path)
-    name = _offending_key(error)
-    if error.validator == "required" and name:
-        return doc.error(parts + (name,), "This field is required.")
-    if error.validator in ("additionalProperties", "unevaluatedProperties") and name:
-        return doc.error(parts + (name,), "Unknown field (not in the standard).")
+    names = _offending_keys(error)
+    if error.validator == "required" and names:
+        return [doc.error(parts + (names[0],), "This field is required.")]
+    if error.validator in ("additionalProperties", "unevaluatedProperties") and names:
+        return [doc.error(parts + (name,), "Unknown field (not in the standard).") for name in names]
     if error.validator == "enum" and parts[:1] == ("servers",) and parts[2:] == ("type",):
         supported = ", ".join(sorted(mapping.SUPPORTED_SERVERS))
-        return doc.error(parts, f"Unknown server type {_short(error.instance)}; Meshport reads: {supported}.")
-    return doc.error(parts, _message(error))
+        return [doc.error(parts, f"Unknown server type {_short(error.instance)}; Meshport reads: {supported}.")]
+    return [doc.error(parts, _message(error))]
 
 
-def _offending_key(error) -> str | None:
-    """The property a ``required`` or unknown-property error is about (first one named)."""
+def _offending_keys(error) -> list[str]:
+    """The properties a ``required`` or unknown-property error names (jsonschema quotes them)."""
     if not isinstance(error.instance, dict):
-        return None
+        return []
     if error.validator == "required":
         candidates = [p for p in error.validator_value if p not in error.instance]
     else:
         candidates = list(error.instance)
-    return next((p for p in candidates if repr(p) in error.message), None)
+    return [p for p in candidates if repr(p) in error.message]
 
 
 def _message(error) -> str:

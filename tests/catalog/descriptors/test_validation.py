@@ -136,3 +136,11 @@ def test_values_the_catalog_cannot_hold_are_reported(sales):
         "product.name", "product.tags[0]",
         "contracts[0].schema[1].properties[3].name", "contracts[0].servers[1].format",
     }
+
+
+def test_each_unknown_field_is_named(sales):
+    contract = contract_doc()
+    contract["schema"][1]["properties"][0].update(colour="red", size=3)
+    errors = errors_of([product_doc(stauts="active"), contract])
+    prop = "contracts[0].schema[1].properties[0]"
+    assert set(errors) == {"product.stauts", f"{prop}.colour", f"{prop}.size"}

@@ -132,3 +132,13 @@ def test_export_command_round_trips(folder):
 def test_export_command_unknown_product():
     with pytest.raises(CommandError, match="nope.nope"):
         call_command("export_descriptor", "nope.nope")
+
+
+def test_json_file_errors_carry_lines(folder):
+    path = folder / "orders.json"
+    path.write_text(json.dumps([product_doc(status=12), contract_doc()], indent=2))
+    with pytest.raises(DescriptorError) as caught:
+        descriptor_files_import(paths=[path])
+    (error,) = caught.value.errors
+    assert error["path"] == "product.status"
+    assert path.read_text().splitlines()[error["line"] - 1].strip() == '"status": 12,'

@@ -144,3 +144,11 @@ def test_each_unknown_field_is_named(sales):
     errors = errors_of([product_doc(stauts="active"), contract])
     prop = "contracts[0].schema[1].properties[0]"
     assert set(errors) == {"product.stauts", f"{prop}.colour", f"{prop}.size"}
+
+
+def test_odps_1_1_keys_are_accepted_and_kept(sales):
+    product = product_doc(apiVersion="v1.1.0", type="aggregate", synonyms=["order book"])
+    descriptors_import(documents=[product, contract_doc()], source="test")
+    stored = DataProduct.objects.get().descriptor
+    assert stored["type"] == "aggregate" and stored["synonyms"] == ["order book"]
+    assert "product.type" in errors_of([product_doc(pid="p-2", type="sideways")])

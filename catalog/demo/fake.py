@@ -124,3 +124,10 @@ def with_nulls(values: np.ndarray, positions: np.ndarray) -> pa.Array:
 def pick_positions(rng: np.random.Generator, n: int, count: int) -> np.ndarray:
     """``count`` distinct row positions, sorted."""
     return np.sort(rng.choice(n, size=count, replace=False))
+
+
+def replace_at(values: np.ndarray, positions: np.ndarray, replacements: np.ndarray) -> np.ndarray:
+    """``values`` with some entries replaced; object dtype so longer strings are not cut short."""
+    out = values.astype(object)
+    out[positions] = replacements
+    return out

@@ -53,7 +53,7 @@ def customers(ctx):
     spoil = ctx.rng("sales.customers", "defects")
     null_at = fake.pick_positions(spoil, n, truth.NULL_EMAILS.affected_rows(n))
     bad_at = fake.pick_positions(spoil, n, truth.INVALID_PHONES.affected_rows(n))
-    phones[bad_at] = fake.choice(spoil, truth.INVALID_PHONES.invalid_values, len(bad_at))
+    phones = fake.replace_at(phones, bad_at, fake.choice(spoil, truth.INVALID_PHONES.invalid_values, len(bad_at)))
     return table(
         CUSTOMER_COLUMNS, customer_id=ids, full_name=names, email=fake.with_nulls(emails, null_at),
         phone=phones, country=fake.choice(rng, fake.COUNTRIES, n, p=fake.COUNTRY_WEIGHTS),

@@ -127,6 +127,22 @@ def row_counts(*, quick: bool) -> dict[str, int]:
     }
 
 
+def freshness_slos() -> dict[str, tuple[float, str]]:
+    """Per data port (``<product>:<port>``): the latency objective in hours and the column it
+    is measured on ("" when only the file's age tells). Ports without an objective are absent
+    (the retired product is frozen). Every port here is fresh after a load, except the ports
+    of the ``stale`` defects."""
+    hours = {"h": 1.0, "d": 24.0}
+    return {
+        f"{p.identifier}:{port.name}": (port.latency[0] * hours[port.latency[1]], port.latency_element)
+        for p in _products() for port in p.ports if port.kind != "api" and port.latency is not None
+    }
+
+
+def stale_ports() -> set[str]:
+    return {f"{d.product}:{d.port}" for d in DEFECTS if d.kind == "stale"}
+
+
 def lineage_depth() -> int:
     """Longest chain of products in the declared lineage (edges, not nodes)."""
     edges = lineage_edges()

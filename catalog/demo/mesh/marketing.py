@@ -172,7 +172,7 @@ PRODUCTS = (
         "Funnel and conversion analysis; join campaigns on `campaign_id`.",
         ("web", "clickstream", "analytics"),
         (Port("web_sessions", "parquet", "Sessions as Parquet, partitioned by nothing (yet).", SESSION_COLUMNS,
-              latency=(3, "h"), latency_element="started_ts", availability=99.0),),
+              latency=(24, "h"), latency_element="started_ts", availability=99.0),),
         rows=1_000_000, quick_rows=20_000, generate=web_sessions, inputs=("marketing.campaigns",),
     ),
     Product(

@@ -159,7 +159,7 @@ PRODUCTS = (
         "- priorities follow the [triage guide](https://wiki.example.com/support/triage)\n",
         "Volumes, backlog and response times; join csat on `ticket_id`.",
         ("tickets", "support", "service"),
-        (Port("tickets", "parquet", "Tickets as Parquet.", TICKET_COLUMNS, latency=(4, "h"), latency_element="opened_ts"),),
+        (Port("tickets", "parquet", "Tickets as Parquet.", TICKET_COLUMNS, latency=(24, "h"), latency_element="opened_ts"),),
         rows=40_000, quick_rows=1_500, generate=tickets, inputs=("sales.customers", "sales.orders"),
     ),
     Product(

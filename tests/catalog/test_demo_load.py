@@ -7,7 +7,7 @@ import duckdb
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 
 from catalog import demo as demo_registry
@@ -137,3 +137,11 @@ def check_users(api):
     owner = DomainMembership.objects.get(user__username="sales-owner")
     assert (owner.domain.slug, owner.role) == ("sales", "owner")
     assert not DomainMembership.objects.filter(user__username="consumer").exists()
+
+
+def test_a_data_dir_meshport_may_not_read_is_refused_before_anything_is_written(tmp_path):
+    outside = tmp_path / "elsewhere"
+    with pytest.raises(CommandError, match="outside MESHPORT_DATA_ROOTS"):
+        load(outside)
+    assert not outside.exists()
+    assert not Domain.objects.exists()

@@ -63,6 +63,19 @@ DEFECTS: tuple[Defect, ...] = (
 )
 
 
+# The ODCS library metric each data defect breaks.
+BROKEN_METRIC = {"nulls": "nullValues", "duplicates": "duplicateValues", "invalid_values": "invalidValues"}
+
+
+def failing_rules() -> set[tuple[str, str, str, str]]:
+    """(product, port, column, metric) of every contract quality rule the demo data breaks.
+
+    Every other rule of every contract passes (schema drift and staleness aside, which break
+    the schema and the latency objective rather than a quality rule).
+    """
+    return {(d.product, d.port, d.column, BROKEN_METRIC[d.kind]) for d in DEFECTS if d.kind in BROKEN_METRIC}
+
+
 def defects_for(product: str, kind: str | None = None) -> list[Defect]:
     return [d for d in DEFECTS if d.product == product and (kind is None or d.kind == kind)]
 

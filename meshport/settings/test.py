@@ -22,6 +22,6 @@ MESHPORT_DEMO_DATA_DIR = _TEST_DATA / "demo"
 # Tests choose their search backend explicitly; the default stays the embedded one.
 SEARCH_BACKENDS = {"default": {"BACKEND": "catalog.search.backends.database.DatabaseBackend"}}
 CELERY_TASK_ALWAYS_EAGER = True
-CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_URL = "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 STATIC_ROOT = tempfile.mkdtemp(prefix="meshport-test-static-")  # WhiteNoise wants it to exist

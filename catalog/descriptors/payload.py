@@ -164,8 +164,12 @@ def _read_file(path: Path) -> list[Document]:
     return documents
 
 
+# libyaml's loader keeps node marks too and reads descriptors several times faster.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _load_yaml(path: Path, text: str) -> list[tuple[object, dict]]:
-    loader = yaml.SafeLoader(text)
+    loader = _SafeLoader(text)
     loaded = []
     try:
         while loader.check_node():
@@ -191,7 +195,7 @@ def _load_json(path: Path, text: str) -> list[tuple[object, dict]]:
         raise DescriptorError([error]) from exc
     items = data if isinstance(data, list) else [data]
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_SafeLoader)
     except yaml.YAMLError:
         root = None  # JSON that YAML 1.1 cannot read: errors go without line numbers
     nodes = root.value if isinstance(data, list) and isinstance(root, yaml.SequenceNode) else [root]

@@ -63,7 +63,7 @@ def descriptors_import(*, documents: list[dict], actor=None, source: str) -> Imp
 def descriptor_files_import(*, paths: list[Path], actor=None) -> ImportResult:
     """Import descriptor files and folders (.yaml, .yml, .json) together, all or nothing."""
     docs = documents_from_files([Path(p) for p in paths])
-    return _import(docs, actor=actor, source=", ".join(map(str, paths)))
+    return _import(docs, actor=actor, source=_describe_paths(paths))
 
 
 def _import(docs: list[Document], *, actor, source: str) -> ImportResult:
@@ -206,3 +206,9 @@ def _input_ports_resolve(refs: set[str]) -> set[int]:
             port.save(update_fields=["source_port", "updated"])
             changed.add(port.product_id)
     return changed
+
+
+def _describe_paths(paths) -> str:
+    """A short log label for the paths of one import: the first, and how many more."""
+    paths = [str(p) for p in paths]
+    return paths[0] if len(paths) == 1 else f"{paths[0]} and {len(paths) - 1} more path(s)"

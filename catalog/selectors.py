@@ -104,6 +104,13 @@ def domain_list(*, user) -> QuerySet[Domain]:
     ).prefetch_related(Prefetch("memberships", queryset=DomainMembership.objects.select_related("user")))
 
 
+def writable_domains(*, user) -> QuerySet[Domain]:
+    """Domains the user may publish in: their teams' domains, or every domain for a steward."""
+    if is_steward(user):
+        return Domain.objects.all()
+    return Domain.objects.filter(pk__in=member_domain_ids(user))
+
+
 def domain_detail(*, user, slug: str) -> Domain:
     """One domain with its team and visible product count; raises ``Domain.DoesNotExist``."""
     return domain_list(user=user).get(slug=slug)

@@ -1,13 +1,26 @@
 """Marketplace pages: thin views over ``catalog.selectors``, rendered on the server."""
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods
 
 from catalog import selectors
+from catalog.descriptors.errors import DescriptorError, DescriptorPermissionError
+from catalog.descriptors.export import descriptor_export
+from catalog.descriptors.services import descriptor_text_import
+from catalog.forms import PublishForm
 from catalog.models import DataProduct, Domain
 from catalog.panels import product_panels
+from catalog.permissions import can_write_domain
+
+# How the publish page words each import outcome.
+OUTCOME_WORDS = {"created": "created", "updated": "updated", "unchanged": "no changes"}
+WOULD_WORDS = {"created": "would create", "updated": "would update", "unchanged": "would change nothing in"}
 
 
 def home(request):
@@ -34,10 +47,7 @@ def domain_detail(request, slug: str):
 
 
 def product_detail(request, identifier: str):
-    try:
-        product = selectors.product_detail(user=request.user, identifier=identifier)
-    except DataProduct.DoesNotExist as exc:
-        raise Http404("No such data product, or you may not see it.") from exc
+    product = _visible_product(request, identifier)
     visible_sources = selectors.visible_source_ids(user=request.user, product=product)
     return render(request, "catalog/product.html", {
         "product": product,
@@ -49,7 +59,15 @@ def product_detail(request, identifier: str):
                         for p in product.input_ports.all()],
         "consumers": selectors.product_consumers(user=request.user, product=product),
         "panels": _rendered_panels(request, product),
+        "can_edit": can_write_domain(request.user, product.domain),
     })
+
+
+def _visible_product(request, identifier: str) -> DataProduct:
+    try:
+        return selectors.product_detail(user=request.user, identifier=identifier)
+    except DataProduct.DoesNotExist as exc:
+        raise Http404("No such data product, or you may not see it.") from exc
 
 
 def _port_view(port) -> dict:
@@ -72,3 +90,46 @@ def _rendered_panels(request, product) -> list[dict]:
         if html:
             rendered.append({"key": panel.key, "title": panel.title, "html": mark_safe(html)})  # noqa: S308
     return rendered
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def publish(request):
+    """Publish a descriptor typed in or uploaded; ``?product=<identifier>`` starts from its export."""
+    if request.method == "POST":
+        return _publish_post(request)
+    return _publish_page(request, PublishForm(initial={"descriptor": _edited_descriptor(request)}))
+
+
+def _publish_post(request):
+    form = PublishForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _publish_page(request, form, status=400)
+    text, dry_run = form.cleaned_data["text"], "validate" in request.POST
+    retyped = PublishForm(initial={"descriptor": text})  # an uploaded file's text, to fix in place
+    try:
+        result = descriptor_text_import(text=text, name=form.cleaned_data["name"], actor=request.user, dry_run=dry_run)
+    except DescriptorError as exc:
+        return _publish_page(request, retyped, errors=exc.errors, status=400)
+    except DescriptorPermissionError as exc:
+        return _publish_page(request, retyped, denied=str(exc), status=403)
+    product = result.products[0]
+    if dry_run:
+        return _publish_page(request, retyped, checked=f"{WOULD_WORDS[result.outcome(product)]} {product.identifier}")
+    messages.success(request, f"Published {product.identifier}: {OUTCOME_WORDS[result.outcome(product)]}")
+    return redirect(product)
+
+
+def _edited_descriptor(request) -> str:
+    identifier = request.GET.get("product")
+    if not identifier:
+        return ""
+    product = _visible_product(request, identifier)
+    if not can_write_domain(request.user, product.domain):
+        raise PermissionDenied("Only the product's domain team and stewards may edit its descriptor.")
+    return descriptor_export(product)
+
+
+def _publish_page(request, form: PublishForm, *, status: int = 200, **outcome):
+    context = {"form": form, "domains": selectors.writable_domains(user=request.user), **outcome}
+    return render(request, "catalog/publish.html", context, status=status)

@@ -13,6 +13,8 @@ MEMBER_LIMITS = {"username": 200, "name": 200, "role": 100}
 CONTRACT_LIMITS = {"id": 200, "name": 200, "version": 50, "status": 50}
 PROPERTY_LIMITS = {"name": 200, "logicalType": 50, "physicalType": 100}
 TAG_LIMIT = 64
+# What one descriptor typed or uploaded in the marketplace may weigh (UTF-8 bytes).
+TEXT_MAX_BYTES = 1024 * 1024
 
 
 def product_limit_errors(doc: Document) -> list[dict]:

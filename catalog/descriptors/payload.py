@@ -147,20 +147,34 @@ def documents_from_files(paths: list[Path]) -> list[Document]:
     return documents
 
 
+def documents_from_text(text: str, *, name: str) -> list[Document]:
+    """The labelled documents of one descriptor typed or uploaded as text, with their lines.
+
+    JSON when ``name`` ends in ``.json``, or (for a name without a suffix) when the text opens
+    with ``{`` or ``[``; YAML otherwise. Errors carry ``name`` as their file.
+    """
+    suffix = Path(name).suffix.lower()
+    as_json = suffix == ".json" or (suffix not in FILE_SUFFIXES and text.lstrip()[:1] in ("{", "["))
+    return label_documents(_parse(text, name=name, as_json=as_json, base_dir=None))
+
+
 def _read_file(path: Path) -> list[Document]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise DescriptorError([{"path": "", "file": str(path), "message": f"Cannot read: {exc}"}]) from exc
-    loaded = _load_json(path, text) if path.suffix.lower() == ".json" else _load_yaml(path, text)
+    as_json = path.suffix.lower() == ".json"
+    return _parse(text, name=str(path), as_json=as_json, base_dir=path.resolve().parent)
+
+
+def _parse(text: str, *, name: str, as_json: bool, base_dir: Path | None) -> list[Document]:
+    loaded = _load_json(name, text) if as_json else _load_yaml(name, text)
     documents = []
     for i, (data, lines) in enumerate(loaded):
         if not isinstance(data, dict):
-            error = {"path": f"documents[{i}]", "file": str(path), "message": "Expected a mapping."}
+            error = {"path": f"documents[{i}]", "file": name, "message": "Expected a mapping."}
             raise DescriptorError([{**error, "line": lines.get((), 1)}])
-        documents.append(
-            Document(data=jsonable(data), file=str(path), base_dir=path.resolve().parent, lines=lines)
-        )
+        documents.append(Document(data=jsonable(data), file=name, base_dir=base_dir, lines=lines))
     return documents
 
 
@@ -168,7 +182,7 @@ def _read_file(path: Path) -> list[Document]:
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _load_yaml(path: Path, text: str) -> list[tuple[object, dict]]:
+def _load_yaml(name: str, text: str) -> list[tuple[object, dict]]:
     loader = _SafeLoader(text)
     loaded = []
     try:
@@ -178,7 +192,7 @@ def _load_yaml(path: Path, text: str) -> list[tuple[object, dict]]:
                 loaded.append((loader.construct_document(node), node_lines(node)))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        error = {"path": "", "file": str(path), "message": f"Invalid YAML: {getattr(exc, 'problem', exc)}"}
+        error = {"path": "", "file": name, "message": f"Invalid YAML: {getattr(exc, 'problem', exc)}"}
         if mark is not None:
             error["line"] = mark.line + 1
         raise DescriptorError([error]) from exc
@@ -187,11 +201,11 @@ def _load_yaml(path: Path, text: str) -> list[tuple[object, dict]]:
     return loaded
 
 
-def _load_json(path: Path, text: str) -> list[tuple[object, dict]]:
+def _load_json(name: str, text: str) -> list[tuple[object, dict]]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        error = {"path": "", "file": str(path), "line": exc.lineno, "message": f"Invalid JSON: {exc.msg}"}
+        error = {"path": "", "file": name, "line": exc.lineno, "message": f"Invalid JSON: {exc.msg}"}
         raise DescriptorError([error]) from exc
     items = data if isinstance(data, list) else [data]
     try:

@@ -14,12 +14,13 @@ from pathlib import Path
 from django.db import transaction
 
 from catalog.descriptors import mapping, sync
-from catalog.descriptors.errors import DescriptorPermissionError
+from catalog.descriptors.errors import DescriptorError, DescriptorPermissionError
 from catalog.descriptors.payload import (
     CONTRACT_KIND,
     PRODUCT_KIND,
     Document,
     documents_from_files,
+    documents_from_text,
     jsonable,
     label_documents,
 )
@@ -64,6 +65,32 @@ def descriptor_files_import(*, paths: list[Path], actor=None) -> ImportResult:
     """Import descriptor files and folders (.yaml, .yml, .json) together, all or nothing."""
     docs = documents_from_files([Path(p) for p in paths])
     return _import(docs, actor=actor, source=_describe_paths(paths))
+
+
+@transaction.atomic
+def descriptor_text_import(*, text: str, name: str, actor, dry_run: bool = False) -> ImportResult:
+    """Import one product's descriptor (YAML or JSON text, as typed or uploaded in the marketplace).
+
+    Errors name the line of each failing path. ``dry_run`` runs the whole import, permissions
+    included, then rolls it back: nothing is written or sent, and the result says what
+    publishing would do.
+    """
+    docs = documents_from_text(text, name=name)
+    _require_one_product(docs)
+    result = _import(docs, actor=actor, source=f"{name} (validate only)" if dry_run else name)
+    if dry_run:
+        # Rolls back this block only (a savepoint inside a caller's transaction); the
+        # on_commit work registered by the import is discarded with it.
+        transaction.set_rollback(True)
+    return result
+
+
+def _require_one_product(docs: list[Document]) -> None:
+    found = [d for d in docs if d.kind == PRODUCT_KIND]
+    if len(found) != 1:
+        message = f"Expected exactly one ODPS document (kind: {PRODUCT_KIND}), found {len(found)}."
+        error = found[1].error((), message) if found[1:] else {"path": "product", "message": message}
+        raise DescriptorError([error])
 
 
 def _import(docs: list[Document], *, actor, source: str) -> ImportResult:

@@ -71,7 +71,8 @@ def orders_yaml(*, domain: str = "sales") -> str:
 def broken_orders_yaml() -> str:
     """``status: 12`` (not a string) and the output port's ``name`` line removed."""
     lines = orders_yaml().splitlines(keepends=True)
-    assert lines[STATUS_LINE - 1].startswith("status:") and lines[PORT_LINE - 1].strip() == "- name: orders"
+    assert lines[STATUS_LINE - 1].startswith("status:")
+    assert lines[PORT_LINE - 1].strip() == "- name: orders"
     lines[STATUS_LINE - 1] = "status: 12\n"
     lines[PORT_LINE - 1] = "  - version: 1.0.0\n"  # the port keeps its line, loses its name
     del lines[PORT_LINE]

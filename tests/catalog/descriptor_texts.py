@@ -11,7 +11,7 @@ ORDERS_YAML = """\
 apiVersion: v1.0.0
 kind: DataProduct
 id: urn:dp:sales:web-orders
-name: web_orders
+name: Web orders
 version: 1.0.0
 status: active
 domain: {domain}

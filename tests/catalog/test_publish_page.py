@@ -165,7 +165,7 @@ def test_unknown_domain_needs_a_steward(member):
 
 def test_two_products_in_one_descriptor_are_refused(member):
     second = orders_yaml().split("---")[0].replace("urn:dp:sales:web-orders", "urn:dp:sales:two").replace(
-        "name: web_orders", "name: two")
+        "name: Web orders", "name: Two")
     response = post(member, descriptor=orders_yaml() + "---\n" + second, publish="1")
     assert response.status_code == 400
     assert "Expected exactly one ODPS document (kind: DataProduct), found 2." in response.content.decode()

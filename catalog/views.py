@@ -98,7 +98,9 @@ def publish(request):
     """Publish a descriptor typed in or uploaded; ``?product=<identifier>`` starts from its export."""
     if request.method == "POST":
         return _publish_post(request)
-    return _publish_page(request, PublishForm(initial={"descriptor": _edited_descriptor(request)}))
+    editing = _edited_product(request)
+    text = descriptor_export(editing) if editing else ""
+    return _publish_page(request, PublishForm(initial={"descriptor": text}), editing=editing)
 
 
 def _publish_post(request):
@@ -120,14 +122,14 @@ def _publish_post(request):
     return redirect(product)
 
 
-def _edited_descriptor(request) -> str:
+def _edited_product(request) -> DataProduct | None:
     identifier = request.GET.get("product")
     if not identifier:
-        return ""
+        return None
     product = _visible_product(request, identifier)
     if not can_write_domain(request.user, product.domain):
         raise PermissionDenied("Only the product's domain team and stewards may edit its descriptor.")
-    return descriptor_export(product)
+    return product
 
 
 def _publish_page(request, form: PublishForm, *, status: int = 200, **outcome):

@@ -7,6 +7,8 @@ from tests.catalog.descriptor_texts import PORT_LINE, STATUS_LINE, broken_orders
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("mesh")]
 
+SELECTED_TEXT = "(t => t.value.slice(t.selectionStart, t.selectionEnd))(document.activeElement)"
+
 
 def test_member_fixes_errors_validates_then_publishes_and_lands_on_the_product(page):
     log_in(page, "bob")
@@ -22,6 +24,8 @@ def test_member_fixes_errors_validates_then_publishes_and_lands_on_the_product(p
         f"line {PORT_LINE} product.outputPorts[0].name This field is required.",
     ]
     assert page.get_by_label("Descriptor").input_value() == broken_orders_yaml()
+    page.get_by_role("button", name=f"line {PORT_LINE}").click()
+    assert page.evaluate(SELECTED_TEXT) == "  - version: 1.0.0"
 
     page.get_by_label("Descriptor").fill(orders_yaml())
     page.get_by_role("button", name="Validate only").click()
@@ -50,6 +54,7 @@ def test_edit_descriptor_from_the_product_page_and_publish_unchanged(page):
     page.wait_for_url("**/products/sales.web_orders/")
     page.get_by_role("link", name="Edit descriptor").click()
     page.wait_for_url("**/publish/?product=sales.web_orders")
+    assert page.get_by_role("heading", level=1).inner_text() == "Edit the descriptor of sales.web_orders"
     assert "id: urn:dp:sales:web-orders" in page.get_by_label("Descriptor").input_value()
     page.get_by_role("button", name="Publish", exact=True).click()
     page.wait_for_url("**/products/sales.web_orders/")

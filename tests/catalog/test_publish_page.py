@@ -103,8 +103,8 @@ def test_invalid_descriptor_lists_line_path_and_reason_keeps_the_text_and_writes
     html = response.content.decode()
     assert response.status_code == 400
     assert "2 problems" in html
-    assert f'line {STATUS_LINE}</span> <code>product.status</code> Expected string, got integer 12.' in html
-    assert f'line {PORT_LINE}</span> <code>product.outputPorts[0].name</code> This field is required.' in html
+    assert f'line {STATUS_LINE}</button> <code>product.status</code> Expected string, got integer 12.' in html
+    assert f'line {PORT_LINE}</button> <code>product.outputPorts[0].name</code> This field is required.' in html
     assert response.context["form"]["descriptor"].value() == text
     assert nothing_written()
 
@@ -178,6 +178,8 @@ def test_empty_form_and_oversized_input_get_clear_errors(member):
     response = client_for(member).post(URL, {"descriptor": "", "file": big, "publish": "1"})
     assert response.status_code == 400
     assert "The file is 1.0\xa0MB; a descriptor may be at most 1.0\xa0MB." in response.content.decode()
+    pasted = post(member, descriptor="é" * (TEXT_MAX_BYTES // 2 + 1), publish="1")
+    assert "The text is 1.0\xa0MB; a descriptor may be at most 1.0\xa0MB." in pasted.content.decode()
     wrong = SimpleUploadedFile("orders.txt", orders_yaml().encode())
     html = client_for(member).post(URL, {"descriptor": "", "file": wrong}).content.decode()
     assert "Upload a .yaml, .yml, .json file." in html
@@ -214,7 +216,9 @@ def test_edit_page_is_refused_to_other_domains_and_unknown_products(published, o
 
 def test_prefilled_export_published_again_changes_nothing(published, member):
     before = published.updated
-    prefilled = client_for(member).get(URL, {"product": "sales.web_orders"}).context["form"]["descriptor"].value()
+    page = client_for(member).get(URL, {"product": "sales.web_orders"})
+    assert "Edit the descriptor of <code>sales.web_orders</code>" in page.content.decode()
+    prefilled = page.context["form"]["descriptor"].value()
     assert "id: urn:dp:sales:web-orders" in prefilled
     assert "kind: DataContract" in prefilled
     response = post(member, descriptor=prefilled, publish="1")

@@ -24,7 +24,7 @@ class PublishForm(forms.Form):
     file = forms.FileField(
         required=False,
         label="…or upload a file",
-        help_text=f"(.yaml, .yml or .json, at most {filesizeformat(TEXT_MAX_BYTES)})",
+        help_text=f"(.yaml, .yml or .json, at most {filesizeformat(TEXT_MAX_BYTES)}; used instead of the text)",
         widget=forms.ClearableFileInput(attrs={"accept": ",".join(FILE_SUFFIXES)}),
     )
 

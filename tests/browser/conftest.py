@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser.pages import DESKTOP
 from tests.catalog.mesh_for_reads import build_mesh
 
 CHROMIUM = Path(os.environ.get("MESHPORT_CHROMIUM", "/usr/bin/chromium"))
@@ -16,8 +17,6 @@ CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run",
 ]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 10_000
 
 
@@ -84,11 +83,3 @@ def page(open_page):
 def mesh(make_user, transactional_db):
     return build_mesh(make_user)
 
-
-def log_in(page, username: str, next_url: str = "/") -> None:
-    """Log in through the login page, as a person would."""
-    page.goto(f"/accounts/login/?next={next_url}")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill("pw")
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: url.endswith(next_url) and "/accounts/login/" not in url)

@@ -1,11 +1,9 @@
 """What a person sees in the marketplace, in Chromium: logging in, domains, products, phones."""
 import pytest
 
-from tests.browser.conftest import PHONE, log_in
+from tests.browser.pages import NO_HORIZONTAL_SCROLL, PHONE, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("mesh")]
-
-NO_HORIZONTAL_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth"
 
 
 def test_log_in_browse_domains_and_read_a_products_columns(page):

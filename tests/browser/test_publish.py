@@ -1,13 +1,11 @@
 """Publishing through the marketplace, in Chromium: errors with their lines, then the product page."""
 import pytest
+from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, log_in
-from tests.browser.test_marketplace import NO_HORIZONTAL_SCROLL
+from tests.browser.pages import NO_HORIZONTAL_SCROLL, PHONE, SELECTED_TEXT, log_in
 from tests.catalog.descriptor_texts import PORT_LINE, STATUS_LINE, broken_orders_yaml, orders_yaml
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("mesh")]
-
-SELECTED_TEXT = "(t => t.value.slice(t.selectionStart, t.selectionEnd))(document.activeElement)"
 
 
 def test_member_fixes_errors_validates_then_publishes_and_lands_on_the_product(page):
@@ -18,11 +16,10 @@ def test_member_fixes_errors_validates_then_publishes_and_lands_on_the_product(p
 
     descriptor.fill(broken_orders_yaml())
     page.get_by_role("button", name="Publish", exact=True).click()
-    errors = page.locator("#publish-errors li").all_inner_texts()
-    assert errors == [
+    expect(page.locator("#publish-errors li")).to_have_text([
         f"line {STATUS_LINE} product.status Expected string, got integer 12.",
         f"line {PORT_LINE} product.outputPorts[0].name This field is required.",
-    ]
+    ])
     assert page.get_by_label("Descriptor").input_value() == broken_orders_yaml()
     page.get_by_role("button", name=f"line {PORT_LINE}").click()
     assert page.evaluate(SELECTED_TEXT) == "  - version: 1.0.0"
@@ -43,8 +40,7 @@ def test_member_of_another_domain_sees_why_not(page):
     page.get_by_label("Descriptor").fill(orders_yaml())
     page.get_by_role("button", name="Publish", exact=True).click()
     assert "You may not publish in the domain 'sales'" in page.locator("#publish-denied").inner_text()
-    page.goto("/products/sales.web_orders/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Not Found"
+    assert page.goto("/products/sales.web_orders/").status == 404
 
 
 def test_edit_descriptor_from_the_product_page_and_publish_unchanged(page):
@@ -66,6 +62,6 @@ def test_publish_page_with_errors_fits_a_phone(open_page):
     log_in(page, "bob", next_url="/publish/")
     page.get_by_label("Descriptor").fill(broken_orders_yaml())
     page.get_by_role("button", name="Publish", exact=True).click()
-    assert page.locator("#publish-errors li").count() == 2
+    expect(page.locator("#publish-errors li")).to_have_count(2)
     assert page.evaluate(NO_HORIZONTAL_SCROLL)
     assert page.get_by_role("button", name="Validate only").is_visible()

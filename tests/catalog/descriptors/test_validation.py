@@ -150,5 +150,6 @@ def test_odps_1_1_keys_are_accepted_and_kept(sales):
     product = product_doc(apiVersion="v1.1.0", type="aggregate", synonyms=["order book"])
     descriptors_import(documents=[product, contract_doc()], source="test")
     stored = DataProduct.objects.get().descriptor
-    assert stored["type"] == "aggregate" and stored["synonyms"] == ["order book"]
+    assert stored["type"] == "aggregate"
+    assert stored["synonyms"] == ["order book"]
     assert "product.type" in errors_of([product_doc(pid="p-2", type="sideways")])

@@ -1,6 +1,5 @@
 """Each ODCS rule kind and operator, run on a real DuckDB ``port_data`` view."""
 
-
 import pytest
 
 from governance.quality.engine import run_rules

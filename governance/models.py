@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 from catalog.models import DataProduct, OutputPort
 
@@ -25,7 +26,7 @@ class QualityRun(models.Model):
     state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING, db_index=True)
     reason = models.CharField(max_length=16, choices=Reason.choices, default=Reason.PROFILED)
     freshness_only = models.BooleanField(default=False)
-    started = models.DateTimeField(auto_now_add=True, db_index=True)
+    started = models.DateTimeField(default=timezone.now, db_index=True)
     finished = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
 
@@ -75,7 +76,7 @@ class QualityScore(models.Model):
     """A product's quality score at one moment; all rows of a product are its history."""
 
     product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="quality_scores")
-    computed_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    computed_at = models.DateTimeField(default=timezone.now, db_index=True)
     score = models.FloatField(help_text="0–100.")
     dimensions = models.JSONField(default=dict, help_text="{dimension: 0–100}.")
     breakdown = models.JSONField(default=dict, help_text="Explanations and metadata items.")

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from collections.abc import Iterator, Sequence
 
 import duckdb
+
+from catalog.profiling import errors as profiling_errors
+from catalog.profiling import readers
 
 VIEW = "port_data"
 _PLACEHOLDERS = re.compile(r"\$?\{\s*(object|table|model|column|property)\s*\}", re.IGNORECASE)
@@ -103,11 +105,8 @@ def _walk(value) -> Iterator[dict]:
 
 def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence = (), *, timeout: float):
     """The first row of a query, interrupted after ``timeout`` seconds (``QueryTimeout``)."""
-    timer = threading.Timer(timeout, con.interrupt)
-    timer.start()
     try:
-        return con.execute(sql, list(params)).fetchone()
-    except duckdb.InterruptException as exc:
-        raise QueryTimeout(f"stopped: the query ran past its time limit of {timeout:g} s") from exc
-    finally:
-        timer.cancel()
+        with readers.time_limit(con, timeout):
+            return con.execute(sql, list(params)).fetchone()
+    except profiling_errors.QueryTimeout as exc:
+        raise QueryTimeout(f"stopped: {exc}") from exc

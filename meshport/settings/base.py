@@ -190,6 +190,12 @@ CELERY_BEAT_SCHEDULE["profiling-sweep-stale-runs"] = {
     "schedule": 5 * 60,
 }
 
+# GOVERNANCE (quality: freshness against each product's SLO, hourly)
+CELERY_BEAT_SCHEDULE["quality-freshness-hourly"] = {
+    "task": "governance.tasks.freshness_check_all_task",
+    "schedule": 60 * 60,
+}
+
 # LOGGING
 LOGGING = {
     "version": 1,

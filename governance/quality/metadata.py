@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from catalog.models import Column, DataProduct
+from governance.quality.rules import schema_object
 
 
 def metadata_items(product: DataProduct) -> list[dict]:
     """One scored item per piece of documentation or ownership, with what is missing."""
     owners = product.team_members.filter(role__icontains="owner").exists()
-    columns = list(Column.objects.filter(port__product=product).values_list("name", "description"))
+    columns = _columns(product)
     described = sum(1 for _, text in columns if text.strip())
     items = [
         _item("description", bool(product.description.strip()), "no description"),
@@ -27,6 +28,20 @@ def metadata_items(product: DataProduct) -> list[dict]:
             }
         )
     return items
+
+
+def _columns(product: DataProduct) -> list[tuple[str, str]]:
+    """(name, description) of every column: the catalog's rows, else the contracts' properties."""
+    rows = list(Column.objects.filter(port__product=product).values_list("name", "description"))
+    if rows:
+        return rows
+    columns = []
+    for port in product.output_ports.select_related("contract"):
+        document = port.contract.document if port.contract_id else {}
+        obj = schema_object(document, port.schema_object)
+        columns += [(p["name"], str(p.get("description") or "")) for p in obj.get("properties") or []
+                    if isinstance(p, dict) and p.get("name")]
+    return columns
 
 
 def _item(name: str, present: bool, missing: str) -> dict:

@@ -1,0 +1,139 @@
+"""Running a product's checks on its real data file: results stored per run, score written back."""
+import os
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from catalog.models import DataProduct
+from catalog.profiling.models import ProfileRun
+from governance.models import CheckResult, QualityRun, QualityScore
+from governance.services import product_freshness_check, product_quality_check, quality_run_execute
+from tests.governance.conftest import contract
+
+pytestmark = pytest.mark.django_db
+
+
+def failed(product):
+    return {c.name: c for c in CheckResult.objects.filter(run__product=product, passed=False)}
+
+
+def test_checks_find_each_defect_and_the_score_reaches_the_product(make_product):
+    product = make_product()
+    score = product_quality_check(product_id=product.pk)
+    run = QualityRun.objects.get(product=product)
+    assert run.state == "succeeded"
+    broken = failed(product)
+    assert set(broken) == {"duplicateValues on id", "nullValues on email", "invalidValues on status"}
+    assert broken["nullValues on email"].message == "20% nulls in email (1 of 5 rows), rule allows at most 1%"
+    assert broken["duplicateValues on id"].measured == 1
+    assert CheckResult.objects.get(run=run, name="rowCount on customers").passed is True
+    product.refresh_from_db()
+    assert product.quality_score == score.score
+    assert score.score < 100
+    assert set(score.dimensions) >= {"completeness", "uniqueness", "validity", "metadata"}
+
+
+def test_a_port_whose_file_is_gone_records_a_failed_run(make_product):
+    product = make_product()
+    port = product.output_ports.get()
+    os.remove(port.location)
+    run = quality_run_execute(port=port)
+    assert run.state == "failed"
+    assert "file not found" in run.error
+    assert not run.checks.exists()
+
+
+def test_freshness_from_the_timestamp_column(make_product):
+    product = make_product(slo_hours=24)
+    port = product.output_ports.get()
+    now = datetime(2026, 11, 20, 11, 0, tzinfo=UTC) + timedelta(days=5.2)
+    run = quality_run_execute(port=port, now=now)
+    check = run.checks.get(rule_kind="freshness")
+    assert check.passed is False
+    assert check.column == "updated_at"
+    assert check.message.startswith("data is 5.2 days old, SLO is 24 h")
+    fresh = quality_run_execute(port=port, now=datetime(2026, 11, 20, 15, 0, tzinfo=UTC))
+    assert fresh.checks.get(rule_kind="freshness").passed is True
+
+
+def test_freshness_from_the_sla_element_beats_other_timestamp_columns(make_product):
+    csv = "id,created_at,updated_at\n1,2026-11-01 00:00:00,2026-11-20 00:00:00\n"
+    doc = contract(properties=[("id", "integer", []), ("created_at", "timestamp", []), ("updated_at", "timestamp", [])],
+                   sla=[{"property": "latency", "value": 1, "unit": "d", "element": "customers.created_at"}])
+    product = make_product(csv_text=csv, document=doc, slo_hours=24)
+    run = quality_run_execute(port=product.output_ports.get(), now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC))
+    check = run.checks.get(rule_kind="freshness")
+    assert check.column == "created_at"
+    assert check.passed is False
+
+
+def test_freshness_from_the_files_modification_time(make_product):
+    product = make_product(csv_text="id,name\n1,a\n", document=contract(properties=[("id", "integer", [])]),
+                           slo_hours=24)
+    port = product.output_ports.get()
+    stale = datetime.now(UTC) - timedelta(days=5.2)
+    os.utime(port.location, (stale.timestamp(), stale.timestamp()))
+    check = quality_run_execute(port=port).checks.get(rule_kind="freshness")
+    assert check.passed is False
+    assert check.message.startswith("data is 5.2 days old, SLO is 24 h (file modified")
+    os.utime(port.location)
+    assert quality_run_execute(port=port).checks.get(rule_kind="freshness").passed is True
+
+
+def test_hourly_freshness_run_replaces_only_the_freshness_check(make_product):
+    product = make_product(slo_hours=24)
+    product_quality_check(product_id=product.pk)
+    port = product.output_ports.get()
+    stale = datetime.now(UTC) - timedelta(days=3)
+    os.utime(port.location, (stale.timestamp(), stale.timestamp()))
+    score = product_freshness_check(product_id=product.pk, now=datetime(2026, 11, 25, tzinfo=UTC))
+    names = [c["name"] for c in score.breakdown["checks"]]
+    assert names.count("freshness") == 1
+    assert "nullValues on email" in names  # the full run's checks still count
+    assert score.dimensions["timeliness"] == 0
+    assert QualityRun.objects.filter(product=product, freshness_only=True).count() == 1
+
+
+def test_schema_drift_from_the_profile_becomes_a_failed_validity_check(make_product):
+    product = make_product()
+    port = product.output_ports.get()
+    profile = ProfileRun.objects.create(
+        port=port, state=ProfileRun.State.SUCCEEDED, is_latest_good=True,
+        drift={"missing": ["phone"], "added": ["nickname"],
+               "type_changed": [{"column": "id", "expected": "integer", "actual": "VARCHAR"}]},
+    )
+    run = quality_run_execute(port=port, profile_run_id=profile.pk)
+    check = run.checks.get(rule_kind="schema")
+    assert (check.passed, check.dimension, check.severity) == (False, "validity", "error")
+    assert check.message == "column `phone` missing; `nickname` added; column `id` is VARCHAR, contract says integer"
+
+
+def test_drift_flag_on_the_product_is_used_without_a_profile_run(make_product):
+    product = make_product()
+    product.flags = {"schema_drift": {"main": {"missing": ["phone"]}}}
+    product.save()
+    check = quality_run_execute(port=product.output_ports.get()).checks.get(rule_kind="schema")
+    assert check.passed is False
+    assert check.message == "column `phone` missing"
+
+
+def test_one_profile_run_is_checked_once(make_product):
+    product = make_product()
+    port = product.output_ports.get()
+    profile = ProfileRun.objects.create(port=port, state=ProfileRun.State.SUCCEEDED, is_latest_good=True)
+    first = quality_run_execute(port=port, profile_run_id=profile.pk)
+    again = quality_run_execute(port=port, profile_run_id=profile.pk)
+    assert first.pk == again.pk
+    assert QualityRun.objects.count() == 1
+
+
+def test_history_grows_with_each_run(make_product):
+    product = make_product()
+    product_quality_check(product_id=product.pk)
+    product_quality_check(product_id=product.pk)
+    assert QualityScore.objects.filter(product=product).count() == 2
+
+
+def test_deleted_product_is_nothing_to_do(db):
+    assert product_quality_check(product_id=987654) is None
+    assert not DataProduct.objects.exists()

@@ -59,3 +59,33 @@ def _changes(value) -> list[tuple[str, str, str]]:
         actual = item.get("actual") or item.get("found") or item.get("observed") or item.get("data_type")
         changes.append((_name(item), str(expected or "?"), str(actual or "?")))
     return changes
+
+
+# DuckDB type families each ODCS logical type accepts.
+_COMPATIBLE = {
+    "string": ("VARCHAR", "TEXT", "STRING", "UUID", "ENUM"),
+    "integer": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                "UBIGINT", "UHUGEINT"),
+    "number": ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL",
+               "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"),
+    "boolean": ("BOOLEAN",),
+    "date": ("DATE", "TIMESTAMP"),
+    "timestamp": ("TIMESTAMP", "DATE"),
+    "time": ("TIME",),
+}
+
+
+def observed_drift(con, properties: list[dict]) -> dict:
+    """Drift measured directly on ``port_data`` when the profiler has recorded none."""
+    observed = {name: str(kind).upper() for name, kind, *_ in con.execute("DESCRIBE port_data").fetchall()}
+    declared = {p["name"]: str(p.get("logicalType") or "").lower() for p in properties if p.get("name")}
+    changed = [
+        {"column": name, "expected": logical, "actual": observed[name]}
+        for name, logical in declared.items()
+        if name in observed and logical in _COMPATIBLE and not observed[name].startswith(_COMPATIBLE[logical])
+    ]
+    return {
+        "missing": [n for n in declared if n not in observed],
+        "added": [n for n in observed if n not in declared],
+        "type_changed": changed,
+    }

@@ -1,8 +1,15 @@
-"""Freshness against the product's SLO: the newest timestamp in the data, else the file's mtime.
+"""Freshness against the product's SLO: how old is the newest data a consumer can read?
 
-The timestamp column is the one a ``latency``/``freshness`` SLA ``element`` points at; without
-one, every timestamp or date column (from the contract or the data's own types) is read and
-the newest value wins. When no column holds a value, the port's file modification time is used.
+Where the age comes from, first match wins:
+
+1. the column a ``latency``/``freshness`` SLA ``element`` points at (the contract says so);
+2. the port file's modification time — when it was last delivered. Without an element we do
+   not guess from the data: a date such as ``opened_date`` describes the business, not the
+   delivery, and would call a fine file stale;
+3. with neither (tables), the newest value of any timestamp or date column.
+
+A DATE value covers its whole day, so its age counts from the end of that day: yesterday's
+daily figures are complete, not 37 hours old, at 13:00.
 """
 from __future__ import annotations
 
@@ -18,6 +25,7 @@ from governance.quality.engine import Outcome
 from governance.quality.sqlguard import VIEW, quote
 
 _TIME_TYPES = ("TIMESTAMP", "DATE")
+_DAY = 86_400.0
 
 
 def freshness_check(
@@ -29,9 +37,11 @@ def freshness_check(
     if not slo_hours:
         outcome.message = "no freshness SLO: not evaluated"
         return outcome
-    newest, source = _newest(con, element, contract_columns, timeout) if con is not None else (None, "")
+    newest, source = _newest(con, [element], timeout) if con is not None and element else (None, "")
     if newest is None and mtime is not None:
         newest, source = mtime, "file modified"
+    if newest is None and con is not None:
+        newest, source = _newest(con, [*contract_columns, None], timeout)
     if newest is None:
         outcome.error = "no timestamp column with values and no file modification time"
         outcome.message = f"not evaluated: {outcome.error}"
@@ -40,9 +50,7 @@ def freshness_check(
     outcome.measured, outcome.expected = round(age, 3), {"mustBeLessOrEqualTo": slo_hours}
     outcome.passed = age <= slo_hours
     outcome.column = "" if source == "file modified" else source.removeprefix("newest ")
-    outcome.message = (
-        f"data is {format_age(age)} old, SLO is {slo_hours:g} h ({source} {newest:%Y-%m-%d %H:%M} UTC)"
-    )
+    outcome.message = f"data is {format_age(age)} old, SLO is {slo_hours:g} h ({source} {newest:%Y-%m-%d %H:%M} UTC)"
     return outcome
 
 
@@ -50,15 +58,14 @@ def format_age(hours: float) -> str:
     return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} h"
 
 
-def _newest(con, element: str, contract_columns, timeout: float) -> tuple[datetime | None, str]:
+def _newest(con, columns: list, timeout: float) -> tuple[datetime | None, str]:
+    """The newest value among ``columns`` (None: every timestamp/date column of the data too)."""
     try:
         types = {name: str(kind).upper() for name, kind, *_ in con.execute(f"DESCRIBE {VIEW}").fetchall()}
     except duckdb.Error:
         return None, ""
-    if element in types:
-        candidates = [element]
-    else:
-        candidates = [c for c in contract_columns if c in types]
+    candidates = [c for c in columns if c in types]
+    if None in columns:
         candidates += [c for c, t in types.items() if t.startswith(_TIME_TYPES) and c not in candidates]
     found = [(v, c) for c in candidates if (v := _max_epoch(con, c, types[c], timeout)) is not None]
     if not found:
@@ -74,7 +81,9 @@ def _max_epoch(con, column: str, kind: str, timeout: float) -> float | None:
         row = sqlguard.fetch_one(con, f"SELECT epoch(max({value})) FROM {VIEW}", timeout=timeout)  # noqa: S608 (quoted identifiers; values are parameters)
     except (duckdb.Error, sqlguard.QueryTimeout):
         return None
-    return float(row[0]) if row and row[0] is not None else None
+    if not row or row[0] is None:
+        return None
+    return float(row[0]) + (_DAY if kind == "DATE" else 0)
 
 
 def location_mtime(location: str) -> datetime | None:

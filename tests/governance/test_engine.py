@@ -200,3 +200,23 @@ def test_broken_rules_error_clearly(port_db, rule, error):
     outcome = run_one(port_db, rule, column=column, object_level=column is None)
     assert outcome.passed is None
     assert error in outcome.error
+
+
+def test_freshness_of_a_table_without_file_uses_the_newest_timestamp(port_db):
+    from datetime import UTC, datetime
+
+    from governance.quality.freshness import freshness_check
+
+    outcome = freshness_check(port_db, slo_hours=24, mtime=None, now=datetime(2026, 11, 22, 11, 0, tzinfo=UTC))
+    assert outcome.column == "updated_at"
+    assert outcome.measured == 48.0
+    assert outcome.message == "data is 2.0 days old, SLO is 24 h (newest updated_at 2026-11-20 11:00 UTC)"
+    assert outcome.passed is False
+
+
+def test_freshness_without_an_slo_is_not_evaluated(port_db):
+    from governance.quality.freshness import freshness_check
+
+    outcome = freshness_check(port_db, slo_hours=None)
+    assert outcome.passed is None
+    assert outcome.message == "no freshness SLO: not evaluated"

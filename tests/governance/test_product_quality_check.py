@@ -8,7 +8,7 @@ from catalog.models import DataProduct
 from catalog.profiling.models import ProfileRun
 from governance.models import CheckResult, QualityRun, QualityScore
 from governance.services import product_freshness_check, product_quality_check, quality_run_execute
-from tests.governance.conftest import contract
+from tests.governance.conftest import contract, customers_contract
 
 pytestmark = pytest.mark.django_db
 
@@ -43,8 +43,9 @@ def test_a_port_whose_file_is_gone_records_a_failed_run(make_product):
     assert not run.checks.exists()
 
 
-def test_freshness_from_the_timestamp_column(make_product):
-    product = make_product(slo_hours=24)
+def test_freshness_from_the_timestamp_column_the_sla_names(make_product):
+    sla = [{"property": "latency", "value": 1, "unit": "d", "element": "customers.updated_at"}]
+    product = make_product(slo_hours=24, document=customers_contract(slaProperties=sla))
     port = product.output_ports.get()
     now = datetime(2026, 11, 20, 11, 0, tzinfo=UTC) + timedelta(days=5.2)
     run = quality_run_execute(port=port, now=now)
@@ -65,6 +66,27 @@ def test_freshness_from_the_sla_element_beats_other_timestamp_columns(make_produ
     check = run.checks.get(rule_kind="freshness")
     assert check.column == "created_at"
     assert check.passed is False
+
+
+def test_without_an_sla_element_the_file_time_wins_over_business_dates(make_product):
+    csv = "id,opened_date\n1,2020-01-01\n"
+    product = make_product(csv_text=csv, document=contract(properties=[("id", "integer", []),
+                                                                       ("opened_date", "date", [])]), slo_hours=24)
+    check = quality_run_execute(port=product.output_ports.get()).checks.get(rule_kind="freshness")
+    assert check.passed is True
+    assert "(file modified" in check.message
+
+
+def test_a_date_counts_as_complete_until_the_end_of_its_day(make_product):
+    csv = "day,revenue\n2026-11-19,10\n2026-11-20,12\n"
+    doc = contract(properties=[("day", "date", []), ("revenue", "number", [])],
+                   sla=[{"property": "latency", "value": 1, "unit": "d", "element": "customers.day"}])
+    product = make_product(csv_text=csv, document=doc, slo_hours=24)
+    port = product.output_ports.get()
+    at_13 = quality_run_execute(port=port, now=datetime(2026, 11, 21, 13, 0, tzinfo=UTC))
+    next_day = quality_run_execute(port=port, now=datetime(2026, 11, 22, 1, 0, tzinfo=UTC))
+    assert at_13.checks.get(rule_kind="freshness").measured == 13.0
+    assert next_day.checks.get(rule_kind="freshness").passed is False
 
 
 def test_freshness_from_the_files_modification_time(make_product):
@@ -137,3 +159,20 @@ def test_history_grows_with_each_run(make_product):
 def test_deleted_product_is_nothing_to_do(db):
     assert product_quality_check(product_id=987654) is None
     assert not DataProduct.objects.exists()
+
+
+def test_without_a_profile_the_run_measures_drift_itself(make_product):
+    csv = "id,event_status,scanner_id,updated_at\nx1,ok,S1,2026-11-20 10:00:00\n"
+    doc = contract(properties=[("id", "integer", []), ("status", "string", []), ("updated_at", "timestamp", [])])
+    product = make_product(csv_text=csv, document=doc)
+    check = quality_run_execute(port=product.output_ports.get()).checks.get(rule_kind="schema")
+    assert check.passed is False
+    assert check.message == (
+        "column `status` missing; `event_status` added; `scanner_id` added; column `id` is VARCHAR, contract says integer"
+    )
+
+
+def test_matching_data_passes_the_schema_check(make_product):
+    product = make_product()
+    check = quality_run_execute(port=product.output_ports.get()).checks.get(rule_kind="schema")
+    assert check.passed is True

@@ -65,7 +65,7 @@ def test_every_deliberate_defect_is_a_failed_check_in_its_products_score(demo):
     for extra in drift.extra:
         assert f"`{extra}` added" in check["message"]
     for column, (declared, actual) in drift.retyped.items():
-        assert f"column `{column}` is {actual}" in check["message"]
+        assert f"column `{column}` is {actual}, contract says {declared.lower()}" in check["message"]
     assert score.dimensions["validity"] < 100
 
 

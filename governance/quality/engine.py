@@ -22,11 +22,11 @@ from governance.quality.sqlguard import VIEW, quote
 DEFAULT_TIMEOUT = 30.0
 MISSING_TOKENS = ("", "n/a", "null")
 _ROW_METRICS = {"nullValues", "missingValues", "invalidValues", "duplicateValues"}
-_NOUNS = {
-    "nullValues": "nulls",
-    "missingValues": "missing values",
-    "invalidValues": "invalid values",
-    "duplicateValues": "duplicates",
+_NOUNS = {  # (one, many)
+    "nullValues": ("null", "nulls"),
+    "missingValues": ("missing value", "missing values"),
+    "invalidValues": ("invalid value", "invalid values"),
+    "duplicateValues": ("duplicate", "duplicates"),
 }
 
 
@@ -107,11 +107,12 @@ def _evaluate_library(con, rule: Rule, outcome: Outcome, *, rows: int, timeout: 
     outcome.rows_checked, outcome.rows_failed = rows, count
     measured = _in_unit(count, rows, rule.unit)
     share = f"{100 * count / rows:.3g}% of {rows} rows" if rows else "no rows"
-    what = f"{_NOUNS[rule.metric]} in {rule.column or _properties_label(rule)}"
+    one, many = _NOUNS[rule.metric]
+    where = f"in {rule.column or _properties_label(rule)}"
     if rule.unit == "percent":
-        found = f"{expectations.format_amount(measured, 'percent')} {what} ({count} of {rows} rows)"
+        found = f"{expectations.format_amount(measured, 'percent')} {many} {where} ({count} of {rows} rows)"
     else:
-        found = f"{count} {what} ({share})"
+        found = f"{count} {one if count == 1 else many} {where} ({share})"
     _judge(outcome, measured, op, threshold, found)
 
 

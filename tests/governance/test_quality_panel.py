@@ -30,7 +30,7 @@ def test_panel_shows_score_bars_explanations_checks_and_chart(client, make_produ
     assert f'data-testid="quality-score">{score.score:.0f}<' in html
     assert re.search(r'aria-label="uniqueness \d+ of 100"', html)
     assert "20% nulls in email (1 of 5 rows), rule allows at most 1%" in html
-    assert re.search(r"<li>−\d+: 1 duplicates in id", html)
+    assert re.search(r"<li>−\d+: 1 duplicate in id", html)
     assert '<span class="failed">failed</span>' in html
     polyline = re.search(r'<polyline [^>]*points="([^"]+)"', html).group(1)
     assert len(polyline.split()) == 2  # two scores in the history, two points on the line
@@ -78,3 +78,17 @@ def test_run_button_needs_csrf_and_a_team_member(make_product, member, consumer,
     assert response.status_code == 302
     assert queued == [product.pk]
     assert client.get(run_url).status_code == 405
+
+
+def test_a_failed_run_shows_its_reason_to_the_team(client, make_product, member):
+    import os
+
+    from governance.services import quality_run_execute
+
+    product = make_product()
+    port = product.output_ports.get()
+    os.remove(port.location)
+    quality_run_execute(port=port)
+    client.force_login(member)
+    html = page(client, product)
+    assert '<span class="failed">Failed</span>: file not found' in html

@@ -34,7 +34,11 @@ def _batch_table(names: list[str], rows: list[tuple]) -> pa.Table:
             array = pa.array(list(values))
         except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types in a SQLite column
             array = pa.array([None if v is None else str(v) for v in values], type=pa.string())
-        arrays.append(array.cast(pa.string()) if pa.types.is_null(array.type) else array)
+        if pa.types.is_null(array.type):
+            array = array.cast(pa.string())
+        elif pa.types.is_decimal(array.type):  # a batch's precision would bind the whole table
+            array = array.cast(pa.float64())
+        arrays.append(array)
     return pa.Table.from_arrays(arrays, names=names)
 
 

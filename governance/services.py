@@ -61,7 +61,8 @@ def _port_drift(port: OutputPort, profile_run_id: int | None) -> dict:
         return {"drift": run.drift or {}}
     flagged = (port.product.flags or {}).get("schema_drift")
     if isinstance(flagged, dict):
-        by_port = flagged.get(port.name, flagged.get(str(port.pk)))
+        # the profiler keys it "name@version"
+        by_port = flagged.get(f"{port.name}@{port.version}", flagged.get(port.name))
         return {"drift": by_port if isinstance(by_port, dict) else flagged}
     return {}
 

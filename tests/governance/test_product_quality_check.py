@@ -122,7 +122,7 @@ def test_schema_drift_from_the_profile_becomes_a_failed_validity_check(make_prod
     profile = ProfileRun.objects.create(
         port=port, state=ProfileRun.State.SUCCEEDED, is_latest_good=True,
         drift={"missing": ["phone"], "added": ["nickname"],
-               "type_changed": [{"column": "id", "expected": "integer", "actual": "VARCHAR"}]},
+               "changed": [{"column": "id", "expected": "integer", "found": "VARCHAR"}]},
     )
     run = quality_run_execute(port=port, profile_run_id=profile.pk)
     check = run.checks.get(rule_kind="schema")
@@ -132,7 +132,7 @@ def test_schema_drift_from_the_profile_becomes_a_failed_validity_check(make_prod
 
 def test_drift_flag_on_the_product_is_used_without_a_profile_run(make_product):
     product = make_product()
-    product.flags = {"schema_drift": {"main": {"missing": ["phone"]}}}
+    product.flags = {"schema_drift": {"main@1.0.0": {"missing": ["phone"]}}}
     product.save()
     check = quality_run_execute(port=product.output_ports.get()).checks.get(rule_kind="schema")
     assert check.passed is False

@@ -15,7 +15,7 @@ from celery import Celery
 from django.conf import settings
 from django.db import connection
 
-from governance.models import QualityRun, QualityScore
+from governance.models import CheckResult, QualityRun, QualityScore
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
@@ -73,3 +73,45 @@ def test_worker_runs_checks_and_scores(worker, make_product):
     assert run.checks.filter(passed=False, name="nullValues on email").exists()
     product.refresh_from_db()
     assert product.quality_score == QualityScore.objects.filter(product=product).first().score
+
+
+@pytest.fixture
+def tasks_over_redis():
+    """This process queues its tasks on Redis instead of running them inline, as the web does."""
+    from meshport.celery import app
+
+    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
+    app.conf.update(task_always_eager=False, broker_url=REDIS_URL)
+    app._pool = None  # the connection pool is built lazily from broker_url; drop any older one
+    yield
+    app.conf.update(saved)
+    app._pool = None
+
+
+def test_the_demo_is_profiled_and_scored_by_the_worker(worker, tasks_over_redis, tmp_path_factory):
+    """Load the demo here; profiling and quality happen in the worker; every defect shows."""
+    import io
+
+    from django.core.management import call_command
+
+    from catalog.demo import truth
+
+    data_dir = settings.MESHPORT_DATA_ROOTS[0] / tmp_path_factory.mktemp("demo-worker").name
+    call_command("load_demo", "--quick", "--data-dir", str(data_dir), stdout=io.StringIO())
+    spoiled = sorted({d.product for d in truth.DEFECTS})
+
+    def scored_after_profile():
+        runs = QualityRun.objects.filter(product__identifier__in=spoiled, reason="profiled", state="succeeded")
+        return set(runs.values_list("product__identifier", flat=True)) == set(spoiled)
+
+    assert wait_for(scored_after_profile, seconds=240), "the worker did not profile and check every product"
+    failed = {
+        (c.run.product.identifier, c.rule_kind, c.metric, c.column)
+        for c in CheckResult.objects.filter(passed=False, run__reason="profiled").select_related("run__product")
+    }
+    assert ("sales.customers", "library", "nullValues", truth.NULL_EMAILS.column) in failed
+    assert ("sales.orders", "library", "duplicateValues", truth.DUPLICATE_ORDER_IDS.column) in failed
+    assert (truth.STALE_SNAPSHOTS.product, "freshness", "", truth.STALE_SNAPSHOTS.column) in failed
+    assert (truth.DRIFTED_DELIVERY_EVENTS.product, "schema", "", "") in failed
+    for identifier in spoiled:
+        assert wait_for(lambda pid=identifier: QualityScore.objects.filter(product__identifier=pid).exists())

@@ -106,7 +106,7 @@ def product_quality_check(
     product = DataProduct.objects.filter(pk=product_id).first()
     if product is None:
         return None  # deleted after the task was queued
-    ports = product.output_ports.all()
+    ports = _data_ports(product)
     for port in ports.filter(pk=port_id) if port_id else ports:
         quality_run_execute(port=port, reason=reason, profile_run_id=profile_run_id)
     return quality_score_compute(product=product)
@@ -117,9 +117,14 @@ def product_freshness_check(*, product_id: int, now: datetime | None = None) -> 
     product = DataProduct.objects.filter(pk=product_id).first()
     if product is None:
         return None
-    for port in product.output_ports.all():
+    for port in _data_ports(product):
         quality_run_execute(port=port, reason=QualityRun.Reason.FRESHNESS, freshness_only=True, now=now)
     return quality_score_compute(product=product)
+
+
+def _data_ports(product: DataProduct):
+    """Ports with data we can read (files and tables); APIs and streams have no rows to check."""
+    return product.output_ports.filter(kind__in=[OutputPort.Kind.FILE, OutputPort.Kind.TABLE])
 
 
 def product_quality_request(*, product: DataProduct, actor) -> None:

@@ -176,3 +176,25 @@ def test_matching_data_passes_the_schema_check(make_product):
     product = make_product()
     check = quality_run_execute(port=product.output_ports.get()).checks.get(rule_kind="schema")
     assert check.passed is True
+
+
+def test_sql_rules_on_a_real_port_may_not_read_a_neighbouring_file(make_product, data_dir, settings):
+    secret = data_dir / "secret.csv"
+    secret.write_text("token\nhunter2\n")
+    settings.MESHPORT_QUERY_TIME_LIMIT = 0.5
+    rules = [
+        {"type": "sql", "name": "peek", "query": f"SELECT count(*) FROM read_csv('{secret}')", "mustBe": 0},
+        {"type": "sql", "name": "peek by path", "query": f"SELECT count(*) FROM '{secret}'", "mustBe": 0},
+        {"type": "sql", "name": "slow", "query": "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r "
+                                                 "WHERE n < 100000000) SELECT count(*) FROM r", "mustBe": 0},
+        {"type": "sql", "name": "fine", "query": "SELECT count(*) FROM customers WHERE status = 'frozen'",
+         "mustBe": 1},
+    ]
+    product = make_product(document=contract(object_quality=rules, properties=[("id", "integer", [])]))
+    run = quality_run_execute(port=product.output_ports.get())
+    checks = {c.name: c for c in run.checks.all()}
+    assert checks["peek"].error == "refused: the query calls the table function read_csv(); a rule may read only port_data"
+    assert checks["peek by path"].error.startswith(f"refused: the query reads '{secret}'")
+    assert checks["slow"].error == "stopped: the query ran past its 0.5 s time limit"
+    assert checks["fine"].passed is True
+    assert {checks[n].passed for n in ("peek", "peek by path", "slow")} == {None}

@@ -17,11 +17,20 @@ from catalog.descriptors.errors import DescriptorError, DescriptorPermissionErro
 from catalog.descriptors.payload import PRODUCT_KIND, Document, documents_from_payload
 from catalog.descriptors.services import ImportResult, descriptors_import
 
+BODY_HELP = (
+    "An ODPS v1 DataProduct document, a bundle {\"product\": ..., \"contracts\": [ODCS v3.1 ...]}, "
+    "or a multi-document YAML (Content-Type: application/yaml). Contracts already in the catalog "
+    "need not be repeated. A 400 lists every failing path in `errors`."
+)
+REQUEST = {"application/json": OpenApiTypes.OBJECT, "application/yaml": OpenApiTypes.OBJECT}
+CREATE_RESPONSES = {code: OpenApiTypes.OBJECT for code in (200, 201, 400, 401, 403)}
+UPDATE_RESPONSES = {code: OpenApiTypes.OBJECT for code in (200, 400, 401, 403, 404)}
+
 
 class ProductPublishMixin:
     """``create`` (POST /api/products/) and ``update`` (PUT /api/products/<identifier>/)."""
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT},
+    @extend_schema(request=REQUEST, responses=CREATE_RESPONSES, description=BODY_HELP,
                    summary="Publish a data product from its ODPS descriptor and ODCS contracts")
     def create(self, request, *args, **kwargs):
         try:
@@ -32,8 +41,8 @@ class ProductPublishMixin:
         code = status.HTTP_201_CREATED if product.identifier in result.created else status.HTTP_200_OK
         return Response(_published(request, product, result), status=code)
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT},
-                   summary="Replace a data product's descriptor (the document must describe that product)")
+    @extend_schema(request=REQUEST, responses=UPDATE_RESPONSES,
+                   description=BODY_HELP, summary="Replace a data product's descriptor (the document must describe that product)")
     def update(self, request, *args, **kwargs):
         product = self.get_object()
         try:

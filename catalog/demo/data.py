@@ -28,7 +28,7 @@ from catalog.demo.spec import Port, Product
 
 SEED = 20260101
 # Bump when a generator's output changes, so existing files are regenerated.
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "4"
 MANIFEST = "manifest.json"
 WAREHOUSE = "warehouse.duckdb"
 

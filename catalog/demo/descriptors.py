@@ -177,11 +177,14 @@ def _object_rules(product: Product, port: Port) -> list[dict]:
 
 
 def _sla(port: Port) -> list[dict]:
+    slas = [{"property": "availability", "value": port.availability, "unit": "percent"}]
+    if port.latency is None:
+        return slas
     value, unit = port.latency
     latency = {"property": "latency", "value": value, "unit": unit}
     if port.latency_element:
         latency["element"] = f"{port.name}.{port.latency_element}"
-    return [latency, {"property": "availability", "value": port.availability, "unit": "percent"}]
+    return [latency, *slas]
 
 
 class _Dumper(yaml.SafeDumper):

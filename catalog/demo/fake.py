@@ -35,8 +35,12 @@ def coded(prefix: str, numbers: np.ndarray, width: int = 6) -> np.ndarray:
 
 
 def timestamps(rng: np.random.Generator, n: int, end: np.datetime64, days: float, *, sort=True) -> np.ndarray:
-    """n UTC instants spread over the ``days`` before ``end`` (second precision)."""
+    """n UTC instants spread over the ``days`` before ``end`` (second precision), the newest at ``end``.
+
+    Pinning the newest keeps a feed's age below a day all day long, even for sparse --quick data.
+    """
     offsets = rng.integers(0, int(days * 86400), size=n)
+    offsets[0] = 0
     values = end - offsets.astype("timedelta64[s]")
     return np.sort(values) if sort else values
 
@@ -124,3 +128,10 @@ def with_nulls(values: np.ndarray, positions: np.ndarray) -> pa.Array:
 def pick_positions(rng: np.random.Generator, n: int, count: int) -> np.ndarray:
     """``count`` distinct row positions, sorted."""
     return np.sort(rng.choice(n, size=count, replace=False))
+
+
+def replace_at(values: np.ndarray, positions: np.ndarray, replacements: np.ndarray) -> np.ndarray:
+    """``values`` with some entries replaced; object dtype so longer strings are not cut short."""
+    out = values.astype(object)
+    out[positions] = replacements
+    return out

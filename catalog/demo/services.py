@@ -5,10 +5,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
+
 from catalog.demo import demo_steps
 from catalog.demo.data import GenerationReport, demo_data_generate
 from catalog.demo.descriptors import demo_descriptors_write
 from catalog.demo.users import DemoUser, demo_domains_ensure, demo_users_ensure
+
+
+class DemoSetupError(Exception):
+    """The demo cannot be loaded as asked (said before anything is written)."""
 
 
 @dataclass
@@ -39,6 +45,7 @@ def demo_load(*, data_dir: Path, quick: bool = False, stdout=None) -> DemoLoadRe
 
     started = time.monotonic()
     data_dir = Path(data_dir).resolve()
+    _check_data_dir(data_dir)
     domains = demo_domains_ensure()
     users = demo_users_ensure()
     data = demo_data_generate(data_dir=data_dir, quick=quick)
@@ -54,3 +61,12 @@ def demo_load(*, data_dir: Path, quick: bool = False, stdout=None) -> DemoLoadRe
         report.steps.append((name, time.monotonic() - step_started))
     report.seconds = time.monotonic() - started
     return report
+
+
+def _check_data_dir(data_dir: Path) -> None:
+    roots = [Path(r).resolve() for r in settings.MESHPORT_DATA_ROOTS]
+    if not any(data_dir.is_relative_to(root) for root in roots):
+        raise DemoSetupError(
+            f"{data_dir} is outside MESHPORT_DATA_ROOTS ({', '.join(map(str, roots))}), so Meshport would "
+            "refuse to read it: pick a folder under one of them, or add it to MESHPORT_DATA_ROOTS."
+        )

@@ -43,8 +43,8 @@ class Port:
     columns: tuple[Col, ...]
     table: str = ""  # duckdb: schema.table
     url: str = ""  # api: where the API lives
-    latency: tuple[float, str] = (1, "d")  # freshness SLO: value and unit (h or d)
-    latency_element: str = ""  # the timestamp column the latency is measured on
+    latency: tuple[float, str] | None = (1, "d")  # freshness SLO: value and unit (h or d); None: frozen
+    latency_element: str = ""  # the column whose newest value the latency is measured on
     availability: float = 99.5
     sql_rules: tuple[tuple[str, str, str, float], ...] = ()  # (name, query, operator, value)
     version: str = "1.0.0"

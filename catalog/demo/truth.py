@@ -63,6 +63,19 @@ DEFECTS: tuple[Defect, ...] = (
 )
 
 
+# The ODCS library metric each data defect breaks.
+BROKEN_METRIC = {"nulls": "nullValues", "duplicates": "duplicateValues", "invalid_values": "invalidValues"}
+
+
+def failing_rules() -> set[tuple[str, str, str, str]]:
+    """(product, port, column, metric) of every contract quality rule the demo data breaks.
+
+    Every other rule of every contract passes (schema drift and staleness aside, which break
+    the schema and the latency objective rather than a quality rule).
+    """
+    return {(d.product, d.port, d.column, BROKEN_METRIC[d.kind]) for d in DEFECTS if d.kind in BROKEN_METRIC}
+
+
 def defects_for(product: str, kind: str | None = None) -> list[Defect]:
     return [d for d in DEFECTS if d.product == product and (kind is None or d.kind == kind)]
 
@@ -125,6 +138,22 @@ def row_counts(*, quick: bool) -> dict[str, int]:
         f"{p.identifier}:{port.name}": port_rows(p, port, quick=quick)
         for p in _products() for port in p.ports if port.kind != "api"
     }
+
+
+def freshness_slos() -> dict[str, tuple[float, str]]:
+    """Per data port (``<product>:<port>``): the latency objective in hours and the column it
+    is measured on ("" when only the file's age tells). Ports without an objective are absent
+    (the retired product is frozen). Every port here is fresh after a load, except the ports
+    of the ``stale`` defects."""
+    hours = {"h": 1.0, "d": 24.0}
+    return {
+        f"{p.identifier}:{port.name}": (port.latency[0] * hours[port.latency[1]], port.latency_element)
+        for p in _products() for port in p.ports if port.kind != "api" and port.latency is not None
+    }
+
+
+def stale_ports() -> set[str]:
+    return {f"{d.product}:{d.port}" for d in DEFECTS if d.kind == "stale"}
 
 
 def lineage_depth() -> int:

@@ -1,7 +1,19 @@
 """How ODPS and ODCS documents map onto catalog rows: pure functions, no database writes.
 
 Each ``*_fields`` function returns the field values a row should have, so the import service
-can compare them with what is stored and write only the differences.
+can compare them with what is stored and write only the differences. The decisions:
+
+- product: ODPS ``id`` → ``external_id``; slug from customProperties ``slug``, else the name
+  slugified with ``_`` (fixed once created); status proposed/draft → draft, active → published,
+  deprecated, retired; visibility from customProperties ``visibility`` (default public);
+  ``description.purpose`` fills both ``description`` and ``purpose``.
+- output port: ODPS ``type`` → kind (else from the server type); the contract's prod server
+  (else its first) gives server, server_type, format and location; columns come from the
+  contract's schema object named like the port (else the first).
+- SLOs: each contract's latency/freshness (d/h/m) and availability; a product promises the
+  weakest of its ports' contracts (largest hours, lowest availability).
+- contracts are stored with local and DuckDB paths made absolute (against the descriptor's
+  folder, or the first data root for API payloads), so the stored document says where data is.
 """
 from __future__ import annotations
 

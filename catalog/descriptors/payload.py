@@ -189,11 +189,14 @@ def _load_json(path: Path, text: str) -> list[tuple[object, dict]]:
     except json.JSONDecodeError as exc:
         error = {"path": "", "file": str(path), "line": exc.lineno, "message": f"Invalid JSON: {exc.msg}"}
         raise DescriptorError([error]) from exc
+    items = data if isinstance(data, list) else [data]
     try:
-        lines = node_lines(yaml.compose(text, Loader=yaml.SafeLoader))
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
-        lines = {}  # JSON that YAML 1.1 cannot read: errors go without line numbers
-    return [(item, lines if not isinstance(data, list) else {}) for item in (data if isinstance(data, list) else [data])]
+        root = None  # JSON that YAML 1.1 cannot read: errors go without line numbers
+    nodes = root.value if isinstance(data, list) and isinstance(root, yaml.SequenceNode) else [root]
+    nodes = nodes if len(nodes) == len(items) else [None] * len(items)
+    return [(item, node_lines(node) if node is not None else {}) for item, node in zip(items, nodes, strict=True)]
 
 
 def node_lines(node, prefix: tuple = ()) -> dict[tuple, int]:

@@ -10,12 +10,13 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
-from catalog.descriptors import mapping
+from catalog.descriptors import limits, mapping
 from catalog.descriptors.payload import CONTRACT_KIND, PRODUCT_KIND, Document
 from catalog.models import Contract, DataProduct, Domain, slug_validator
 from catalog.permissions import is_steward
 
 PATH_KEYS = {"local": "path", "duckdb": "database"}
+PRODUCT_SLUG_LENGTH = 100
 
 
 @dataclass
@@ -80,6 +81,7 @@ def product_errors(doc: Document, context: Context) -> list[dict]:
         *_port_errors(doc, "inputPorts", context),
         *_team_errors(doc),
         *_existing_product_errors(doc),
+        *limits.product_limit_errors(doc),
     ]
 
 
@@ -96,22 +98,22 @@ def _domain_errors(doc: Document, context: Context) -> list[dict]:
     return []
 
 
-def _is_slug(value: str) -> bool:
+def _is_slug(value: str, max_length: int = 64) -> bool:
     try:
         slug_validator(value)
     except ValidationError:
         return False
-    return len(value) <= 64
+    return len(value) <= max_length
 
 
 def _slug_errors(doc: Document) -> list[dict]:
     asked = mapping.custom_properties(doc.data).get("slug")
     if asked is not None:
         index = _custom_property_index(doc.data, "slug")
-        if not isinstance(asked, str) or not _is_slug(asked):
+        if not isinstance(asked, str) or not _is_slug(asked, PRODUCT_SLUG_LENGTH):
             return [doc.error(("customProperties", index, "value"), f"{asked!r} is not a valid slug.")]
         return []
-    if isinstance(doc.data.get("name"), str) and not mapping.product_slug(doc.data):
+    if isinstance(doc.data.get("name"), str) and not _is_slug(mapping.product_slug(doc.data), PRODUCT_SLUG_LENGTH):
         return [doc.error(("name",), "Cannot make a slug of this name; add a customProperties 'slug'.")]
     if "name" not in doc.data:
         return [doc.error(("name",), "Required (or a customProperties 'slug'): it names the product.")]
@@ -188,7 +190,7 @@ def _existing_product_errors(doc: Document) -> list[dict]:
 
 
 def contract_errors(doc: Document) -> list[dict]:
-    errors = []
+    errors = limits.contract_limit_errors(doc)
     for j, server in enumerate(doc.data.get("servers") if isinstance(doc.data.get("servers"), list) else []):
         if isinstance(server, dict):
             errors += _server_errors(doc, j, server)
@@ -205,20 +207,33 @@ def _server_errors(doc: Document, j: int, server: dict) -> list[dict]:
     if server_type not in mapping.SUPPORTED_SERVERS and _in_odcs_enum(server_type):
         supported = ", ".join(sorted(mapping.SUPPORTED_SERVERS))
         return [doc.error(("servers", j, "type"), f"Meshport cannot locate data on a {server_type!r} server; use one of: {supported}.")]
-    key = PATH_KEYS.get(server_type)
+    return _format_errors(doc, j, server) + _path_errors(doc, j, server)
+
+
+def _format_errors(doc: Document, j: int, server: dict) -> list[dict]:
+    fmt = server.get("format")
+    if server["type"] != "local" or not isinstance(fmt, str) or fmt.lower() in mapping.FILE_FORMATS:
+        return []
+    readable = ", ".join(mapping.FILE_FORMATS)
+    return [doc.error(("servers", j, "format"), f"Meshport cannot read {fmt!r} files; use one of: {readable}.")]
+
+
+def _path_errors(doc: Document, j: int, server: dict) -> list[dict]:
+    key = PATH_KEYS.get(server["type"])
     raw = server.get(key) if key else None
-    if isinstance(raw, str) and raw:
-        path = mapping.resolve_path(raw, doc.base_dir)
-        if not mapping.under_data_roots(path):
-            return [doc.error(("servers", j, key), f"{path} is outside the data roots Meshport may read (MESHPORT_DATA_ROOTS).")]
-    return []
+    if not isinstance(raw, str) or not raw:
+        return []
+    path = mapping.resolve_path(raw, doc.base_dir)
+    if mapping.under_data_roots(path):
+        return []
+    return [doc.error(("servers", j, key), f"{path} is outside the data roots Meshport may read (MESHPORT_DATA_ROOTS).")]
 
 
 def _in_odcs_enum(server_type: str) -> bool:
     # Types outside the ODCS enum are already reported by the schema, at this same path.
-    from catalog.descriptors.validation import schema_validator
+    from catalog.descriptors.validation import schema_for
 
-    server_schema = schema_validator(CONTRACT_KIND).schema["$defs"]["Server"]
+    server_schema = schema_for(CONTRACT_KIND)["$defs"]["Server"]
     return server_type in server_schema["properties"]["type"]["enum"]
 
 

@@ -86,8 +86,8 @@ def _import(docs: list[Document], *, actor, source: str) -> ImportResult:
         _record(result, *_product_upsert(product.descriptor, actor), changed_ids)
     changed_ids |= _input_ports_resolve(_published_refs(result.products))
     products_changed(changed_ids)
-    logger.info("descriptors from %s: created %s, updated %s, unchanged %s",
-                source, result.created, result.updated, result.unchanged)
+    logger.info("descriptors from %s: %d created, %d updated, %d unchanged",
+                source, len(result.created), len(result.updated), len(result.unchanged))
     return result
 
 
@@ -140,7 +140,8 @@ def _products_using(contract_ids: set[int], *, exclude: Iterable[int]) -> list[D
     if not contract_ids:
         return []
     products = DataProduct.objects.filter(output_ports__contract__in=contract_ids).exclude(pk__in=exclude)
-    return list(products.select_related("domain").distinct())
+    # Products made without a descriptor (admin, demo code) have nothing to re-derive from.
+    return [p for p in products.select_related("domain").distinct() if p.descriptor.get("id")]
 
 
 # --- products ----------------------------------------------------------------------------------

@@ -25,19 +25,20 @@ def apply(instance: Model, fields: dict) -> bool:
     return True
 
 
-def rows_sync(existing: dict, wanted: dict, create, fields_of) -> bool:
-    """Create, update and delete keyed rows so that they match ``wanted`` (key → values)."""
-    changed = False
-    for key, values in wanted.items():
-        row = existing.get(key)
-        if row is None:
-            create(key, values)
-            changed = True
-        else:
-            changed |= apply(row, fields_of(values))
+def rows_sync(model, existing: dict, wanted: dict, build, fields_of) -> bool:
+    """Create, update and delete keyed rows so that they match ``wanted`` (key → values).
+
+    ``build(key, values)`` returns an unsaved row; new rows are inserted in one statement.
+    """
+    new = [build(key, values) for key, values in wanted.items() if key not in existing]
+    changed = bool(new)
+    model.objects.bulk_create(new)
+    for key, row in existing.items():
+        if key in wanted:
+            changed |= apply(row, fields_of(wanted[key]))
     stale = [row.pk for key, row in existing.items() if key not in wanted]
     if stale:
-        type(next(iter(existing.values()))).objects.filter(pk__in=stale).delete()
+        model.objects.filter(pk__in=stale).delete()
         changed = True
     return changed
 
@@ -53,10 +54,10 @@ def team_sync(product: DataProduct, members: list[dict]) -> bool:
     existing = {m.username: m for m in product.team_members.all()}
     wanted = {m["username"]: {**m, "user_id": _user_id(m["username"])} for m in members}
 
-    def create(username, values):
-        ProductTeamMember.objects.create(product=product, **values)
+    def build(username, values):
+        return ProductTeamMember(product=product, **values)
 
-    return rows_sync(existing, wanted, create, lambda v: {k: v[k] for k in ("name", "role", "user_id")})
+    return rows_sync(ProductTeamMember, existing, wanted, build, lambda v: {k: v[k] for k in ("name", "role", "user_id")})
 
 
 def _user_id(username: str) -> int | None:
@@ -68,7 +69,7 @@ def _user_id(username: str) -> int | None:
 
 
 def output_ports_sync(product: DataProduct, ports: list[dict], contracts: dict[str, Contract]) -> bool:
-    existing = {(p.name, p.version): p for p in product.output_ports.all()}
+    existing = {(p.name, p.version): p for p in product.output_ports.prefetch_related("columns")}
     wanted = {(p["name"], p["version"]): p for p in ports}
     changed = False
     for key, port in wanted.items():
@@ -94,10 +95,10 @@ def columns_sync(port: OutputPort, columns: list[dict]) -> bool:
     existing = {c.name: c for c in port.columns.all()}
     wanted = {c["name"]: c for c in columns}
 
-    def create(name, values):
-        Column.objects.create(port=port, **values)
+    def build(name, values):
+        return Column(port=port, **values)
 
-    return rows_sync(existing, wanted, create, lambda v: {k: x for k, x in v.items() if k != "name"})
+    return rows_sync(Column, existing, wanted, build, lambda v: {k: x for k, x in v.items() if k != "name"})
 
 
 def input_ports_sync(product: DataProduct, ports: list[dict]) -> bool:
@@ -107,14 +108,14 @@ def input_ports_sync(product: DataProduct, ports: list[dict]) -> bool:
         for p in ports
     }
 
-    def create(key, values):
-        InputPort.objects.create(product=product, name=key[0], version=key[1], **values)
+    def build(key, values):
+        return InputPort(product=product, name=key[0], version=key[1], **values)
 
     def fields_of(values):
         source = values["source_port"]
         return {"contract_ref": values["contract_ref"], "source_port_id": source.pk if source else None}
 
-    return rows_sync(existing, wanted, create, fields_of)
+    return rows_sync(InputPort, existing, wanted, build, fields_of)
 
 
 def source_port_for(contract_ref: str) -> OutputPort | None:

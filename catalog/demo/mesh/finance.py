@@ -218,7 +218,7 @@ PRODUCTS = (
         "- source: the [ECB reference rates](https://www.ecb.europa.eu/stats/eurofxref/)\n",
         "Convert amounts to EUR: amount ÷ rate_to_eur.",
         ("fx", "reference-data"),
-        (Port("fx_rates", "csv", "Rates as CSV.", FX_COLUMNS, latency=(1, "d"), latency_element="rate_date"),),
+        (Port("fx_rates", "csv", "Rates as CSV.", FX_COLUMNS, latency=(2, "d"), latency_element="rate_date"),),
         rows=FX_DAYS * len(FX_CURRENCIES), quick_rows=FX_DAYS * len(FX_CURRENCIES), generate=fx_rates,
     ),
     Product(

@@ -135,7 +135,7 @@ def ad_spend(ctx):
     platform = fake.choice(rng, PLATFORMS, n, p=[0.45, 0.3, 0.12, 0.08, 0.05])
     spoil = ctx.rng("marketing.ad_spend", "defects")
     bad = fake.pick_positions(spoil, n, truth.INVALID_PLATFORMS.affected_rows(n))
-    platform[bad] = fake.choice(spoil, truth.INVALID_PLATFORMS.invalid_values, len(bad))
+    platform = fake.replace_at(platform, bad, fake.choice(spoil, truth.INVALID_PLATFORMS.invalid_values, len(bad)))
     impressions = rng.integers(500, 200_000, n)
     clicks = (impressions * rng.uniform(0.002, 0.04, n)).astype(np.int64)
     return table(
@@ -172,7 +172,7 @@ PRODUCTS = (
         "Funnel and conversion analysis; join campaigns on `campaign_id`.",
         ("web", "clickstream", "analytics"),
         (Port("web_sessions", "parquet", "Sessions as Parquet, partitioned by nothing (yet).", SESSION_COLUMNS,
-              latency=(3, "h"), latency_element="started_ts", availability=99.0),),
+              latency=(24, "h"), latency_element="started_ts", availability=99.0),),
         rows=1_000_000, quick_rows=20_000, generate=web_sessions, inputs=("marketing.campaigns",),
     ),
     Product(

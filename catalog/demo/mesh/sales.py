@@ -53,7 +53,7 @@ def customers(ctx):
     spoil = ctx.rng("sales.customers", "defects")
     null_at = fake.pick_positions(spoil, n, truth.NULL_EMAILS.affected_rows(n))
     bad_at = fake.pick_positions(spoil, n, truth.INVALID_PHONES.affected_rows(n))
-    phones[bad_at] = fake.choice(spoil, truth.INVALID_PHONES.invalid_values, len(bad_at))
+    phones = fake.replace_at(phones, bad_at, fake.choice(spoil, truth.INVALID_PHONES.invalid_values, len(bad_at)))
     return table(
         CUSTOMER_COLUMNS, customer_id=ids, full_name=names, email=fake.with_nulls(emails, null_at),
         phone=phones, country=fake.choice(rng, fake.COUNTRIES, n, p=fake.COUNTRY_WEIGHTS),
@@ -186,7 +186,7 @@ def orders_v1_export(ctx):
     first, last, _ = fake.full_names(rng, n)
     return table(
         EXPORT_COLUMNS, order_id=fake.ids(n, start=1), customer_email=fake.emails(first, last, rng.integers(1, 9999, n)),
-        order_date=fake.timestamps(rng, n, ctx.anchor - np.timedelta64(400, "D"), 700),
+        order_date=fake.timestamps(rng, n, ctx.anchor, 365),
         total=fake.money(rng, n, 60.0), currency=fake.choice(rng, fake.CURRENCIES, n),
     )
 
@@ -202,7 +202,7 @@ PRODUCTS = (
         "Join orders, tickets and engagement on `customer_id`. Use `segment` for reporting.",
         ("customers", "crm", "master-data"),
         (Port("customers", "csv", "Nightly CSV snapshot of the customer master.", CUSTOMER_COLUMNS,
-              latency=(1, "d"), latency_element="signup_ts", availability=99.9),),
+              latency=(1, "d"), availability=99.9),),
         rows=20_000, quick_rows=800, generate=customers,
         limitations="Contains personal data; only for purposes covered by the privacy notice.",
     ),
@@ -215,7 +215,7 @@ PRODUCTS = (
         "- see the [order lifecycle](https://wiki.example.com/sales/order-lifecycle)\n",
         "Filter on `status`; join `sales.order_lines` on `order_id` for items.",
         ("orders", "revenue", "core"),
-        (Port("orders", "parquet", "Orders as Parquet, refreshed hourly.", ORDER_COLUMNS, latency=(6, "h"),
+        (Port("orders", "parquet", "Orders as Parquet, refreshed hourly.", ORDER_COLUMNS, latency=(24, "h"),
               latency_element="order_ts", availability=99.9,
               sql_rules=(("no_negative_totals", "SELECT COUNT(*) FROM {object} WHERE total_amount < 0", "mustBe", 0),)),),
         rows=100_000, quick_rows=3_000, generate=orders, inputs=("sales.customers",),
@@ -227,7 +227,7 @@ PRODUCTS = (
         "- `line_amount` is after discount\n- prices are in the order currency\n",
         "Aggregate by `item_id` for item revenue; join `product.catalog_items` for titles.",
         ("orders", "items"),
-        (Port("order_lines", "parquet", "Order lines as Parquet.", LINE_COLUMNS, latency=(6, "h"),
+        (Port("order_lines", "parquet", "Order lines as Parquet.", LINE_COLUMNS, latency=(24, "h"),
               sql_rules=(("positive_quantities", "SELECT COUNT(*) FROM {object} WHERE quantity <= 0", "mustBe", 0),)),),
         rows=250_000, quick_rows=6_000, generate=order_lines, inputs=("sales.orders", "product.catalog_items"),
     ),
@@ -241,11 +241,11 @@ PRODUCTS = (
         "Plot `revenue` by `day`; sum over channels for the company total.",
         ("revenue", "kpi", "dashboard"),
         (
-            Port("daily_revenue", "csv", "Daily revenue as CSV.", REVENUE_COLUMNS, latency=(1, "d"),
+            Port("daily_revenue", "csv", "Daily revenue as CSV.", REVENUE_COLUMNS, latency=(2, "d"),
                  latency_element="day",
                  sql_rules=(("revenue_not_negative", "SELECT MIN(revenue) FROM {object}", "mustBeGreaterOrEqualTo", 0),)),
             Port("daily_revenue_warehouse", "duckdb", "The same figures as a warehouse table.", REVENUE_COLUMNS,
-                 table="sales.daily_revenue", latency=(1, "d"), latency_element="day"),
+                 table="sales.daily_revenue", latency=(2, "d"), latency_element="day"),
         ),
         rows=REVENUE_DAYS * len(fake.CHANNELS), quick_rows=REVENUE_DAYS * len(fake.CHANNELS),
         generate=daily_revenue, inputs=("sales.orders",),

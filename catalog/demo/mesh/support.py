@@ -37,7 +37,7 @@ def tickets(ctx):
     n, rng = ctx.rows("customer-support.tickets"), ctx.rng("customer-support.tickets")
     opened = fake.timestamps(rng, n, ctx.anchor, 365)
     status = fake.choice(rng, ["open", "pending", "solved", "closed"], n, p=[0.05, 0.05, 0.2, 0.7])
-    closed = opened + (rng.exponential(30, n) * 3600).astype("timedelta64[s]")
+    closed = np.minimum(opened + (rng.exponential(30, n) * 3600).astype("timedelta64[s]"), ctx.anchor)
     no_order = np.flatnonzero(rng.random(n) < 0.3)
     return table(
         TICKET_COLUMNS, ticket_id=fake.ids(n, start=700_001), customer_id=rng.integers(1, ctx.rows("sales.customers") + 1, n),
@@ -159,7 +159,7 @@ PRODUCTS = (
         "- priorities follow the [triage guide](https://wiki.example.com/support/triage)\n",
         "Volumes, backlog and response times; join csat on `ticket_id`.",
         ("tickets", "support", "service"),
-        (Port("tickets", "parquet", "Tickets as Parquet.", TICKET_COLUMNS, latency=(4, "h"), latency_element="opened_ts"),),
+        (Port("tickets", "parquet", "Tickets as Parquet.", TICKET_COLUMNS, latency=(24, "h"), latency_element="opened_ts"),),
         rows=40_000, quick_rows=1_500, generate=tickets, inputs=("sales.customers", "sales.orders"),
     ),
     Product(

@@ -18,12 +18,14 @@ class Command(BaseCommand):
         parser.add_argument("--quick", action="store_true", help="Small files (for tests and quick looks).")
 
     def handle(self, *args, data_dir=None, quick=False, **options):
-        from catalog.demo.services import demo_load
+        from catalog.demo.services import DemoSetupError, demo_load
         from catalog.descriptors.errors import DescriptorError
 
         data_dir = (data_dir or settings.MESHPORT_DEMO_DATA_DIR).resolve()
         try:
             report = demo_load(data_dir=data_dir, quick=quick, stdout=self.stdout)
+        except DemoSetupError as exc:
+            raise CommandError(str(exc)) from exc
         except DescriptorError as exc:
             lines = [f"{e.get('file', '')}:{e.get('line', '')}: {e['path']}: {e['message']}" for e in exc.errors]
             raise CommandError("The demo descriptors were rejected:\n" + "\n".join(lines)) from exc

@@ -1,4 +1,5 @@
 """Descriptor files and the import/export commands: all or nothing, errors with file and line."""
+import json
 import uuid
 from io import StringIO
 
@@ -56,8 +57,6 @@ def test_folder_import_resolves_relative_paths_against_the_file(folder):
 
 
 def test_json_file_and_contract_in_its_own_file(folder):
-    import json
-
     (folder / "orders.json").write_text(json.dumps(product_doc()))
     write_yaml(folder / "contracts.yml", contract_doc())
     descriptor_files_import(paths=[folder / "orders.json", folder / "contracts.yml"])
@@ -133,3 +132,13 @@ def test_export_command_round_trips(folder):
 def test_export_command_unknown_product():
     with pytest.raises(CommandError, match="nope.nope"):
         call_command("export_descriptor", "nope.nope")
+
+
+def test_json_file_errors_carry_lines(folder):
+    path = folder / "orders.json"
+    path.write_text(json.dumps([product_doc(status=12), contract_doc()], indent=2))
+    with pytest.raises(DescriptorError) as caught:
+        descriptor_files_import(paths=[path])
+    (error,) = caught.value.errors
+    assert error["path"] == "product.status"
+    assert path.read_text().splitlines()[error["line"] - 1].strip() == '"status": 12,'

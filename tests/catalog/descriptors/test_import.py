@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.descriptors.errors import DescriptorError
+from catalog.descriptors.errors import DescriptorError, DescriptorPermissionError
 from catalog.descriptors.services import descriptors_import
 from catalog.models import (
     Column,
@@ -173,3 +173,26 @@ def test_invalid_documents_write_nothing(docs, sales):
         run([product, contract])
     assert counts() == before
     assert DataProduct.objects.get().name == "Orders"
+
+
+def test_team_member_is_linked_by_email(sales, make_user):
+    ana = make_user("ana.s", email="ana@acme.example")
+    product = product_doc(team={"name": "Sales", "members": [{"username": "ana@acme.example", "role": "owner"}]})
+    run([product, contract_doc()])
+    assert ProductTeamMember.objects.get().user == ana
+
+
+def test_changing_a_contract_another_domain_uses_is_forbidden(docs, sales, finance_owner):
+    run(docs)
+    changed = contract_doc(domain="finance", slaProperties=[{"property": "latency", "value": 1, "unit": "h"}])
+    with pytest.raises(DescriptorPermissionError):
+        run([changed], actor=finance_owner)
+    assert Contract.objects.get().document["domain"] == "sales"
+    assert DataProduct.objects.get().freshness_slo_hours == 48
+
+
+def test_member_imports_in_own_domain_but_not_elsewhere(docs, sales, sales_member, finance):
+    assert run(docs, actor=sales_member).created == ["sales.orders"]
+    with pytest.raises(DescriptorPermissionError):
+        run([product_doc(pid="p-fin", name="Ledger", domain="finance")], actor=sales_member)
+    assert DataProduct.objects.count() == 1

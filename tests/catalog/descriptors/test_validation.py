@@ -123,3 +123,24 @@ def test_payload_shapes():
     assert documents_from_payload({"documents": [product, contract]}) == [product, contract]
     with pytest.raises(DescriptorError):
         documents_from_payload(["not", "a", "document"])
+
+
+def test_values_the_catalog_cannot_hold_are_reported(sales):
+    product = product_doc(name="x" * 201, tags=["t" * 65])
+    contract = contract_doc()
+    props = contract["schema"][1]["properties"]
+    props.append(dict(props[0]))
+    contract["servers"][1]["format"] = "delta"
+    errors = errors_of([product, contract])
+    assert set(errors) == {
+        "product.name", "product.tags[0]",
+        "contracts[0].schema[1].properties[3].name", "contracts[0].servers[1].format",
+    }
+
+
+def test_each_unknown_field_is_named(sales):
+    contract = contract_doc()
+    contract["schema"][1]["properties"][0].update(colour="red", size=3)
+    errors = errors_of([product_doc(stauts="active"), contract])
+    prop = "contracts[0].schema[1].properties[0]"
+    assert set(errors) == {"product.stauts", f"{prop}.colour", f"{prop}.size"}

@@ -1,73 +1,32 @@
-"""A real Celery worker over Redis runs a product's quality checks and scores it.
+"""A real Celery worker over Redis checks and scores products, and runs the whole demo chain.
 
-Needs Redis (``REDIS_URL``) and PostgreSQL (the worker is another process and must see the
-test database); in CI both are present and a skip fails the run.
+The worker fixtures come from ``tests/test_worker.py``: a worker subprocess on the test
+database (a SQLite file or PostgreSQL), tasks sent to Redis on a queue of the test's own.
 """
-import os
-import subprocess
-import sys
-import time
-import uuid
-from pathlib import Path
+import io
 
 import pytest
-from celery import Celery
 from django.conf import settings
-from django.db import connection
+from django.core.management import call_command
 
+from catalog.demo import truth
 from governance.models import CheckResult, QualityRun, QualityScore
+from governance.tasks import product_quality_task
+from tests.test_worker import queue, wait_for, workers  # noqa: F401 — shared worker fixtures
 
-REDIS_URL = os.environ.get("REDIS_URL", "")
-
-pytestmark = [
-    pytest.mark.redis,
-    pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL"),
-]
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def worker(tmp_path):
-    """A worker process on a private queue (plus the default one, for the tasks it queues itself)."""
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker process needs a shared PostgreSQL test database")
-    queue = f"quality-test-{uuid.uuid4().hex[:8]}"
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "meshport.settings.base",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "REDIS_URL": REDIS_URL,
-        "MESHPORT_DATA_ROOTS": ",".join(str(r) for r in settings.MESHPORT_DATA_ROOTS),
-        "MESHPORT_VAR_DIR": str(tmp_path),
-    }
-    log = (tmp_path / "worker.log").open("w")
-    process = subprocess.Popen(  # noqa: S603 — our own interpreter and arguments
-        [sys.executable, "-m", "celery", "-A", "meshport", "worker", "--pool=solo", "-Q", f"{queue},celery",
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
-        cwd=Path(settings.BASE_DIR), env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    yield queue
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+def start(workers, queue):  # noqa: F811
+    # The worker queues follow-up tasks (profile → quality) on this test's queue too.
+    return workers(queue, CELERY_TASK_DEFAULT_QUEUE=queue)
 
 
-def wait_for(condition, seconds=90):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.3)
-    return False
-
-
-def test_worker_runs_checks_and_scores(worker, make_product):
+def test_worker_runs_checks_and_scores(queue, workers, make_product):  # noqa: F811
+    worker = start(workers, queue)
     product = make_product()
-    client = Celery(broker=REDIS_URL)
-    client.send_task("governance.tasks.product_quality_task", args=[product.pk], queue=worker)
-    assert wait_for(lambda: QualityScore.objects.filter(product=product).exists()), "the worker never scored"
+    product_quality_task.delay(product.pk)  # eager is off: this goes through Redis
+    wait_for(lambda: QualityScore.objects.filter(product=product).exists(), worker, what="the quality score")
     run = QualityRun.objects.get(product=product)
     assert run.state == "succeeded"
     assert run.checks.filter(passed=False, name="nullValues on email").exists()
@@ -75,36 +34,19 @@ def test_worker_runs_checks_and_scores(worker, make_product):
     assert product.quality_score == QualityScore.objects.filter(product=product).first().score
 
 
-@pytest.fixture
-def tasks_over_redis():
-    """This process queues its tasks on Redis instead of running them inline, as the web does."""
-    from meshport.celery import app
-
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url")}
-    app.conf.update(task_always_eager=False, broker_url=REDIS_URL)
-    app._pool = None  # the connection pool is built lazily from broker_url; drop any older one
-    yield
-    app.conf.update(saved)
-    app._pool = None
-
-
-def test_the_demo_is_profiled_and_scored_by_the_worker(worker, tasks_over_redis, tmp_path_factory):
-    """Load the demo here; profiling and quality happen in the worker; every defect shows."""
-    import io
-
-    from django.core.management import call_command
-
-    from catalog.demo import truth
-
+def test_the_demo_is_profiled_and_scored_by_the_worker(queue, workers, tmp_path_factory):  # noqa: F811
+    """Load the demo here, as a user would; profiling and quality run in the worker; every defect shows."""
+    worker = start(workers, queue)
     data_dir = settings.MESHPORT_DATA_ROOTS[0] / tmp_path_factory.mktemp("demo-worker").name
     call_command("load_demo", "--quick", "--data-dir", str(data_dir), stdout=io.StringIO())
     spoiled = sorted({d.product for d in truth.DEFECTS})
 
     def scored_after_profile():
         runs = QualityRun.objects.filter(product__identifier__in=spoiled, reason="profiled", state="succeeded")
-        return set(runs.values_list("product__identifier", flat=True)) == set(spoiled)
+        done = set(runs.values_list("product__identifier", flat=True)) == set(spoiled)
+        return done and QualityScore.objects.filter(product__identifier__in=spoiled).count() >= len(spoiled)
 
-    assert wait_for(scored_after_profile, seconds=240), "the worker did not profile and check every product"
+    wait_for(scored_after_profile, worker, timeout=240, what="every spoiled product profiled and checked")
     failed = {
         (c.run.product.identifier, c.rule_kind, c.metric, c.column)
         for c in CheckResult.objects.filter(passed=False, run__reason="profiled").select_related("run__product")
@@ -113,5 +55,3 @@ def test_the_demo_is_profiled_and_scored_by_the_worker(worker, tasks_over_redis,
     assert ("sales.orders", "library", "duplicateValues", truth.DUPLICATE_ORDER_IDS.column) in failed
     assert (truth.STALE_SNAPSHOTS.product, "freshness", "", truth.STALE_SNAPSHOTS.column) in failed
     assert (truth.DRIFTED_DELIVERY_EVENTS.product, "schema", "", "") in failed
-    for identifier in spoiled:
-        assert wait_for(lambda pid=identifier: QualityScore.objects.filter(product__identifier=pid).exists())

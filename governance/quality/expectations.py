@@ -46,7 +46,7 @@ def _threshold(op: str, value):
     return _number(op, value)
 
 
-def _number(op: str, value) -> float:
+def _number(op: str, value) -> int | float:
     if isinstance(value, bool):
         raise ExpectationError(f"{op} needs a number, got {value!r}")
     try:
@@ -55,7 +55,7 @@ def _number(op: str, value) -> float:
         raise ExpectationError(f"{op} needs a number, got {value!r}") from exc
     if math.isnan(number):
         raise ExpectationError(f"{op} needs a number, got {value!r}")
-    return number
+    return int(number) if number.is_integer() else number  # stored and shown as written: 0, not 0.0
 
 
 def compare(op: str, measured, threshold) -> bool:

@@ -77,7 +77,7 @@ def _scan1_exprs(col: ColumnResult, i: int) -> list[str]:
     if col.family in (NUMBER, TEMPORAL):
         x = _numeric_expr(col)
         exprs += [f"avg({x}) AS c{i}_mean", f"stddev_samp({x}) AS c{i}_std",
-                  f"approx_quantile({x}, [0.25, 0.5, 0.75]) AS c{i}_q",
+                  f"reservoir_quantile({x}, [0.25, 0.5, 0.75]) AS c{i}_q",
                   f"min({x}) AS c{i}_lo", f"max({x}) AS c{i}_hi"]
     if col.family == STRING:
         exprs += [f"min(length({q})) AS c{i}_lmin", f"avg(length({q})) AS c{i}_lavg",
@@ -155,20 +155,25 @@ def _exact_groups(con, col: ColumnResult) -> None:
     col.stats["_top_text"] = top or []
 
 
-def _scan2(con, columns: list[ColumnResult], candidates: dict[int, list]) -> dict:
-    """Histograms of every number and date column, and exact counts of the approximate columns' candidates."""
-    exprs, params = [], []
-    for i, col in enumerate(columns):
-        hist = _histogram_expr(col, i) if col.family in (NUMBER, TEMPORAL) else None
-        if hist:
-            exprs.append(hist)
-        if candidates.get(i):
-            params.append(candidates[i])
-            q = quote(col.name)
-            exprs.append(f"histogram({q}) FILTER (WHERE list_contains(${len(params)}, {q})) AS c{i}_top")
+def _approx_top(con, col: ColumnResult, candidates: list) -> None:
+    """Exact counts of the candidate values, by a hash join that reads one column."""
+    if not candidates:
+        col.stats["_top_pairs"] = []
+        return
+    q = quote(col.name)
+    rows = con.execute(
+        f"SELECT k.v, count(*) AS n FROM {VIEW} AS p JOIN (SELECT unnest($1) AS v) AS k ON p.{q} = k.v "  # noqa: S608
+        f"GROUP BY k.v ORDER BY n DESC LIMIT {TOP_K}", [candidates]
+    ).fetchall()
+    col.stats["_top_pairs"] = [(value, int(n)) for value, n in rows]
+
+
+def _scan2(con, columns: list[ColumnResult]) -> dict:
+    """20-bin histograms of every number and date column, from scan 1's ranges, in one scan."""
+    exprs = [h for i, c in enumerate(columns) if c.family in (NUMBER, TEMPORAL) and (h := _histogram_expr(c, i))]
     if not exprs:
         return {}
-    return _fetch_dict(con, f"SELECT {', '.join(exprs)} FROM {VIEW}", params)  # noqa: S608 - values bound
+    return _fetch_dict(con, f"SELECT {', '.join(exprs)} FROM {VIEW}")  # noqa: S608 - quoted names
 
 
 def _candidates(col: ColumnResult, sample: list) -> list:
@@ -185,8 +190,8 @@ def _finish(col: ColumnResult, i: int, v: dict) -> None:
         raw = s.pop("_top_text")
         s["top_values"] = [{"value": _typed(col, value), "count": int(n)} for value, n in raw]
     else:
-        counts = sorted((v.get(f"c{i}_top") or {}).items(), key=lambda vc: (-vc[1], str(vc[0])))
-        s["top_values"] = [{"value": value, "count": int(n)} for value, n in counts[:TOP_K] if value is not None]
+        pairs = sorted(s.pop("_top_pairs", []), key=lambda vc: (-vc[1], str(vc[0])))
+        s["top_values"] = [{"value": value, "count": n} for value, n in pairs]
     if v.get(f"c{i}_hist") is not None:
         s["histogram"] = _histogram(col, v[f"c{i}_hist"])
     s.pop("_range", None)
@@ -228,16 +233,15 @@ def profile_view(con: duckdb.DuckDBPyConnection, *, exact_distinct_limit: int = 
     # Strings feed PII and semantic types; approximate columns need top-value candidates.
     _sample(con, [c for c in columns if c.family == STRING or c.is_approximate and c.family != OTHER],
             sample_rows if rows else 0)
-    candidates = {}
-    for i, col in enumerate(columns):
+    for col in columns:
         if col.family == OTHER or not rows:
             col.stats["_top_text"] = []
         elif col.is_approximate:
-            candidates[i] = _candidates(col, col.sample)
+            _approx_top(con, col, _candidates(col, col.sample))
         else:
             _exact_groups(con, col)
     beat()
-    scan2 = _scan2(con, columns, candidates) if rows else {}
+    scan2 = _scan2(con, columns) if rows else {}
     for i, col in enumerate(columns):
         _finish(col, i, scan2)
     return TableResult(row_count=rows, columns=columns)

@@ -1,4 +1,8 @@
-"""SQL table ports: stream rows from SQLite or PostgreSQL into a DuckDB table, in batches.
+"""SQL table ports: copy the port's table into the profiling connection's own DuckDB table.
+
+SQLite and PostgreSQL rows are streamed through their drivers in batches; a DuckDB database
+file is attached read-only, its one table copied, and detached again, so later SQL on the
+connection cannot reach the file's other tables.
 
 DuckDB's sqlite and postgres scanners are extensions fetched on first use, and Meshport never
 downloads at run time; the drivers stream instead, so memory stays one batch wide on our side
@@ -123,6 +127,28 @@ def _chain(first: list[tuple], rest: Iterator[list[tuple]]) -> Iterator[list[tup
         yield from rest
 
 
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _load_duckdb(con, port, view: str) -> None:
+    """Copy the table out of a DuckDB database file, then detach it: rules see this table only."""
+    path = checked_file(port.server.get("path") or port.server.get("database") or "")
+    schema, table = _split_table(port.location, str(port.server.get("schema") or "main"))
+    try:
+        con.execute(f"ATTACH '{str(path).replace(chr(39), chr(39) * 2)}' AS port_source (READ_ONLY)")
+    except duckdb.Error as exc:
+        raise SourceUnavailable(f"cannot open DuckDB database {path.name}: {str(exc).splitlines()[0]}") from exc
+    try:
+        con.execute(f"CREATE TABLE {view} AS SELECT * FROM port_source.{_quoted(schema)}.{_quoted(table)}")  # noqa: S608
+    except duckdb.CatalogException as exc:
+        raise SourceUnavailable(f"table {schema}.{table} does not exist in {path.name}") from exc
+    except duckdb.Error as exc:
+        raise SourceUnreadable(f"cannot read {schema}.{table} from {path.name}: {str(exc).splitlines()[0]}") from exc
+    finally:
+        con.execute("DETACH DATABASE IF EXISTS port_source")
+
+
 def load_table(con: duckdb.DuckDBPyConnection, port, view: str) -> None:
     """Copy the table named by ``port.location`` into DuckDB table ``view``."""
     server_type = (port.server_type or port.server.get("type") or "").lower()
@@ -130,4 +156,6 @@ def load_table(con: duckdb.DuckDBPyConnection, port, view: str) -> None:
         return _load_sqlite(con, port, view)
     if server_type in {"postgres", "postgresql"}:
         return _load_postgres(con, port, view)
+    if server_type == "duckdb":
+        return _load_duckdb(con, port, view)
     raise UnsupportedSource(f"no reader for tables on server type {server_type!r}")

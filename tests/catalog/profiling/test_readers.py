@@ -117,3 +117,22 @@ def test_postgres_table_port_streams_rows(make_port):
                         server={"host": "127.0.0.1", "database": "meshport_profiling_source"})
     with pytest.raises(SourceUnavailable, match="does not exist"), port_connection(missing):
         pass
+
+
+def test_duckdb_table_port_sees_only_its_own_table(make_port, data_root):
+    import duckdb
+
+    path = data_root / "warehouse.duckdb"
+    db = duckdb.connect(str(path))
+    db.execute("CREATE SCHEMA sales")
+    db.execute("CREATE TABLE sales.revenue AS SELECT range AS day, range * 2 AS cents FROM range(1000)")
+    db.execute("CREATE TABLE sales.salaries AS SELECT 'ann' AS name, 1 AS salary")
+    db.close()
+    port = make_port("sales.revenue", fmt="table", kind="table", server_type="duckdb",
+                     server={"type": "duckdb", "database": str(path), "schema": "sales"})
+    with port_connection(port) as con:
+        assert run_query(con, "SELECT count(*), max(cents) FROM port_data") == [(1000, 1998)]
+        with pytest.raises(Exception, match="salaries|port_source|Permission"):
+            run_query(con, "SELECT * FROM port_source.sales.salaries")
+        with pytest.raises(QueryRefused):
+            run_query(con, f"SELECT * FROM read_parquet('{path}')")

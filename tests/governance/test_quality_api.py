@@ -3,7 +3,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import DataProduct
-from governance.models import QualityScore
+from governance.models import QualityRun, QualityScore
 from governance.services import product_quality_check
 
 pytestmark = pytest.mark.django_db
@@ -96,3 +96,16 @@ def test_only_the_domain_team_or_a_steward_may_run_checks(
         assert response.status_code == 202
         assert response.json() == {"status": "queued", "product": product.identifier}
     assert queued_profiles == [product.pk, product.pk]
+
+
+def test_a_run_request_profiles_then_checks_for_real(api, make_product, member, django_capture_on_commit_callbacks):
+    product = make_product()
+    api.force_authenticate(member)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.post(url(product, run=True)).status_code == 202
+    run = QualityRun.objects.get(product=product)
+    assert run.profile_run_id is not None
+    assert run.state == "succeeded"
+    body = api.get(url(product)).json()
+    assert body["score"] is not None
+    assert len(body["history"]) == 1

@@ -29,7 +29,9 @@ def quality_run_execute(
 ) -> QualityRun:
     """Measure one port and store the run with every check result (failed runs keep the reason).
 
-    Idempotent per profile run: a profile whose checks already ran returns that run.
+    Idempotent per profile run: a profile whose checks already ran returns that run. Not one
+    transaction: the data is read first (no database transaction held open during a scan),
+    then the run and its results are written atomically.
     """
     if profile_run_id is not None:
         done = QualityRun.objects.filter(profile_run_id=profile_run_id, state=QualityRun.State.SUCCEEDED).first()
@@ -61,9 +63,11 @@ def _port_drift(port: OutputPort, profile_run_id: int | None) -> dict:
         return {"drift": run.drift or {}}
     flagged = (port.product.flags or {}).get("schema_drift")
     if isinstance(flagged, dict):
-        # the profiler keys it "name@version"
+        if {"missing", "added", "changed"} & set(flagged):  # one drift for the product
+            return {"drift": flagged}
+        # keyed by port ("name@version", as the profiler writes it); a port not named has none
         by_port = flagged.get(f"{port.name}@{port.version}", flagged.get(port.name))
-        return {"drift": by_port if isinstance(by_port, dict) else flagged}
+        return {"drift": by_port if isinstance(by_port, dict) else {}}
     return {}
 
 

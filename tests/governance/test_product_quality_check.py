@@ -198,3 +198,10 @@ def test_sql_rules_on_a_real_port_may_not_read_a_neighbouring_file(make_product,
     assert checks["slow"].error == "stopped: the query ran past its 0.5 s time limit"
     assert checks["fine"].passed is True
     assert {checks[n].passed for n in ("peek", "peek by path", "slow")} == {None}
+
+
+def test_drift_flagged_for_another_port_is_not_this_ports(make_product):
+    product = make_product()
+    product.flags = {"schema_drift": {"archive@2.0.0": {"missing": ["phone"]}}}
+    product.save()
+    assert quality_run_execute(port=product.output_ports.get()).checks.get(rule_kind="schema").passed is True

@@ -6,6 +6,7 @@ These tests start ``celery -A meshport worker`` as a subprocess against Redis (`
 """
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from django.db import connection
 
 from catalog.models import DataProduct, Domain, OutputPort
@@ -47,6 +49,7 @@ class Worker:
             "DJANGO_SETTINGS_MODULE": "meshport.settings.base", "DATABASE_URL": database_url(),
             "REDIS_URL": REDIS_URL, "MESHPORT_DATA_ROOTS": ",".join(map(str, settings.MESHPORT_DATA_ROOTS)),
             "MESHPORT_VAR_DIR": tempfile.mkdtemp(prefix="meshport-worker-var-"), "DEBUG": "false",
+            "CELERY_TASK_DEFAULT_QUEUE": queue,  # tasks the worker sends itself stay on this queue
         } | env
         command = [sys.executable, "-m", "celery", "-A", "meshport", "worker", "-Q", queue, "-c", "1",
                    "-n", f"{queue}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle",
@@ -180,7 +183,6 @@ def test_killing_the_worker_mid_profile_leaves_no_run_running(queue, workers, po
     fresh = workers(queue, **short)
     wait_for(lambda: state(run) in ("failed", "succeeded"), fresh, what="the lost run to be swept or retried")
     run.refresh_from_db()
-    print(f"lost run ended {run.state} after {run.attempt} attempt(s): {run.reason}")
     if run.state == "failed":
         assert "worker stopped during the run" in run.reason
     else:
@@ -192,3 +194,26 @@ def test_killing_the_worker_mid_profile_leaves_no_run_running(queue, workers, po
     following.refresh_from_db()
     assert following.is_latest_good
     assert following.row_count == 500
+
+
+def test_the_demo_mesh_is_profiled_by_a_real_worker(queue, workers):
+    """load_demo's import fans out over Redis: product tasks queue port profiles, the worker runs them."""
+    from catalog.demo import truth
+
+    data_dir = Path(tempfile.mkdtemp(prefix="demo-worker-", dir=settings.MESHPORT_DATA_ROOTS[0]))
+    worker = workers(queue)
+    call_command("load_demo", "--quick", "--data-dir", str(data_dir), stdout=io.StringIO())
+    expected = truth.row_counts(quick=True)
+
+    def all_profiled():
+        runs = ProfileRun.objects.filter(state__in=("succeeded", "failed"))
+        return runs.values("port").distinct().count() >= len(expected)
+
+    wait_for(all_profiled, worker, timeout=240, what=f"{len(expected)} demo ports to be profiled")
+    good = {f"{r.port.product.identifier}:{r.port.name}": r.row_count
+            for r in ProfileRun.objects.filter(is_latest_good=True).select_related("port__product")}
+    failed = list(ProfileRun.objects.filter(state="failed").values_list("port__name", "reason"))
+    assert failed == []
+    assert good == expected
+    drifted = truth.DRIFTED_DELIVERY_EVENTS
+    assert DataProduct.objects.get(identifier=drifted.product).flags["schema_drift"]

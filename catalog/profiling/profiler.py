@@ -18,6 +18,7 @@ from catalog.profiling.readers import VIEW
 
 BINS = 20
 TOP_K = 10
+RESERVOIR = 8192  # DuckDB's reservoir_quantile sample size
 NUMBER = "number"
 TEMPORAL = "temporal"
 STRING = "string"
@@ -115,6 +116,7 @@ def _apply_scan1(col: ColumnResult, i: int, v: dict, rows: int, exact_limit: int
     if f"c{i}_mean" in v:
         s["mean"], s["stddev"] = v[f"c{i}_mean"], v[f"c{i}_std"]
         s["quartiles"] = v[f"c{i}_q"]
+        s["quartiles_approximate"] = nn > RESERVOIR  # a reservoir sample: exact below its size
         s["_range"] = (v[f"c{i}_lo"], v[f"c{i}_hi"])
     if f"c{i}_lmin" in v:
         s["length"] = {"min": v[f"c{i}_lmin"], "avg": v[f"c{i}_lavg"], "max": v[f"c{i}_lmax"]}

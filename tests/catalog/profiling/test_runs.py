@@ -222,3 +222,29 @@ def test_product_profile_queues_every_readable_port(make_port, orders_csv, produ
     runs = services.product_profile(product_id=product.pk)
     assert len(runs) == 1
     assert runs[0].state == "queued"
+
+
+def test_a_vanished_file_is_retried_while_retries_are_left(make_port, data_root):
+    port = make_port(data_root / "later.csv")
+    run = ProfileRun.objects.create(port=port)
+    with pytest.raises(services.RetryLater, match="file not found"):
+        services.profile_run_execute(run_id=run.pk, retries_left=3)
+    run.refresh_from_db()
+    assert run.state == "queued"
+    assert run.reason.startswith("will retry: file not found")
+    write_csv(data_root / "later.csv", ["a"], [[1], [2]])
+    services.profile_run_execute(run_id=run.pk, retries_left=2)
+    run.refresh_from_db()
+    assert run.state == "succeeded"
+    assert run.attempt == 2
+    assert run.row_count == 2
+
+
+def test_a_corrupt_file_is_not_retried(make_port, data_root):
+    path = data_root / "broken.parquet"
+    path.write_bytes(b"PAR1 not really parquet")
+    run = ProfileRun.objects.create(port=make_port(path, fmt="parquet"))
+    services.profile_run_execute(run_id=run.pk, retries_left=3)
+    run.refresh_from_db()
+    assert run.state == "failed"
+    assert "cannot read broken.parquet as parquet" in run.reason

@@ -1,6 +1,6 @@
 """Quality-check benchmark: the contract rules as governance runs them, against one hand-written scan.
 
-Generates a 1,000,000-row Parquet table (bench/datagen.py) and checks ten ODCS rules on it
+Generates a 1,000,000-row Parquet table (bench/profiling/datagen.py) and checks ten ODCS rules on it
 (nulls, missing, valid values, pattern, duplicates, row count, SQL) through the production
 path: locked-down DuckDB connection, guarded SQL, one query per rule. The baseline computes
 the same ten numbers in a single aggregate query on the same kind of connection, the fastest
@@ -84,7 +84,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     args = parser.parse_args()
-    sys.path.insert(0, str(HERE))
+    sys.path.insert(0, str(HERE / "profiling"))  # the profiling bench's table generator
     import datagen
 
     path = Path(tempfile.mkdtemp(prefix="meshport-bench-quality-")).resolve() / "bench.parquet"

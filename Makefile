@@ -32,6 +32,7 @@ lint: install
 	$(BIN)/ruff check .
 
 bench: install
+	$(BIN)/pip install --quiet -e ".[dev,bench]"
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 worker: install  ## a Celery worker with an embedded beat (needs REDIS_URL); at scale run them apart

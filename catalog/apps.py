@@ -5,3 +5,9 @@ from django.apps import AppConfig
 class CatalogConfig(AppConfig):
     name = "catalog"
     verbose_name = "Catalog"
+
+    def ready(self) -> None:
+        from catalog.profiling import admin as profiling_admin  # noqa: F401 - registers the profiling admin
+        from catalog.profiling import panel
+
+        panel.register()

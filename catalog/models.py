@@ -290,3 +290,6 @@ class Column(models.Model):
     @property
     def is_sensitive(self) -> bool:
         return self.classification in {"pii", "restricted", "confidential"}
+
+
+from catalog.profiling.models import ColumnProfile, PiiSuggestion, ProfileRun  # noqa: E402, F401

@@ -1,0 +1,1 @@
+"""Governance: quality checks from data contracts, quality runs and scores."""

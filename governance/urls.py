@@ -1,5 +1,10 @@
-"""Governance pages."""
-from django.urls import path  # noqa: F401
+"""Governance pages (mounted at /governance/)."""
+from django.urls import path
+
+from governance import views
 
 app_name = "governance"
-urlpatterns: list = []
+urlpatterns = [
+    path("products/<str:identifier>/quality/", views.product_quality, name="product_quality"),
+    path("products/<str:identifier>/quality/run/", views.quality_run, name="quality_run"),
+]

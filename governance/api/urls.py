@@ -1,4 +1,9 @@
-"""API routes (mounted under /api/)."""
-from django.urls import path  # noqa: F401
+"""Quality API routes (mounted under /api/, before catalog's product routes)."""
+from django.urls import path
 
-urlpatterns: list = []
+from governance.api import views
+
+urlpatterns = [
+    path("products/<str:identifier>/quality/", views.ProductQualityView.as_view(), name="product-quality"),
+    path("products/<str:identifier>/quality/run/", views.ProductQualityRunView.as_view(), name="product-quality-run"),
+]

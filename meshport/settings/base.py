@@ -152,6 +152,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# With acks_late, a message whose worker died is redelivered after this long (longer than any task).
+# Deployments (and the worker tests) sharing one Redis keep their tasks apart by queue name.
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by each app's schedule below
 
 # SEARCH
@@ -173,6 +177,35 @@ MESHPORT_DATA_ROOTS = [
     Path(p).resolve() for p in env.list("MESHPORT_DATA_ROOTS", default=[str(VAR_DIR / "data")])
 ]
 MESHPORT_DEMO_DATA_DIR = Path(env.str("MESHPORT_DEMO_DATA_DIR", default=str(VAR_DIR / "data" / "demo")))
+
+# PROFILING (catalog.profiling: limits on what a profile may read and spend)
+MESHPORT_PROFILE_MAX_BYTES = env.int("MESHPORT_PROFILE_MAX_BYTES", default=1 << 30)
+MESHPORT_PROFILE_MEMORY_LIMIT = env.str("MESHPORT_PROFILE_MEMORY_LIMIT", default="300MB")
+MESHPORT_PROFILE_THREADS = env.int("MESHPORT_PROFILE_THREADS", default=2)
+MESHPORT_EXACT_DISTINCT_LIMIT = env.int("MESHPORT_EXACT_DISTINCT_LIMIT", default=100_000)
+MESHPORT_QUERY_TIME_LIMIT = env.float("MESHPORT_QUERY_TIME_LIMIT", default=120.0)
+MESHPORT_PROFILE_TIME_LIMIT = env.int("MESHPORT_PROFILE_TIME_LIMIT", default=20 * 60)
+MESHPORT_PROFILE_HEARTBEAT_SECONDS = env.float("MESHPORT_PROFILE_HEARTBEAT_SECONDS", default=10.0)
+# A test-only pause inside a run, so a test can kill the worker mid-profile.
+MESHPORT_PROFILE_TEST_DELAY = env.float("MESHPORT_PROFILE_TEST_DELAY", default=0.0)
+MESHPORT_PII_SAMPLE_ROWS = env.int("MESHPORT_PII_SAMPLE_ROWS", default=2000)
+# SQL table ports: hosts we may connect to, and credentials by "host:port".
+MESHPORT_SQL_HOSTS = env.list("MESHPORT_SQL_HOSTS", default=["127.0.0.1", "localhost"])
+MESHPORT_SQL_CREDENTIALS: dict = {}
+CELERY_BEAT_SCHEDULE["profiling-due-ports"] = {
+    "task": "catalog.tasks.profile_due_ports_task",
+    "schedule": 15 * 60,
+}
+CELERY_BEAT_SCHEDULE["profiling-sweep-stale-runs"] = {
+    "task": "catalog.tasks.profile_runs_sweep_task",
+    "schedule": 5 * 60,
+}
+
+# GOVERNANCE (quality: freshness against each product's SLO, hourly)
+CELERY_BEAT_SCHEDULE["quality-freshness-hourly"] = {
+    "task": "governance.tasks.freshness_check_all_task",
+    "schedule": 60 * 60,
+}
 
 # LOGGING
 LOGGING = {

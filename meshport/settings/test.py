@@ -19,6 +19,9 @@ STORAGES = {
 _TEST_DATA = Path(env.str("MESHPORT_TEST_DATA_DIR", default=tempfile.mkdtemp(prefix="meshport-test-data-")))
 MESHPORT_DATA_ROOTS = [_TEST_DATA.resolve()]
 MESHPORT_DEMO_DATA_DIR = _TEST_DATA / "demo"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not memory: a Celery worker started by a test (tests/test_worker.py) opens it too.
+    DATABASES["default"]["TEST"] = {"NAME": str(_TEST_DATA.parent / f"{_TEST_DATA.name}.sqlite3")}  # noqa: F405
 # Tests choose their search backend explicitly; the default stays the embedded one.
 SEARCH_BACKENDS = {"default": {"BACKEND": "catalog.search.backends.database.DatabaseBackend"}}
 CELERY_TASK_ALWAYS_EAGER = True

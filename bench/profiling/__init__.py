@@ -1,0 +1,1 @@
+"""Helpers of bench/profile.py: the generated table and the baseline profilers."""

@@ -1,0 +1,110 @@
+"""Profile API: read a product's profiles, trigger a run, and decide on PII suggestions."""
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalog.models import DataProduct
+from catalog.permissions import can_write_domain
+from catalog.profiling import selectors, services
+from catalog.profiling.models import ColumnProfile, PiiSuggestion, ProfileRun
+
+
+class RunSerializer(serializers.ModelSerializer):
+    duration_seconds = serializers.FloatField(read_only=True)
+
+    class Meta:
+        model = ProfileRun
+        fields = ["id", "state", "reason", "trigger", "created", "started", "finished", "duration_seconds",
+                  "attempt", "task_id", "engine", "row_count", "source_bytes", "source_modified",
+                  "is_latest_good", "drift"]
+
+
+class ColumnSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ColumnProfile
+        fields = ["name", "position", "data_type", "semantic_type", "is_approximate", "masked", "stats"]
+
+
+class SuggestionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PiiSuggestion
+        fields = ["id", "column_name", "kind", "confidence", "evidence_count", "sample_size", "by_name",
+                  "status", "decided_at"]
+
+
+def _port_payload(item: selectors.PortProfile) -> dict:
+    port = item.port
+    profile = None
+    if item.profile:
+        profile = RunSerializer(item.profile).data | {"columns": ColumnSerializer(item.columns, many=True).data}
+    return {
+        "port": {"id": port.pk, "name": port.name, "version": port.version, "format": port.format,
+                 "schedule_hours": port.profile_schedule_hours},
+        "latest_run": RunSerializer(item.latest_run).data if item.latest_run else None,
+        "profile": profile,
+        "drift": item.profile.drift if item.profile else {},
+        "pii_suggestions": SuggestionSerializer(item.suggestions, many=True).data,
+        "history": RunSerializer(item.history, many=True).data,
+    }
+
+
+def _visible_product(request, identifier: str) -> DataProduct:
+    product = get_object_or_404(DataProduct.objects.visible_to(request.user), identifier=identifier)
+    if not product.details_visible_to(request.user):
+        raise PermissionDenied("This product is restricted: its profile is shown to its domain team and stewards.")
+    return product
+
+
+def _require_writer(request, product: DataProduct) -> None:
+    if not request.user.is_authenticated:
+        raise NotAuthenticated()
+    if not can_write_domain(request.user, product.domain):
+        raise PermissionDenied("Only the product's domain team or a steward may do this.")
+
+
+class ProductProfileView(APIView):
+    """GET: every port's latest profile, run state, drift, PII suggestions and history.
+    POST: queue a new profile of every readable port (owners and stewards)."""
+
+    def get(self, request, identifier: str):
+        product = _visible_product(request, identifier)
+        ports = [_port_payload(item) for item in selectors.port_profiles(product=product)]
+        return Response({"product": product.identifier, "flags": product.flags, "ports": ports})
+
+    def post(self, request, identifier: str):
+        product = _visible_product(request, identifier)
+        _require_writer(request, product)
+        runs = services.product_profile(product_id=product.pk, trigger=ProfileRun.Trigger.MANUAL, user=request.user)
+        return Response({"runs": RunSerializer(runs, many=True).data}, status=status.HTTP_202_ACCEPTED)
+
+
+class ProfileRunView(APIView):
+    """GET one run with its column statistics (the history's detail)."""
+
+    def get(self, request, pk: int):
+        run = get_object_or_404(ProfileRun.objects.select_related("port__product"), pk=pk)
+        _visible_product(request, run.port.product.identifier)
+        columns = ColumnSerializer(run.columns.all(), many=True).data
+        return Response(RunSerializer(run).data | {"columns": columns})
+
+
+class SuggestionDecisionInput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["confirmed", "rejected"])
+
+
+class PiiSuggestionView(APIView):
+    """POST {"status": "confirmed" | "rejected"}: the owner decides on a suggestion."""
+
+    def post(self, request, pk: int):
+        suggestion = get_object_or_404(PiiSuggestion.objects.select_related("port__product__domain"), pk=pk)
+        product = _visible_product(request, suggestion.port.product.identifier)
+        _require_writer(request, product)
+        data = SuggestionDecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        suggestion = services.pii_suggestion_decide(suggestion=suggestion, status=data.validated_data["status"],
+                                                    actor=request.user)
+        return Response(SuggestionSerializer(suggestion).data)

@@ -1,0 +1,46 @@
+"""Schema drift: the profiled columns and types against the columns the contract declares."""
+from __future__ import annotations
+
+from catalog.profiling.profiler import BOOLEAN, NUMBER, OTHER, STRING, TEMPORAL, ColumnResult
+
+# ODCS logicalType → the type families a profiled column may have without drifting.
+ACCEPTED = {
+    "string": {STRING},
+    "integer": {NUMBER},
+    "number": {NUMBER},
+    "date": {TEMPORAL},
+    "timestamp": {TEMPORAL},
+    "time": {OTHER, TEMPORAL},
+    "boolean": {BOOLEAN},
+    "object": {OTHER},
+    "array": {OTHER},
+}
+FLOATING = ("FLOAT", "DOUBLE", "REAL")
+
+
+def _type_changed(logical: str, col: ColumnResult) -> bool:
+    accepted = ACCEPTED.get(logical)
+    if accepted is None:
+        return False  # an unknown or empty logical type promises nothing we can check
+    if col.family not in accepted:
+        return True
+    return logical == "integer" and col.data_type.startswith(FLOATING)
+
+
+def compare(declared: list, profiled: list[ColumnResult]) -> dict:
+    """Added, missing and changed columns; ``declared`` holds catalog ``Column`` rows."""
+    if not declared:
+        return {}
+    found = {c.name: c for c in profiled}
+    expected = {c.name: c for c in declared}
+    changed = [
+        {"column": name, "expected": col.logical_type, "found": found[name].data_type}
+        for name, col in expected.items()
+        if name in found and _type_changed((col.logical_type or "").lower(), found[name])
+    ]
+    drift = {
+        "added": [name for name in found if name not in expected],
+        "missing": [name for name in expected if name not in found],
+        "changed": changed,
+    }
+    return drift if any(drift.values()) else {}

@@ -1,0 +1,35 @@
+"""The quality panel on the product page (registered with ``catalog.panels``)."""
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+
+from catalog.permissions import can_write_domain
+from governance import selectors
+from governance.charts import history_chart
+
+
+def quality_context(request, product) -> dict:
+    user = getattr(request, "user", None)
+    summary = selectors.quality_summary(product, viewer=user)
+    dims = [{"name": name, "score": score} for name, score in summary["dimensions"].items()]
+    return {
+        "product": product,
+        "summary": summary,
+        "band": _band(summary["score"]),
+        "dimensions": dims,
+        "explanations": selectors.explanations(product, viewer=user),
+        "details_visible": product.details_visible_to(user),
+        "chart": history_chart(summary["history"]),
+        "can_run": bool(user and user.is_authenticated and can_write_domain(user, product.domain)),
+        "runs": selectors.recent_runs(product) if product.details_visible_to(user) else [],
+    }
+
+
+def quality_panel(request, product) -> str:
+    return render_to_string("governance/quality_panel.html", quality_context(request, product), request=request)
+
+
+def _band(score: float | None) -> str:
+    if score is None:
+        return "none"
+    return "good" if score >= 80 else "fair" if score >= 60 else "poor"

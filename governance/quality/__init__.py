@@ -1,0 +1,1 @@
+"""Data-quality checks from ODCS contracts: rule parsing, safe execution on DuckDB, scoring."""

@@ -1,0 +1,81 @@
+"""Reads for quality: the checks that count now, score history, and the API/page summary."""
+from __future__ import annotations
+
+from catalog.models import DataProduct
+from governance.models import CheckResult, QualityRun, QualityScore
+
+HISTORY_LIMIT = 200
+
+
+def current_checks(product: DataProduct) -> list[CheckResult]:
+    """Per port, the last full run's checks, with freshness taken from any newer freshness run."""
+    checks: list[CheckResult] = []
+    done = QualityRun.objects.filter(product=product, state=QualityRun.State.SUCCEEDED)
+    for port in product.output_ports.all():
+        full = done.filter(port=port, freshness_only=False).first()
+        fresh = done.filter(port=port, freshness_only=True)
+        fresh = fresh.filter(started__gt=full.started).first() if full else fresh.first()
+        port_checks = list(full.checks.all()) if full else []
+        if fresh is not None:
+            port_checks = [c for c in port_checks if c.rule_kind != CheckResult.Kind.FRESHNESS]
+            port_checks += list(fresh.checks.all())
+        checks += port_checks
+    return checks
+
+
+def check_as_dict(check: CheckResult, *, port_count: int = 1) -> dict:
+    """A stored check in the shape scoring and the API use."""
+    prefix = f"{check.run.port.name}: " if port_count > 1 and check.run.port_id else ""
+    return {
+        "id": check.pk,
+        "name": prefix + check.name,
+        "rule_kind": check.rule_kind,
+        "metric": check.metric,
+        "dimension": check.dimension,
+        "severity": check.severity,
+        "column": check.column,
+        "passed": check.passed,
+        "error": check.error,
+        "measured": check.measured,
+        "expected": check.expected,
+        "unit": check.unit,
+        "rows_checked": check.rows_checked,
+        "rows_failed": check.rows_failed,
+        "message": check.message,
+    }
+
+
+def latest_score(product: DataProduct) -> QualityScore | None:
+    return QualityScore.objects.filter(product=product).first()
+
+
+def score_history(product: DataProduct, *, limit: int = HISTORY_LIMIT) -> list[dict]:
+    """Oldest first: ``[{"at": datetime, "score": float}]``, the last ``limit`` scores."""
+    rows = QualityScore.objects.filter(product=product).values_list("computed_at", "score")[:limit]
+    return [{"at": at, "score": score} for at, score in reversed(rows)]
+
+
+def quality_summary(product: DataProduct, *, viewer) -> dict:
+    """``{score, dimensions, checks, history}``; checks only for viewers allowed the details."""
+    latest = latest_score(product)
+    checks = (latest.breakdown.get("checks", []) if latest else []) if product.details_visible_to(viewer) else []
+    return {
+        "score": latest.score if latest else None,
+        "dimensions": latest.dimensions if latest else {},
+        "checks": [
+            {k: c.get(k) for k in ("name", "dimension", "severity", "passed", "measured", "expected", "message")}
+            for c in checks
+        ],
+        "history": score_history(product),
+    }
+
+
+def explanations(product: DataProduct, *, viewer) -> list[dict]:
+    latest = latest_score(product)
+    if latest is None or not product.details_visible_to(viewer):
+        return []
+    return latest.breakdown.get("explanations", [])
+
+
+def recent_runs(product: DataProduct, *, limit: int = 5):
+    return QualityRun.objects.filter(product=product).select_related("port")[:limit]

@@ -1,0 +1,141 @@
+"""Quality use cases: run a port's checks, score a product, answer an owner's request."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import DataProduct, OutputPort
+from catalog.permissions import can_write_domain
+from catalog.profiling.errors import ProfilingError
+from catalog.profiling.models import ProfileRun
+from catalog.services.quality import product_quality_set
+from governance import selectors
+from governance.models import CheckResult, QualityRun, QualityScore
+from governance.quality import scoring
+from governance.quality.engine import Outcome
+from governance.quality.metadata import metadata_items
+from governance.quality.runner import port_outcomes
+
+logger = logging.getLogger(__name__)
+
+
+def quality_run_execute(
+    *, port: OutputPort, reason: str = QualityRun.Reason.PROFILED, profile_run_id: int | None = None,
+    freshness_only: bool = False, now: datetime | None = None,
+) -> QualityRun:
+    """Measure one port and store the run with every check result (failed runs keep the reason).
+
+    Idempotent per profile run: a profile whose checks already ran returns that run. Not one
+    transaction: the data is read first (no database transaction held open during a scan),
+    then the run and its results are written atomically.
+    """
+    if profile_run_id is not None:
+        done = QualityRun.objects.filter(profile_run_id=profile_run_id, state=QualityRun.State.SUCCEEDED).first()
+        if done is not None:
+            return done
+    started = timezone.now()
+    drift = {} if freshness_only else _port_drift(port, profile_run_id)
+    try:
+        outcomes = port_outcomes(port, freshness_only=freshness_only, now=now, **drift)
+        state, error = QualityRun.State.SUCCEEDED, ""
+    except ProfilingError as exc:
+        outcomes, state, error = [], QualityRun.State.FAILED, str(exc)
+    return _run_record(port=port, reason=reason, profile_run_id=profile_run_id, freshness_only=freshness_only,
+                       started=started, state=state, error=error, outcomes=outcomes)
+
+
+@transaction.atomic
+def _run_record(*, port, outcomes: list[Outcome], **fields) -> QualityRun:
+    run = QualityRun.objects.create(product=port.product, port=port, finished=timezone.now(), **fields)
+    CheckResult.objects.bulk_create(CheckResult(run=run, **vars(o)) for o in outcomes)
+    return run
+
+
+def _port_drift(port: OutputPort, profile_run_id: int | None) -> dict:
+    """``{"drift": …}`` from the profile run (or the product's flags), or {} when none is known."""
+    runs = ProfileRun.objects.filter(port=port, state=ProfileRun.State.SUCCEEDED)
+    run = runs.filter(pk=profile_run_id).first() if profile_run_id else runs.filter(is_latest_good=True).first()
+    if run is not None:
+        return {"drift": run.drift or {}}
+    flagged = (port.product.flags or {}).get("schema_drift")
+    if isinstance(flagged, dict):
+        if {"missing", "added", "changed"} & set(flagged):  # one drift for the product
+            return {"drift": flagged}
+        # keyed by port ("name@version", as the profiler writes it); a port not named has none
+        by_port = flagged.get(f"{port.name}@{port.version}", flagged.get(port.name))
+        return {"drift": by_port if isinstance(by_port, dict) else {}}
+    return {}
+
+
+def quality_score_compute(*, product: DataProduct, always_record: bool = True) -> QualityScore | None:
+    """Score the product from its current checks and metadata; store it and write it to catalog.
+
+    With ``always_record=False`` (a metadata change) nothing is stored when the result equals
+    the latest score, so history grows by runs, not by unrelated edits.
+    """
+    checks = selectors.current_checks(product)
+    ports = product.output_ports.count()
+    items = [selectors.check_as_dict(c, port_count=ports) for c in checks] + metadata_items(product)
+    result = scoring.compute(items)
+    if result.score is None:
+        return None
+    latest = selectors.latest_score(product)
+    explanations = [e["text"] for e in result.explanations]
+    if not always_record and latest and (latest.score, latest.dimensions) == (result.score, result.dimensions) and (
+        [e["text"] for e in latest.breakdown.get("explanations", [])] == explanations
+    ):
+        return latest
+    return _score_record(product=product, result=result, items=items)
+
+
+@transaction.atomic
+def _score_record(*, product: DataProduct, result: scoring.Score, items: list[dict]) -> QualityScore:
+    row = QualityScore.objects.create(
+        product=product, score=result.score, dimensions=result.dimensions,
+        breakdown={"explanations": result.explanations, "checks": items},
+    )
+    product_quality_set(product_id=product.pk, score=result.score)
+    return row
+
+
+def product_quality_check(
+    *, product_id: int, port_id: int | None = None, profile_run_id: int | None = None,
+    reason: str = QualityRun.Reason.PROFILED,
+) -> QualityScore | None:
+    """Run the checks of one port (or all ports) of a product, then re-score it."""
+    product = DataProduct.objects.filter(pk=product_id).first()
+    if product is None:
+        return None  # deleted after the task was queued
+    ports = _data_ports(product)
+    for port in ports.filter(pk=port_id) if port_id else ports:
+        quality_run_execute(port=port, reason=reason, profile_run_id=profile_run_id)
+    return quality_score_compute(product=product)
+
+
+def product_freshness_check(*, product_id: int, now: datetime | None = None) -> QualityScore | None:
+    """The hourly check: freshness of every port against the product's SLO, then re-score."""
+    product = DataProduct.objects.filter(pk=product_id).first()
+    if product is None:
+        return None
+    for port in _data_ports(product):
+        quality_run_execute(port=port, reason=QualityRun.Reason.FRESHNESS, freshness_only=True, now=now)
+    return quality_score_compute(product=product)
+
+
+def _data_ports(product: DataProduct):
+    """Ports with data we can read (files and tables); APIs and streams have no rows to check."""
+    return product.output_ports.filter(kind__in=[OutputPort.Kind.FILE, OutputPort.Kind.TABLE])
+
+
+def product_quality_request(*, product: DataProduct, actor) -> None:
+    """An owner asks for a fresh profile and checks; the profile's signal runs the checks."""
+    if not can_write_domain(actor, product.domain):
+        raise PermissionDenied("Only this product's domain team or a steward may run its quality checks.")
+    from catalog.tasks import product_profile_task
+
+    logger.info("quality run requested for %s by %s", product.identifier, actor)
+    transaction.on_commit(lambda: product_profile_task.delay(product.pk))

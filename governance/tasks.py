@@ -1,0 +1,39 @@
+"""Thin Celery wrappers around the quality services: they carry ids and import lazily."""
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def product_quality_task(product_id: int, port_id: int | None = None, profile_run_id: int | None = None,
+                         reason: str = "profiled") -> None:
+    from governance.services import product_quality_check
+
+    product_quality_check(product_id=product_id, port_id=port_id, profile_run_id=profile_run_id, reason=reason)
+
+
+@shared_task(acks_late=True)
+def quality_score_refresh_task(product_id: int) -> None:
+    """After a product change: re-score with fresh metadata (stored only if it changed)."""
+    from catalog.models import DataProduct
+    from governance.services import quality_score_compute
+
+    product = DataProduct.objects.filter(pk=product_id).first()
+    if product is not None:
+        quality_score_compute(product=product, always_record=False)
+
+
+@shared_task(acks_late=True)
+def product_freshness_task(product_id: int) -> None:
+    from governance.services import product_freshness_check
+
+    product_freshness_check(product_id=product_id)
+
+
+@shared_task(acks_late=True)
+def freshness_check_all_task() -> int:
+    """Beat, hourly: queue a freshness check of every published product with a freshness SLO."""
+    from catalog.models import DataProduct
+
+    ids = list(DataProduct.objects.published().filter(freshness_slo_hours__isnull=False).values_list("pk", flat=True))
+    for product_id in ids:
+        product_freshness_task.delay(product_id)
+    return len(ids)

@@ -1,0 +1,92 @@
+"""The demo mesh profiled end to end (inline): its recorded defects show up in the profiles."""
+import datetime as dt
+import io
+import tempfile
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from catalog.demo import truth
+from catalog.models import DataProduct, OutputPort
+from catalog.profiling.models import ProfileRun
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def demo_dir():
+    return Path(tempfile.mkdtemp(prefix="demo-profiles-", dir=settings.MESHPORT_DATA_ROOTS[0]))
+
+
+@pytest.fixture
+def demo(demo_dir, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", "--quick", "--data-dir", str(demo_dir), stdout=io.StringIO())
+    return truth.row_counts(quick=True)
+
+
+def good_profile(product: str, port: str) -> ProfileRun:
+    return ProfileRun.objects.get(port__product__identifier=product, port__name=port, is_latest_good=True)
+
+
+def column(run: ProfileRun, name: str):
+    return run.columns.get(name=name)
+
+
+def test_every_data_port_of_the_demo_is_profiled(demo):
+    ports = OutputPort.objects.exclude(kind="api").select_related("product")
+    assert ports.count() == len(demo)
+    for port in ports:
+        run = port.profile_runs.get(is_latest_good=True)
+        assert run.row_count == demo[f"{port.product.identifier}:{port.name}"], port
+    assert not ProfileRun.objects.exclude(state="succeeded").exists()
+
+
+def test_defects_show_up_in_the_profiles(demo):
+    nulls = truth.NULL_EMAILS
+    run = good_profile(nulls.product, nulls.port)
+    assert column(run, "email").stats["null_count"] == nulls.affected_rows(run.row_count)
+
+    dupes = truth.DUPLICATE_ORDER_IDS
+    run = good_profile(dupes.product, dupes.port)
+    order_id = column(run, "order_id")
+    assert not order_id.is_approximate
+    assert order_id.stats["distinct_count"] == run.row_count - dupes.affected_rows(run.row_count)
+    assert order_id.stats["top_values"][0]["count"] >= 2
+
+    invalid = truth.INVALID_PLATFORMS
+    values = {t["value"] for t in column(good_profile(invalid.product, invalid.port), "platform").stats["top_values"]}
+    assert values & set(invalid.invalid_values)
+
+
+def test_schema_drift_of_the_demo_is_flagged(demo):
+    drifted = truth.DRIFTED_DELIVERY_EVENTS
+    run = good_profile(drifted.product, drifted.port)
+    assert set(run.drift["added"]) == set(drifted.renamed.values()) | set(drifted.extra)
+    assert set(run.drift["missing"]) == set(drifted.renamed)
+    assert [c["column"] for c in run.drift["changed"]] == list(drifted.retyped)
+    flagged = {p.identifier for p in DataProduct.objects.all() if p.flags.get("schema_drift")}
+    assert flagged == {drifted.product}
+
+
+def test_stale_files_carry_their_age(demo):
+    stale = truth.STALE_SNAPSHOTS
+    run = good_profile(stale.product, stale.port)
+    age = timezone.now() - run.source_modified
+    assert dt.timedelta(days=stale.age_days - 1) < age < dt.timedelta(days=stale.age_days + 1)
+    newest = dt.datetime.fromisoformat(column(run, stale.column).stats["max"])
+    assert (timezone.now().replace(tzinfo=None) - newest.replace(tzinfo=None)).days >= stale.age_days - 1
+
+
+def test_pii_columns_of_the_demo_are_masked(demo):
+    for product, port, name in truth.pii_columns():
+        run = ProfileRun.objects.filter(port__product__identifier=product, port__name=port, is_latest_good=True).first()
+        if run is None:
+            continue  # an API port: nothing to profile
+        col = column(run, name)
+        assert col.masked, (product, port, name)
+        assert col.stats.get("min") is None
+        assert all(t["value"] == "•••" for t in col.stats["top_values"])

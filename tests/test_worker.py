@@ -1,0 +1,219 @@
+"""A real Celery worker over Redis profiles ports; killing it mid-profile leaves no run stuck.
+
+These tests start ``celery -A meshport worker`` as a subprocess against Redis (``REDIS_URL``, or
+127.0.0.1:6379/5 when unset) and the test database (a SQLite file, or PostgreSQL's
+``test_<name>``), with eager execution off, each on a queue of its own.
+"""
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from catalog.models import DataProduct, Domain, OutputPort
+from catalog.profiling import services
+from catalog.profiling.models import ProfileRun
+from meshport.celery import app as celery_app
+from tests.catalog.profiling.conftest import write_csv, write_parquet
+
+pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/5"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url() -> str:
+    s = connection.settings_dict
+    if s["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{s['NAME']}"
+    auth = s["USER"] + (f":{s['PASSWORD']}" if s["PASSWORD"] else "")
+    return f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+class Worker:
+    """One ``celery worker`` process group, killed or stopped by the test."""
+
+    def __init__(self, queue: str, **env: str):
+        self.log = Path(tempfile.mkstemp(prefix="meshport-worker-", suffix=".log")[1])
+        environment = os.environ | {
+            "DJANGO_SETTINGS_MODULE": "meshport.settings.base", "DATABASE_URL": database_url(),
+            "REDIS_URL": REDIS_URL, "MESHPORT_DATA_ROOTS": ",".join(map(str, settings.MESHPORT_DATA_ROOTS)),
+            "MESHPORT_VAR_DIR": tempfile.mkdtemp(prefix="meshport-worker-var-"), "DEBUG": "false",
+            "CELERY_TASK_DEFAULT_QUEUE": queue,  # tasks the worker sends itself stay on this queue
+        } | env
+        command = [sys.executable, "-m", "celery", "-A", "meshport", "worker", "-Q", queue, "-c", "1",
+                   "-n", f"{queue}-{uuid.uuid4().hex[:6]}@%h", "--without-gossip", "--without-mingle",
+                   "--loglevel", "INFO"]
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=out,  # noqa: S603
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+
+    def kill(self) -> None:
+        """SIGKILL the whole worker (main process and pool children), as an OOM killer would."""
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")[-4000:]
+
+
+def reset_producers() -> None:
+    """Forget connections, queues and routes the app built from its earlier (eager, in-memory) config."""
+    celery_app.__dict__.pop("amqp", None)
+    celery_app._pool = None
+    celery_app._backend_cache = None
+    celery_app._local.__dict__.pop("backend", None)
+
+
+@pytest.fixture
+def queue():
+    """Send tasks to Redis for real (eager off) on a queue no other test or run shares."""
+    name = f"meshport-test-{uuid.uuid4().hex[:8]}"
+    saved = {k: celery_app.conf[k] for k in ("broker_url", "task_always_eager", "task_default_queue",
+                                            "result_backend")}
+    celery_app.conf.update(broker_url=REDIS_URL, task_always_eager=False, task_default_queue=name,
+                           result_backend=REDIS_URL)
+    reset_producers()
+    try:
+        with celery_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1)  # a missing Redis fails here, clearly, not as a timeout
+        yield name
+    finally:
+        with celery_app.connection_for_write() as conn:
+            conn.default_channel.queue_purge(name)
+        celery_app.conf.update(saved)
+        reset_producers()
+
+
+@pytest.fixture
+def workers():
+    started: list[Worker] = []
+
+    def start(queue: str, **env: str) -> Worker:
+        started.append(Worker(queue, **env))
+        return started[-1]
+
+    yield start
+    for worker in started:
+        worker.stop()
+
+
+@pytest.fixture
+def ports():
+    root = Path(settings.MESHPORT_DATA_ROOTS[0]) / f"worker-{uuid.uuid4().hex[:6]}"
+    root.mkdir(parents=True)
+    domain = Domain.objects.create(slug=f"w{uuid.uuid4().hex[:6]}", name="Worker tests")
+    product = DataProduct.objects.create(domain=domain, slug="orders", external_id=str(uuid.uuid4()), name="Orders")
+    csv_path = write_csv(root / "orders.csv", ["id", "email", "amount"],
+                         [[i, f"u{i}@example.org", i * 2.5] for i in range(500)])
+    parquet_path = write_parquet(root / "items.parquet", {"sku": [f"s{i % 40}" for i in range(800)],
+                                                          "qty": list(range(800))})
+    jsonl_path = root / "events.jsonl"
+    jsonl_path.write_text("".join(f'{{"n": {i}, "kind": "k{i % 3}"}}\n' for i in range(90)))
+    made = [OutputPort.objects.create(product=product, name=n, version="1", format=f, location=str(p))
+            for n, f, p in [("orders", "csv", csv_path), ("items", "parquet", parquet_path),
+                            ("events", "jsonl", jsonl_path)]]
+    return made
+
+
+def wait_for(predicate, worker: Worker, timeout: float = 90.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        if worker.process.poll() is not None:
+            pytest.fail(f"the worker exited ({worker.process.returncode}) waiting for {what}:\n{worker.output()}")
+        time.sleep(0.3)
+    pytest.fail(f"timed out waiting for {what}; worker log:\n{worker.output()}")
+
+
+def request(port: OutputPort) -> ProfileRun:
+    run = services.profile_run_request(port=port)  # autocommit: enqueued on commit, over Redis
+    assert run.state == "queued"
+    return run
+
+
+def state(run: ProfileRun) -> str:
+    return ProfileRun.objects.values_list("state", flat=True).get(pk=run.pk)
+
+
+def test_a_real_worker_profiles_ports_over_redis(queue, workers, ports):
+    worker = workers(queue)
+    runs = [request(port) for port in ports]
+    wait_for(lambda: all(state(r) in ("succeeded", "failed") for r in runs), worker, what="three profiles")
+    finished = ProfileRun.objects.filter(pk__in=[r.pk for r in runs]).order_by("pk")
+    assert [(r.state, r.reason) for r in finished] == [("succeeded", "")] * 3
+    assert [r.row_count for r in finished] == [500, 800, 90]
+    assert all(r.task_id and r.attempt == 1 for r in finished)
+    assert finished[0].columns.get(name="email").masked
+
+
+def test_killing_the_worker_mid_profile_leaves_no_run_running(queue, workers, ports):
+    slow = workers(queue, MESHPORT_PROFILE_TEST_DELAY="60", MESHPORT_PROFILE_HEARTBEAT_SECONDS="1")
+    run = request(ports[0])
+    wait_for(lambda: state(run) == "running", slow, what="the run to start")
+    slow.kill()
+    assert state(run) == "running"  # the dead worker could not say otherwise
+
+    # A new worker treats a run silent for longer than the time limit as lost: its start-up sweep
+    # fails it, or the redelivered message (visibility timeout) takes it over and finishes it.
+    short = {"MESHPORT_PROFILE_TIME_LIMIT": "2", "MESHPORT_PROFILE_HEARTBEAT_SECONDS": "1",
+             "CELERY_VISIBILITY_TIMEOUT": "4"}
+    time.sleep(3.5)
+    fresh = workers(queue, **short)
+    wait_for(lambda: state(run) in ("failed", "succeeded"), fresh, what="the lost run to be swept or retried")
+    run.refresh_from_db()
+    if run.state == "failed":
+        assert "worker stopped during the run" in run.reason
+    else:
+        assert run.attempt == 2
+    assert not ProfileRun.objects.filter(state="running").exists()
+
+    following = request(ports[0])
+    wait_for(lambda: state(following) == "succeeded", fresh, what="the next run")
+    following.refresh_from_db()
+    assert following.is_latest_good
+    assert following.row_count == 500
+
+
+def test_the_demo_mesh_is_profiled_by_a_real_worker(queue, workers):
+    """load_demo's import fans out over Redis: product tasks queue port profiles, the worker runs them."""
+    from catalog.demo import truth
+
+    data_dir = Path(tempfile.mkdtemp(prefix="demo-worker-", dir=settings.MESHPORT_DATA_ROOTS[0]))
+    worker = workers(queue)
+    call_command("load_demo", "--quick", "--data-dir", str(data_dir), stdout=io.StringIO())
+    expected = truth.row_counts(quick=True)
+
+    def all_profiled():
+        runs = ProfileRun.objects.filter(state__in=("succeeded", "failed"))
+        return runs.values("port").distinct().count() >= len(expected)
+
+    wait_for(all_profiled, worker, timeout=240, what=f"{len(expected)} demo ports to be profiled")
+    good = {f"{r.port.product.identifier}:{r.port.name}": r.row_count
+            for r in ProfileRun.objects.filter(is_latest_good=True).select_related("port__product")}
+    failed = list(ProfileRun.objects.filter(state="failed").values_list("port__name", "reason"))
+    assert failed == []
+    assert good == expected
+    drifted = truth.DRIFTED_DELIVERY_EVENTS
+    assert DataProduct.objects.get(identifier=drifted.product).flags["schema_drift"]

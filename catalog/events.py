@@ -34,3 +34,24 @@ def products_changed(product_ids: Iterable[int], *, profile: bool = True) -> Non
         product_changed.send(sender=DataProduct, product_ids=ids)
 
     transaction.on_commit(fire)
+
+
+def products_reindex(product_ids: Iterable[int]) -> None:
+    """Derived values of these products changed (a score, a usage count): re-index only.
+
+    Unlike ``products_changed`` this neither re-profiles nor sends ``product_changed``: the
+    apps that derive such values listen to that signal, and must not hear their own writes.
+    """
+    ids = sorted(set(product_ids))
+    if not ids:
+        return
+    from catalog.models import DataProduct
+
+    DataProduct.objects.filter(pk__in=ids).update(search_dirty=True)
+
+    def fire() -> None:
+        from catalog.tasks import search_index_products_task
+
+        search_index_products_task.delay(ids)
+
+    transaction.on_commit(fire)

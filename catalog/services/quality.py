@@ -3,20 +3,20 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from catalog.events import products_changed
+from catalog.events import products_reindex
 from catalog.models import DataProduct
 
 
 @transaction.atomic
 def product_quality_set(*, product_id: int, score: float | None) -> bool:
-    """Store a product's current quality score; re-index it (no re-profile) when it changed.
+    """Store a product's current quality score and re-index it when it changed.
 
-    Returns whether anything changed. An unchanged score writes nothing, which also keeps the
-    ``product_changed`` → re-score → ``product_changed`` loop from ever starting.
+    Returns whether anything changed. A score is derived: it re-indexes the product but does
+    not announce ``product_changed`` (governance, which wrote it, listens to that).
     """
     product = DataProduct.objects.select_for_update().filter(pk=product_id).first()
     if product is None or product.quality_score == score:
         return False
     DataProduct.objects.filter(pk=product_id).update(quality_score=score)
-    products_changed([product_id], profile=False)
+    products_reindex([product_id])
     return True

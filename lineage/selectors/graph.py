@@ -1,0 +1,153 @@
+"""Lineage graphs for the API and pages: product, dataset or column level, bounded and cycle-safe."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from catalog.models import DataProduct
+from lineage.models import ColumnEdge, Dataset
+from lineage.selectors import sql
+
+LEVELS = ("product", "dataset", "column")
+DIRECTIONS = ("upstream", "downstream", "both")
+MAX_DEPTH = 50
+DEFAULT_MAX_NODES = 5000
+# Rows a walk may produce per node it may return: a node reached at several depths costs a row each.
+ROWS_PER_NODE = 4
+
+
+class NodeNotFound(LookupError):
+    pass
+
+
+@dataclass
+class Graph:
+    nodes: list[dict] = field(default_factory=list)
+    edges: list[dict] = field(default_factory=list)
+    truncated: bool = False
+
+    def as_dict(self) -> dict:
+        return {"nodes": self.nodes, "edges": self.edges, "truncated": self.truncated}
+
+
+def resolve_node(node: str, *, viewer=None) -> DataProduct | Dataset:
+    """A product identifier, or a dataset written ``namespace:name`` (namespaces may hold colons)."""
+    product = DataProduct.objects.visible_to(viewer).filter(identifier=node).first()
+    if product is not None:
+        return product
+    for i, char in reversed(list(enumerate(node))):
+        if char == ":":
+            dataset = Dataset.objects.filter(namespace=node[:i], name=node[i + 1:]).first()
+            if dataset is not None:
+                return dataset
+    raise NodeNotFound(f"No product or dataset is called {node!r}.")
+
+
+def _directions(direction: str) -> list[str]:
+    return ["upstream", "downstream"] if direction == "both" else [direction]
+
+
+def _reach(table: str, seeds: list, direction: str, depth: int, max_nodes: int) -> tuple[dict, bool]:
+    """Nearest depth per reachable node (seeds at 0), capped at ``max_nodes``."""
+    found: dict = {s: 0 for s in seeds}
+    truncated = False
+    for way in _directions(direction):
+        row_limit = max_nodes * ROWS_PER_NODE
+        rows = sql.walk(table, seeds, direction=way, depth=depth, row_limit=row_limit)
+        nearest, cut = sql.nearest(rows, max_nodes)
+        truncated |= cut or len(rows) == row_limit
+        for node, d in nearest.items():
+            found.setdefault(node, -d if way == "upstream" else d)
+    if len(found) > max_nodes:
+        found = dict(list(found.items())[:max_nodes])
+        truncated = True
+    return found, truncated
+
+
+def _product_nodes(depths: dict[int, int], viewer) -> list[dict]:
+    products = DataProduct.objects.visible_to(viewer).filter(pk__in=list(depths)).select_related("domain")
+    return [
+        {"id": p.identifier, "kind": "product", "label": p.name, "domain": p.domain.slug,
+         "domain_name": p.domain.name, "product": p.identifier, "depth": depths[p.pk],
+         "url": p.get_absolute_url()}
+        for p in products
+    ]
+
+
+def product_graph(*, seeds: list[int] | None, direction: str, depth: int, max_nodes: int, viewer=None) -> Graph:
+    """Products and their dependencies; with no seeds, the whole product graph (capped)."""
+    if seeds is None:
+        ids = list(DataProduct.objects.visible_to(viewer).listed().values_list("pk", flat=True)[: max_nodes + 1])
+        depths, truncated = dict.fromkeys(ids[:max_nodes], 0), len(ids) > max_nodes
+    else:
+        depths, truncated = _reach("lineage_productedge", seeds, direction, depth, max_nodes)
+    nodes = _product_nodes(depths, viewer)
+    by_pk = dict(DataProduct.objects.filter(pk__in=list(depths)).values_list("pk", "identifier"))
+    shown = {n["id"] for n in nodes}
+    edges = [
+        {"source": by_pk[s], "target": by_pk[t]}
+        for s, t in sql.edges_among("lineage_productedge", depths)
+        if by_pk.get(s) in shown and by_pk.get(t) in shown
+    ]
+    return Graph(nodes, edges, truncated)
+
+
+def _dataset_nodes(depths: dict[int, int]) -> tuple[list[dict], dict[int, str]]:
+    rows = Dataset.objects.filter(pk__in=list(depths)).values_list(
+        "pk", "namespace", "name", "product__identifier", "product__domain__slug"
+    )
+    nodes, address = [], {}
+    for pk, namespace, name, product, domain in rows:
+        address[pk] = f"{namespace}:{name}"
+        nodes.append({"id": address[pk], "kind": "dataset", "label": name, "namespace": namespace,
+                      "product": product, "domain": domain, "depth": depths[pk]})
+    return nodes, address
+
+
+def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: int) -> Graph:
+    depths, truncated = _reach("lineage_datasetedge", seeds, direction, depth, max_nodes)
+    nodes, address = _dataset_nodes(depths)
+    edges = [{"source": address[s], "target": address[t]} for s, t in sql.edges_among("lineage_datasetedge", depths)]
+    return Graph(nodes, edges, truncated)
+
+
+def column_graph(*, seeds: list[tuple[int, str]], direction: str, depth: int, max_nodes: int) -> Graph:
+    found: dict = dict.fromkeys(seeds, 0)
+    truncated = False
+    for way in _directions(direction):
+        row_limit = max_nodes * ROWS_PER_NODE
+        rows = sql.column_walk(seeds, direction=way, depth=depth, row_limit=row_limit)
+        nearest, cut = sql.nearest(rows, max_nodes)
+        truncated |= cut or len(rows) == row_limit
+        for key, d in nearest.items():
+            found.setdefault(key, -d if way == "upstream" else d)
+    return _column_result(found, truncated)
+
+
+def _column_result(found: dict, truncated: bool) -> Graph:
+    info = {
+        pk: (f"{ns}:{name}", product, domain)
+        for pk, ns, name, product, domain in Dataset.objects.filter(pk__in={ds for ds, _ in found}).values_list(
+            "pk", "namespace", "name", "product__identifier", "product__domain__slug")
+    }
+    nodes = [
+        {"id": f"{info[ds][0]}#{col}", "kind": "column", "label": col, "dataset": info[ds][0],
+         "product": info[ds][1], "domain": info[ds][2], "depth": d}
+        for (ds, col), d in found.items()
+    ]
+    dataset_ids = {ds for ds, _ in found}
+    edges = [
+        {"source": f"{info[s][0]}#{sf}", "target": f"{info[t][0]}#{tf}"}
+        for s, sf, t, tf in ColumnEdge.objects.filter(source_id__in=dataset_ids, target_id__in=dataset_ids)
+        .values_list("source_id", "source_field", "target_id", "target_field")
+        if (s, sf) in found and (t, tf) in found
+    ]
+    return Graph(nodes, edges, truncated)
+
+
+def column_seeds(dataset_ids: list[int], column: str = "") -> list[tuple[int, str]]:
+    """The columns of these datasets that lineage knows of (optionally only ``column``)."""
+    edges = ColumnEdge.objects.all()
+    seeds = set(edges.filter(source_id__in=dataset_ids).values_list("source_id", "source_field"))
+    seeds |= set(edges.filter(target_id__in=dataset_ids).values_list("target_id", "target_field"))
+    seeds |= set(Dataset.objects.filter(pk__in=dataset_ids, port__isnull=False).values_list("pk", "port__columns__name"))
+    return sorted((ds, c) for ds, c in seeds if c and (not column or c == column))

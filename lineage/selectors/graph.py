@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.urls import NoReverseMatch
+
 from catalog.models import DataProduct
 from lineage.models import ColumnEdge, Dataset
 from lineage.selectors import sql
@@ -63,12 +65,19 @@ def _reach(table: str, seeds: list, direction: str, depth: int, max_nodes: int) 
     return found, truncated
 
 
+def product_url(product: DataProduct) -> str:
+    try:
+        return product.get_absolute_url()
+    except NoReverseMatch:  # the catalog's pages are not mounted (API-only deployments, some tests)
+        return f"/products/{product.identifier}/"
+
+
 def _product_nodes(depths: dict[int, int], viewer) -> list[dict]:
     products = DataProduct.objects.visible_to(viewer).filter(pk__in=list(depths)).select_related("domain")
     return [
         {"id": p.identifier, "kind": "product", "label": p.name, "domain": p.domain.slug,
          "domain_name": p.domain.name, "product": p.identifier, "depth": depths[p.pk],
-         "url": p.get_absolute_url()}
+         "url": product_url(p)}
         for p in products
     ]
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from catalog.models import DataProduct, DomainMembership, ProductTeamMember
 from lineage.models import Dataset
 from lineage.selectors import sql
-from lineage.selectors.graph import DEFAULT_MAX_NODES, MAX_DEPTH, ROWS_PER_NODE
+from lineage.selectors.graph import DEFAULT_MAX_NODES, MAX_DEPTH, ROWS_PER_NODE, product_url
 
 OWNER_ROLES = ("owner", "product owner", "data owner")
 
@@ -76,7 +76,7 @@ def product_impact(*, product: DataProduct, column: str = "", viewer=None) -> di
     for p in sorted(products, key=lambda p: (p.domain.slug, p.identifier)):
         group = domains.setdefault(p.domain.slug, {"domain": p.domain.slug, "name": p.domain.name, "products": []})
         group["products"].append({
-            "identifier": p.identifier, "name": p.name, "url": p.get_absolute_url(),
+            "identifier": p.identifier, "name": p.name, "url": product_url(p),
             "depth": depths.get(p.pk), "via": "column" if p.pk in columns else "product",
             "columns": sorted(columns.get(p.pk, []), key=lambda c: (c["depth"], c["dataset"], c["column"])),
             "owners": owners[p.pk],

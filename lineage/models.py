@@ -41,6 +41,9 @@ class DatasetPortMapping(models.Model):
     namespace = models.CharField(max_length=500)
     name = models.CharField(max_length=1000)
 
+    class Meta:
+        indexes = [models.Index(fields=["namespace", "name"], name="lineage_mapping_address")]
+
     def __str__(self) -> str:
         return f"{self.port} = {self.namespace}:{self.name}"
 

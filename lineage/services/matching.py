@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from catalog.models import OutputPort
 from lineage.models import DatasetPortMapping
+from lineage.selectors.sql import one
 
 Address = tuple[str, str]
 
@@ -31,7 +32,7 @@ def _postgres_address(port: OutputPort) -> Address | None:
 
 def port_address(port: OutputPort) -> Address | None:
     """The dataset address of a port, or None when nothing names it."""
-    mapping = DatasetPortMapping.objects.filter(port=port).first()
+    mapping = one(DatasetPortMapping.objects.filter(port=port))
     if mapping is not None:
         return mapping.namespace, mapping.name
     server = port.server or {}
@@ -46,7 +47,7 @@ def port_address(port: OutputPort) -> Address | None:
 
 def match_port(namespace: str, name: str) -> OutputPort | None:
     """The output port a newly seen dataset address belongs to, if any."""
-    mapping = DatasetPortMapping.objects.filter(namespace=namespace, name=name).select_related("port").first()
+    mapping = one(DatasetPortMapping.objects.filter(namespace=namespace, name=name).select_related("port"))
     if mapping is not None:
         return mapping.port
     if namespace == "file":

@@ -7,11 +7,10 @@ from django.db import transaction
 
 from catalog.models import InputPort, OutputPort
 from lineage.models import Dataset, ProductEdge
-from lineage.selectors.sql import walk
+from lineage.selectors.sql import products_reached
 from lineage.services.matching import port_address
 
-# Product edges look through unmatched (intermediate) datasets this far, no further.
-MAX_HOPS = 25
+# Product edges look through unmatched (intermediate) datasets, up to this many of them.
 MAX_ROWS = 50_000
 
 
@@ -53,27 +52,21 @@ def products_upstream_of(dataset_ids: list[int]) -> set[int]:
     """Products whose datasets feed these datasets, looking through unmatched datasets only."""
     if not dataset_ids:
         return set()
-    rows = walk("lineage_datasetedge", dataset_ids, direction="upstream", depth=MAX_HOPS,
-                row_limit=MAX_ROWS, stop_column="product_id")
-    reached = {node for node, _ in rows}
-    return set(
-        Dataset.objects.filter(pk__in=reached, product__isnull=False).values_list("product_id", flat=True)
-    )
+    return products_reached(dataset_ids, direction="upstream", row_limit=MAX_ROWS)
 
 
 def product_lineage_edges_refresh(*, product_ids: Iterable[int]) -> None:
     """Recompute the observed-lineage edges leaving these products."""
     wanted: set[tuple[int, int]] = set()
     ids = set(product_ids)
+    if not ids:
+        return
     for product_id in ids:
         seeds = list(Dataset.objects.filter(product_id=product_id).values_list("pk", flat=True))
         if not seeds:
             continue
-        rows = walk("lineage_datasetedge", seeds, direction="downstream", depth=MAX_HOPS,
-                    row_limit=MAX_ROWS, stop_column="product_id")
-        reached = {node for node, depth in rows if depth > 0}
-        targets = Dataset.objects.filter(pk__in=reached, product__isnull=False).values_list("product_id", flat=True)
-        wanted |= {(product_id, t) for t in set(targets) if t != product_id}
+        targets = products_reached(seeds, direction="downstream", row_limit=MAX_ROWS)
+        wanted |= {(product_id, t) for t in targets if t != product_id}
     _replace_edges(ProductEdge.Kind.LINEAGE, wanted, sources=ids)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from lineage.models import ProductEdge
 
@@ -24,6 +25,7 @@ def product_lineage_panel(request, product) -> str:
         "downstream": sorted(downstream),
         "api_url": reverse("lineage-graph"),
         "impact_url": reverse("product-impact", args=[product.identifier]),
-        "explorer_url": f"{reverse('lineage:explorer')}?node={product.identifier}",
+        "explorer_base": reverse("lineage:explorer"),
+        "explorer_url": f"{reverse('lineage:explorer')}?{urlencode({'node': product.identifier})}",
     }
     return render_to_string("lineage/panel.html", context, request=request)

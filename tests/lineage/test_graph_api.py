@@ -116,3 +116,20 @@ def test_ports_matched_after_the_events_arrive(db, pusher):
     b = make_product(domain, "b", ports=[file_port("b", "/b.csv")])
     lineage_products_sync(product_ids=[a.pk, b.pk])
     assert ProductEdge.objects.filter(source=a, target=b, kind="lineage").exists()
+
+
+def test_product_panel_and_explorer_page(fed, client):
+    from lineage.views import product_lineage_panel
+
+    html = product_lineage_panel(None, fed["revenue"])
+    assert "sales.orders" in html and "exec.kpis" in html
+    assert 'data-node="finance.revenue"' in html and "/lineage/?node=finance.revenue" in html
+    page = client.get("/lineage/", {"node": "sales.orders"})
+    assert page.status_code == 200 and b'data-node="sales.orders"' in page.content
+    assert b"js/lineage.js" in page.content
+
+
+def test_panel_is_registered_with_the_catalog(db):
+    from catalog.panels import product_panels
+
+    assert "lineage" in [p.key for p in product_panels()]

@@ -1,10 +1,17 @@
-"""Observed schemas: columns seen on a port's data, compared with the port's contract for drift."""
+"""Observed schemas: columns reported for a port (OpenLineage ``schema`` facets), compared with its contract.
+
+The drift found this way is kept apart from the profiler's (``flags["schema_drift"]``, measured on
+the data itself): ``flags["schema_drift_reported"]`` holds what pipelines say they wrote, so the two
+sources never overwrite each other.
+"""
 from __future__ import annotations
 
 from django.db import transaction
 
 from catalog.events import products_changed
 from catalog.models import Column, DataProduct, OutputPort
+
+FLAG = "schema_drift_reported"
 
 
 def _contract_properties(port: OutputPort) -> dict[str, dict] | None:
@@ -49,7 +56,7 @@ def output_port_schema_observe(*, port: OutputPort, fields: list[dict], source: 
     product = DataProduct.objects.select_for_update().get(pk=port.product_id)
     drift = schema_drift(port, fields)
     flags = dict(product.flags or {})
-    by_port = dict(flags.get("schema_drift") or {})
+    by_port = dict(flags.get(FLAG) or {})
     key = f"{port.name}@{port.version}"
     before = by_port.get(key)
     if drift:
@@ -57,9 +64,9 @@ def output_port_schema_observe(*, port: OutputPort, fields: list[dict], source: 
     else:
         by_port.pop(key, None)
     if by_port.get(key) != before:
-        flags["schema_drift"] = by_port
+        flags[FLAG] = by_port
         if not by_port:
-            flags.pop("schema_drift")
+            flags.pop(FLAG)
         DataProduct.objects.filter(pk=product.pk).update(flags=flags)
         changed = True
     if changed:

@@ -4,9 +4,14 @@ Rules (OpenLineage naming, see standards.md):
 - a ``local`` server (or a file port) with a path: namespace ``file``, name = the path;
 - a ``postgres`` server: namespace ``postgres://{host}:{port}``, name ``{database}.{schema}.{table}``
   (the table from the port's ``schema.table`` location, else its contract schema object);
-- a ``DatasetPortMapping`` row overrides both.
+- a ``duckdb`` server (no OpenLineage convention yet; ours): namespace ``duckdb://{database file}``,
+  name = the port's ``schema.table`` location;
+- an ``api`` server (ours too): namespace ``{scheme}://{host}``, name = the URL's path;
+- a ``DatasetPortMapping`` row overrides all of these.
 """
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from catalog.models import OutputPort
 from lineage.models import DatasetPortMapping
@@ -39,6 +44,11 @@ def port_address(port: OutputPort) -> Address | None:
     kind = (server.get("type") or port.server_type or "").lower()
     if kind == "postgres":
         return _postgres_address(port)
+    if kind == "duckdb" and server.get("database") and port.location:
+        return f"duckdb://{server['database']}", port.location
+    if kind == "api" and port.location:
+        url = urlsplit(port.location)
+        return (f"{url.scheme}://{url.netloc}", url.path or "/") if url.scheme and url.netloc else None
     path = server.get("path") or (port.location if port.kind == OutputPort.Kind.FILE else "")
     if kind in {"local", ""} and path:
         return "file", path
@@ -56,6 +66,10 @@ def match_port(namespace: str, name: str) -> OutputPort | None:
         database, schema, table = name.split(".")
         candidates = OutputPort.objects.filter(location__in=[f"{schema}.{table}", table]) | \
             OutputPort.objects.filter(schema_object=table)
+    elif namespace.startswith("duckdb://"):
+        candidates = OutputPort.objects.filter(location=name, server_type="duckdb")
+    elif "://" in namespace:
+        candidates = OutputPort.objects.filter(location=f"{namespace}{name}", server_type="api")
     else:
         return None
     for port in candidates.select_related("product").order_by("pk"):

@@ -60,17 +60,20 @@ def test_cycles_end_and_depth_and_node_caps_truncate(mesh, api):
         DatasetEdge.objects.create(source=a, target=b)
     node = "postgres://x:1:db.s.t0"
     ring = api.get("/api/lineage/", {"node": node, "level": "dataset", "direction": "downstream", "depth": 50})
-    assert len(ids(ring)) == 6 and len(ring.json()["edges"]) == 6
+    assert len(ids(ring)) == 6
+    assert len(ring.json()["edges"]) == 6
     shallow = api.get("/api/lineage/", {"node": node, "level": "dataset", "direction": "downstream", "depth": 2})
     assert ids(shallow) == {"postgres://x:1:db.s.t0", "postgres://x:1:db.s.t1", "postgres://x:1:db.s.t2"}
     capped = api.get("/api/lineage/", {"node": node, "level": "dataset", "direction": "downstream", "depth": 50,
                                        "max_nodes": 3}).json()
-    assert len(capped["nodes"]) == 3 and capped["truncated"] is True
+    assert len(capped["nodes"]) == 3
+    assert capped["truncated"] is True
 
 
 def test_bad_queries_name_the_parameter(mesh, api):
     missing = api.get("/api/lineage/", {"node": "nope.nothing"})
-    assert missing.status_code == 400 and missing.json()["errors"][0]["path"] == "node"
+    assert missing.status_code == 400
+    assert missing.json()["errors"][0]["path"] == "node"
     assert api.get("/api/lineage/", {"node": "sales.orders", "depth": 99}).json()["errors"][0]["path"] == "depth"
     assert api.get("/api/lineage/", {"level": "column"}).json()["errors"][0]["path"] == "node"
     assert api.get("/api/lineage/", {"direction": "sideways"}).status_code == 400
@@ -89,7 +92,8 @@ def test_impact_of_a_column_names_downstream_products_columns_and_owners(fed, ap
     by_domain = {d["domain"]: d for d in body["domains"]}
     assert set(by_domain) == {"finance", "exec"}
     revenue = by_domain["finance"]["products"][0]
-    assert revenue["identifier"] == "finance.revenue" and revenue["via"] == "column"
+    assert revenue["identifier"] == "finance.revenue"
+    assert revenue["via"] == "column"
     assert [c["column"] for c in revenue["columns"]] == ["revenue"]
     assert [o["name"] for o in revenue["owners"]] == ["bo", "fin-lead"]
     assert [c["column"] for c in by_domain["exec"]["products"][0]["columns"]] == ["revenue_7d"]
@@ -122,10 +126,13 @@ def test_product_panel_and_explorer_page(fed, client):
     from lineage.views import product_lineage_panel
 
     html = product_lineage_panel(None, fed["revenue"])
-    assert "sales.orders" in html and "exec.kpis" in html
-    assert 'data-node="finance.revenue"' in html and "/lineage/?node=finance.revenue" in html
+    assert "sales.orders" in html
+    assert "exec.kpis" in html
+    assert 'data-node="finance.revenue"' in html
+    assert "/lineage/?node=finance.revenue" in html
     page = client.get("/lineage/", {"node": "sales.orders"})
-    assert page.status_code == 200 and b'data-node="sales.orders"' in page.content
+    assert page.status_code == 200
+    assert b'data-node="sales.orders"' in page.content
     assert b"js/lineage.js" in page.content
 
 

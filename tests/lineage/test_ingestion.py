@@ -190,7 +190,7 @@ def test_schema_facet_updates_port_columns_and_flags_drift(mesh, pusher):
     orders.refresh_from_db()
     port = orders.output_ports.get()
     assert set(port.columns.values_list("name", flat=True)) == {"order_id", "amount", "coupon"}
-    drift = orders.flags["schema_drift"]["orders@1.0.0"]
+    drift = orders.flags["schema_drift_reported"]["orders@1.0.0"]
     assert drift["missing"] == ["customer_id"]
     assert drift["unexpected"] == ["coupon"]
     assert drift["type_changed"] == [{"column": "amount", "contract": "numeric", "observed": "TEXT"}]

@@ -14,7 +14,8 @@ from openlineage.client.transport.http import ApiKeyTokenProvider, HttpConfig, H
 from openlineage.client.uuid import generate_new_uuid
 from rest_framework.authtoken.models import Token
 
-from lineage.models import ColumnEdge, Dataset, ProductEdge, QualityObservation, Run as RunModel
+from lineage.models import ColumnEdge, Dataset, ProductEdge, QualityObservation
+from lineage.models import Run as RunModel
 from tests.lineage.conftest import KPIS, PG, REVENUE
 
 PRODUCER = "https://github.com/meshport/tests/openlineage-client"

@@ -31,27 +31,15 @@ _DIRECTIONS = {
 }
 
 
-def walk(
-    table: str, seeds: Iterable[int], *, direction: str, depth: int, row_limit: int, stop_column: str = ""
-) -> list[tuple[int, int]]:
-    """``(node, depth)`` rows reachable from ``seeds`` along ``table``'s edges, nearest first.
-
-    ``stop_column``: nodes (other than the seeds) whose row in ``lineage_dataset`` has that column set
-    are reached but not expanded (used to stop at datasets that belong to a product).
-    """
+def walk(table: str, seeds: Iterable[int], *, direction: str, depth: int, row_limit: int) -> list[tuple[int, int]]:
+    """``(node, depth)`` rows reachable from ``seeds`` along ``table``'s edges, nearest first."""
     here, there = _DIRECTIONS[direction]
     seed_sql, params = id_list_sql(seeds)
-    stop_join = stop_where = ""
-    if stop_column:
-        stop_join = "JOIN lineage_dataset d ON d.id = w.node"
-        stop_where = f"AND (w.depth = 0 OR d.{stop_column} IS NULL)"
     sql = f"""
         WITH RECURSIVE w(node, depth) AS (
             SELECT s.v, 0 FROM ({seed_sql}) AS s
             UNION
-            SELECT e.{there}, w.depth + 1 FROM w
-            JOIN {table} e ON e.{here} = w.node {stop_join}
-            WHERE w.depth < %s {stop_where}
+            SELECT e.{there}, w.depth + 1 FROM w JOIN {table} e ON e.{here} = w.node WHERE w.depth < %s
         )
         SELECT node, depth FROM w LIMIT %s
     """  # noqa: S608 -- identifiers come from the constants above, values are bound
@@ -153,17 +141,6 @@ def products_reached(seeds: Iterable[int], *, direction: str, row_limit: int) ->
         return {row[0] for row in cursor.fetchall()}
 
 
-def datasets_by_id(ids: Iterable[int]) -> list[tuple[int, str, str, int | None]]:
-    """``(id, namespace, name, product_id)`` of many datasets in one bound parameter."""
-    sub, params = id_list_sql(ids)
-    sql = f"""
-        SELECT d.id, d.namespace, d.name, d.product_id FROM ({sub}) AS s JOIN lineage_dataset d ON d.id = s.v
-    """  # noqa: S608 -- the sub-select is ours, values are bound
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def _json_array(obj_sql: str) -> str:
     if connection.vendor == "postgresql":
         return f"COALESCE(json_agg(json_build_object({obj_sql})), '[]'::json)::text"
@@ -182,6 +159,11 @@ def _recursive(name: str, direction: str, seed_sql: str, vendor: str) -> str:
     )"""  # noqa: S608 -- identifiers come from the constants above, values are bound
 
 
+def _raw_rows(way: str) -> str:
+    sign = "-" if way == "upstream" else ""
+    return f"SELECT * FROM (SELECT node, {sign}depth AS depth, '{way[0]}' AS way FROM w_{way} LIMIT %(rows)s) AS r_{way}"  # noqa: S608
+
+
 def dataset_graph_json(seeds: list[int], *, direction: str, depth: int, max_nodes: int) -> tuple[str, str, bool]:
     """The dataset graph around ``seeds`` as two JSON arrays (nodes, edges) built by the database.
 
@@ -194,11 +176,7 @@ def dataset_graph_json(seeds: list[int], *, direction: str, depth: int, max_node
         "SELECT value AS v FROM json_each(%(seeds)s)"
     ways = ["upstream", "downstream"] if direction == "both" else [direction]
     walks = ", ".join(_recursive(f"w_{w}", w, seed_sql, vendor) for w in ways)
-    raw = " UNION ALL ".join(
-        f"SELECT * FROM (SELECT node, {'-' if w == 'upstream' else ''}depth AS depth, '{w[0]}' AS way "
-        f"FROM w_{w} LIMIT %(rows)s) AS r_{w}"  # noqa: S608 -- our identifiers, bound values
-        for w in ways
-    )
+    raw = " UNION ALL ".join(_raw_rows(w) for w in ways)
     mat = "MATERIALIZED"
     node_obj = ("'id', d.namespace || ':' || d.name, 'kind', 'dataset', 'label', d.name, 'namespace', d.namespace, "
                 "'product', p.identifier, 'domain', dm.slug, 'depth', k.depth")

@@ -139,11 +139,13 @@ class _Batch:
 
     def address(self, namespace: str, name: str) -> Dataset:
         dataset = self.datasets.get((namespace, name))
+        if dataset is None:  # not prefetched (a rebuild outside a batch): look before creating
+            dataset = next(iter(Dataset.objects.filter(namespace=namespace, name=name)[:1]), None)
         if dataset is None:
             port = match_port(namespace, name)
             dataset = Dataset.objects.create(namespace=namespace, name=name, port=port,
                                              product_id=port and port.product_id)
-            self.datasets[(namespace, name)] = dataset
+        self.datasets[(namespace, name)] = dataset
         return dataset
 
     def _dataset(self, spec: dict, stamp) -> Dataset:
@@ -232,3 +234,8 @@ class _Batch:
         if self.edge_sources:
             product_lineage_edges_refresh(product_ids=products_upstream_of(sorted(self.edge_sources)))
 
+
+
+def column_edges_rebuild(dataset: Dataset) -> None:
+    """Re-derive one dataset's column edges from its stored ``columnLineage`` facet."""
+    _Batch([])._column_edges_rebuild(dataset)

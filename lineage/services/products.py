@@ -80,3 +80,26 @@ def _replace_edges(kind: str, wanted: set[tuple[int, int]], *, sources=(), targe
     ProductEdge.objects.bulk_create(
         [ProductEdge(source_id=s, target_id=t, kind=kind) for s, t in wanted - existing], ignore_conflicts=True
     )
+
+
+@transaction.atomic
+def dataset_port_mapping_set(*, port: OutputPort, namespace: str, name: str) -> None:
+    """Name a port's dataset explicitly (for addresses the automatic rules can't derive), then re-link."""
+    from lineage.models import DatasetPortMapping
+
+    DatasetPortMapping.objects.update_or_create(port=port, defaults={"namespace": namespace, "name": name})
+    lineage_products_sync(product_ids=[port.product_id])
+
+
+@transaction.atomic
+def lineage_rebuild() -> int:
+    """Recompute everything derived (port links, column edges, product edges) from stored facts."""
+    from catalog.models import DataProduct
+    from lineage.services.ingestion import column_edges_rebuild
+
+    for dataset in Dataset.objects.exclude(facets={}).iterator(chunk_size=500):
+        if "columnLineage" in dataset.facets:
+            column_edges_rebuild(dataset)
+    ids = list(DataProduct.objects.values_list("pk", flat=True))
+    lineage_products_sync(product_ids=ids)
+    return len(ids)

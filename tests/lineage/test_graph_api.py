@@ -140,3 +140,19 @@ def test_panel_is_registered_with_the_catalog(db):
     from catalog.panels import product_panels
 
     assert "lineage" in [p.key for p in product_panels()]
+
+
+def test_explicit_mapping_links_an_unmatched_dataset_and_rebuild_restores_derived_edges(fed, pusher):
+    from django.core.management import call_command
+
+    from lineage.services.products import dataset_port_mapping_set
+
+    event = run_event("COMPLETE", job="export", inputs=[ds("file", KPIS)], outputs=[ds("s3://exports", "kpis/")])
+    assert pusher.post("/api/v1/lineage", event, format="json").status_code == 201
+    customers_port = fed["customers"].output_ports.get()
+    dataset_port_mapping_set(port=customers_port, namespace="s3://exports", name="kpis/")
+    assert ProductEdge.objects.filter(source=fed["kpis"], target=fed["customers"], kind="lineage").exists()
+    before = set(ProductEdge.objects.values_list("source_id", "target_id", "kind"))
+    ProductEdge.objects.all().delete()
+    call_command("lineage_rebuild", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert set(ProductEdge.objects.values_list("source_id", "target_id", "kind")) == before

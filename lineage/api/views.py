@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from rest_framework import permissions, serializers, status
+from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -28,7 +29,7 @@ class LineageEventView(APIView):
 
     def post(self, request):
         try:
-            lineage_event_ingest(event=request.data)
+            lineage_event_ingest(event=_body(request))
         except LineageEventError as exc:
             return _invalid(exc)
         return Response(status=status.HTTP_201_CREATED)
@@ -40,15 +41,23 @@ class LineageBatchView(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
     def post(self, request):
-        if not isinstance(request.data, list):
-            return _invalid(LineageEventError([_root_error("Send a JSON array of OpenLineage events.")]))
         try:
-            results = lineage_events_ingest(events=request.data)
+            events = _body(request)
+            if not isinstance(events, list):
+                raise LineageEventError([_root_error("Send a JSON array of OpenLineage events.")])
+            results = lineage_events_ingest(events=events)
         except LineageEventError as exc:
             return _invalid(exc)
         return Response(
             {"received": len(results), "created": sum(r.created for r in results)}, status=status.HTTP_201_CREATED
         )
+
+
+def _body(request):
+    try:
+        return request.data
+    except ParseError as exc:
+        raise LineageEventError([_root_error(f"The body is not JSON: {exc.detail}")]) from exc
 
 
 def _root_error(message: str):

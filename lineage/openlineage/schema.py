@@ -31,12 +31,16 @@ _FACET = {
 }
 
 
+_DELETED = {"properties": {"_deleted": {"const": True}}, "required": ["_deleted"]}
+
+
 def _facet(properties: dict, required: list[str] | None = None) -> dict:
+    # A facet sent as ``{"_deleted": true}`` removes it and needs none of its usual fields.
     return {
         "allOf": [_FACET],
         "type": "object",
-        "properties": properties,
-        "required": required or [],
+        "if": _DELETED,
+        "else": {"properties": properties, "required": required or []},
     }
 
 

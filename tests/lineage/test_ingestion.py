@@ -194,3 +194,16 @@ def test_schema_facet_updates_port_columns_and_flags_drift(mesh, pusher):
     assert drift["missing"] == ["customer_id"]
     assert drift["unexpected"] == ["coupon"]
     assert drift["type_changed"] == [{"column": "amount", "contract": "numeric", "observed": "TEXT"}]
+
+
+def test_deleted_facets_are_removed_and_a_body_that_is_not_json_is_refused(mesh, pusher):
+    run_id = str(uuid.uuid4())
+    pusher.post(URL, run_event("START", job="j", run_id=run_id, outputs=[ds("file", REVENUE, documentation=facet(
+        description="d"))], time="2026-11-20T06:00:00Z"), format="json")
+    pusher.post(URL, run_event("COMPLETE", job="j", run_id=run_id, outputs=[ds("file", REVENUE, documentation={
+        "_deleted": True})], time="2026-11-20T06:01:00Z"), format="json")
+    assert "documentation" not in Dataset.objects.get(name=REVENUE).facets
+    response = pusher.post(URL, "{not json", content_type="application/json")
+    assert response.status_code == 400 and response.json()["errors"][0]["path"] == "$"
+    batch = pusher.post(URL + "/batch", {"eventTime": "x"}, format="json")
+    assert batch.status_code == 400 and batch.json()["errors"][0]["path"] == "$"

@@ -204,6 +204,8 @@ def test_deleted_facets_are_removed_and_a_body_that_is_not_json_is_refused(mesh,
         "_deleted": True})], time="2026-11-20T06:01:00Z"), format="json")
     assert "documentation" not in Dataset.objects.get(name=REVENUE).facets
     response = pusher.post(URL, "{not json", content_type="application/json")
-    assert response.status_code == 400 and response.json()["errors"][0]["path"] == "$"
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["path"] == "$"
     batch = pusher.post(URL + "/batch", {"eventTime": "x"}, format="json")
-    assert batch.status_code == 400 and batch.json()["errors"][0]["path"] == "$"
+    assert batch.status_code == 400
+    assert batch.json()["errors"][0]["path"] == "$"

@@ -35,11 +35,18 @@ def format_path(parts, prefix: str = "") -> str:
 
 def validate_event(event, prefix: str = "") -> list[FieldError]:
     """Every schema violation in ``event``, each with its field path, in document order."""
-    from lineage.openlineage.schema import VALIDATORS
+    from fastjsonschema import JsonSchemaException
+
+    from lineage.openlineage.schema import FAST, VALIDATORS
 
     kind = event_kind(event)
     if kind is None:
         return [FieldError(prefix or "$", "An OpenLineage event must be a JSON object.")]
+    try:
+        FAST[kind](event)
+        return []
+    except JsonSchemaException:
+        pass  # explained below, with every failing path
     errors = []
     for error in VALIDATORS[kind].iter_errors(event):
         parts = list(error.absolute_path)

@@ -18,7 +18,8 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from jsonschema import Draft202012Validator, FormatChecker
+import fastjsonschema
+from jsonschema import Draft7Validator, FormatChecker
 
 _NAME = {"type": "string", "minLength": 1}
 _FACET = {
@@ -52,7 +53,7 @@ _SCHEMA_FIELD = {
         "type": {"type": "string"},
         "description": {"type": ["string", "null"]},
         "ordinal_position": {"type": "integer", "minimum": 1},
-        "fields": {"type": "array", "items": {"$ref": "#/$defs/SchemaField"}},
+        "fields": {"type": "array", "items": {"$ref": "#/definitions/SchemaField"}},
     },
 }
 _INPUT_FIELD = {
@@ -122,7 +123,7 @@ _DATASET_FACETS = {
     "type": "object",
     "additionalProperties": _FACET,
     "properties": {
-        "schema": _facet({"fields": {"type": "array", "items": {"$ref": "#/$defs/SchemaField"}}}),
+        "schema": _facet({"fields": {"type": "array", "items": {"$ref": "#/definitions/SchemaField"}}}),
         "columnLineage": _facet(
             {
                 "fields": {
@@ -190,7 +191,7 @@ _BASE = {
 _DEFS = {"SchemaField": _SCHEMA_FIELD}
 
 RUN_EVENT = {
-    "$defs": _DEFS,
+    "definitions": _DEFS,
     "type": "object",
     "required": ["eventTime", "producer", "run", "job"],
     "properties": {
@@ -207,7 +208,7 @@ RUN_EVENT = {
     },
 }
 JOB_EVENT = {
-    "$defs": _DEFS,
+    "definitions": _DEFS,
     "type": "object",
     "required": ["eventTime", "producer", "job"],
     "properties": {
@@ -218,13 +219,25 @@ JOB_EVENT = {
     },
 }
 DATASET_EVENT = {
-    "$defs": _DEFS,
+    "definitions": _DEFS,
     "type": "object",
     "required": ["eventTime", "producer", "dataset"],
     "properties": {**_BASE, "dataset": _DATASET},
 }
 
 _formats = FormatChecker(formats=())
+
+
+def _fast(check):
+    """A format check as fastjsonschema wants it: a callable answering True or False."""
+
+    def run(value) -> bool:
+        try:
+            return check(value)
+        except ValueError:
+            return False
+
+    return run
 
 
 @_formats.checks("date-time", raises=ValueError)
@@ -242,7 +255,12 @@ def _is_uuid(value) -> bool:
     return not isinstance(value, str) or bool(uuid.UUID(value))
 
 
-VALIDATORS = {
-    kind: Draft202012Validator(schema, format_checker=_formats)
-    for kind, schema in {"run": RUN_EVENT, "job": JOB_EVENT, "dataset": DATASET_EVENT}.items()
+SCHEMAS = {"run": RUN_EVENT, "job": JOB_EVENT, "dataset": DATASET_EVENT}
+# Draft 7 so that both validators read the same document: fastjsonschema (compiled, ~20x faster)
+# answers "valid?" for every event, and jsonschema explains the rare invalid ones with every path.
+VALIDATORS = {kind: Draft7Validator(schema, format_checker=_formats) for kind, schema in SCHEMAS.items()}
+FAST = {
+    kind: fastjsonschema.compile({"$schema": "http://json-schema.org/draft-07/schema#", **schema},
+                                 formats={"date-time": _fast(_is_datetime), "uuid": _fast(_is_uuid)})
+    for kind, schema in SCHEMAS.items()
 }

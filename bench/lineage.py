@@ -198,7 +198,9 @@ def run_engine(engine: str, quick: bool) -> None:
     single, batched = ingestion(rng, EVENTS // 10 if quick else EVENTS)
     api95, bfs95 = pct(result["api"], 95), pct(result["bfs"], 95)
     sizes = result["sizes"]
-    print(f"== lineage bench on {connection.vendor} ({n:,} datasets, {len(edges):,} edges)")
+    machine_load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"== lineage bench on {connection.vendor} ({n:,} datasets, {len(edges):,} edges; "
+          f"{os.cpu_count()} cores, load average {machine_load})")
     print(f"generate {generated:.1f}s, bulk load {loaded:.1f}s")
     print(f"closure sizes: median {statistics.median(sizes):.0f}, max {max(sizes)}, "
           f"{result['truncated']}/{QUERIES} hit the {CAP}-node cap (depth {DEPTH})")

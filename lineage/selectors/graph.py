@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from django.db.models import Count
 from django.urls import NoReverseMatch
 
 from catalog.models import DataProduct
@@ -95,10 +96,13 @@ def product_url(product: DataProduct) -> str:
 
 def _product_nodes(depths: dict[int, int], viewer) -> list[dict]:
     products = DataProduct.objects.visible_to(viewer).filter(pk__in=list(depths)).select_related("domain")
+    # How many datasets a collapsed product node stands for (what opening it will show).
+    counts = dict(Dataset.objects.filter(product_id__in=list(depths)).values("product_id")
+                  .annotate(n=Count("pk")).values_list("product_id", "n"))
     return [
         {"id": p.identifier, "kind": "product", "label": p.name, "domain": p.domain.slug,
          "domain_name": p.domain.name, "product": p.identifier, "depth": depths[p.pk],
-         "url": product_url(p)}
+         "datasets": counts.get(p.pk, 0), "url": product_url(p)}
         for p in products
     ]
 

@@ -190,8 +190,12 @@
                  style: "fill:hsl(" + hue(node.domain) + ",55%," + light + "%)" }, g);
     var text = el("text", { x: 10, y: 19 }, g);
     var label = node.kind === "domain" ? node.label + " (" + node.count + " products)" : node.label;
-    text.textContent = label.length > 26 ? label.slice(0, 25) + "\u2026" : label;
-    el("title", {}, g).textContent = node.kind + ": " + (node.ref && node.ref.id || label);
+    if (node.kind === "product" && node.ref && node.ref.datasets) {
+      el("text", { x: NODE_W - 8, y: 19, "text-anchor": "end", "class": "count" }, g).textContent = node.ref.datasets;
+    }
+    text.textContent = label.length > 24 ? label.slice(0, 23) + "\u2026" : label;
+    var more = node.kind === "product" && node.ref ? " \u2014 " + (node.ref.datasets || 0) + " datasets, click to open" : "";
+    el("title", {}, g).textContent = node.kind + ": " + (node.ref && node.ref.id || label) + more;
     g.addEventListener("click", function (ev) { ev.stopPropagation(); self.onClick(node, ev.shiftKey); });
     g.addEventListener("keydown", function (ev) { if (ev.key === "Enter") self.onClick(node, ev.shiftKey); });
   };

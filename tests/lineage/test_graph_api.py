@@ -38,6 +38,7 @@ def test_product_level_downstream_upstream_and_both(fed, api):
 
 def test_whole_product_graph_without_a_node_lists_every_product_with_its_domain(fed, api):
     body = api.get("/api/lineage/").json()
+    assert {n["id"]: n["datasets"] for n in body["nodes"]}["finance.revenue"] == 1
     assert {n["id"]: n["domain"] for n in body["nodes"]} == {
         "sales.orders": "sales", "sales.customers": "sales", "finance.revenue": "finance", "exec.kpis": "exec"}
     assert len(body["edges"]) == 2

@@ -48,13 +48,26 @@ def _owners(products: list[DataProduct]) -> dict[int, list[dict]]:
         domain__in={p.domain_id for p in products}, role=DomainMembership.Role.OWNER
     ).select_related("user"):
         domain_owners[m.domain_id].append(m.user.username)
+    reported = _reported_owners(products)
     for p in products:
         members = [m for m in team[p.pk] if m.role.lower() in OWNER_ROLES] or team[p.pk]
-        owners[p.pk] = [{"name": m.username, "role": m.role or "team", "source": "product team"} for m in members]
-        known = {o["name"] for o in owners[p.pk]}
-        owners[p.pk] += [{"name": u, "role": "owner", "source": "domain"} for u in domain_owners[p.domain_id]
-                         if u not in known]
+        found = [{"name": m.username, "role": m.role or "team", "source": "product team"} for m in members]
+        found += [{"name": u, "role": "owner", "source": "domain"} for u in domain_owners[p.domain_id]]
+        found += reported[p.pk]
+        seen: set[str] = set()
+        owners[p.pk] = [o for o in found if not (o["name"] in seen or seen.add(o["name"]))]
     return owners
+
+
+def _reported_owners(products: list[DataProduct]) -> dict[int, list[dict]]:
+    """Owners named by OpenLineage ``ownership`` facets on the products' datasets."""
+    found: dict[int, list[dict]] = defaultdict(list)
+    rows = Dataset.objects.filter(product__in=products).values_list("product_id", "facets")
+    for product_id, facets in rows:
+        for owner in (facets.get("ownership") or {}).get("owners") or []:
+            found[product_id].append({"name": owner["name"], "role": owner.get("type") or "owner",
+                                      "source": "openlineage"})
+    return found
 
 
 def product_impact(*, product: DataProduct, column: str = "", viewer=None) -> dict:
@@ -81,6 +94,7 @@ def product_impact(*, product: DataProduct, column: str = "", viewer=None) -> di
             "columns": sorted(columns.get(p.pk, []), key=lambda c: (c["depth"], c["dataset"], c["column"])),
             "owners": owners[p.pk],
         })
-    notify = sorted({o["name"] for p in products for o in owners[p.pk]})
+    # People to tell: accounts, not the team names (``team:…``) pipelines report.
+    notify = sorted({o["name"] for p in products for o in owners[p.pk] if o["source"] != "openlineage"})
     return {"product": product.identifier, "column": column or None, "domains": list(domains.values()),
             "notify": notify, "truncated": truncated}

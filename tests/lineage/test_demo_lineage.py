@@ -67,7 +67,8 @@ def test_impact_of_a_column_names_every_downstream_product_and_owner(demo, stewa
     expected_owners = {f"{i.split('.')[0]}-owner" for i in downstream("sales.orders")}
     assert set(body["notify"]) == expected_owners
     for identifier, product in products.items():
-        assert {o["name"] for o in product["owners"]} == {f"{identifier.split('.')[0]}-owner"}
+        domain = identifier.split(".")[0]
+        assert {o["name"] for o in product["owners"]} == {f"{domain}-owner", f"team:{domain}-data"}
     # Money flows from the order total; shipments and tickets only carry the order id.
     through_column = {i for i, p in products.items() if p["via"] == "column"}
     assert {"sales.daily_revenue", "finance.invoices", "finance.revenue_recognition", "finance.general_ledger",

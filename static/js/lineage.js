@@ -45,7 +45,18 @@
     this.picked = [];
     this.zoom = { x: 0, y: 0, k: 1 };
     this.bindPanZoom();
+    var reset = root.querySelector("[data-role=reset]"), self = this;
+    if (reset) reset.addEventListener("click", function () { self.reset(); });
   }
+
+  Explorer.prototype.reset = function () {
+    this.openProducts = {};
+    this.openDatasets = {};
+    this.picked = [];
+    this.pathSet = null;
+    this.collapsed = Object.assign({}, this.initiallyCollapsed);
+    this.render();
+  };
 
   Explorer.prototype.fetch = function (params) {
     var query = new URLSearchParams(params).toString();
@@ -65,6 +76,7 @@
       self.productEdges = graph.edges.map(function (e) { return [e.source, e.target]; });
       var many = graph.nodes.length > COLLAPSE_ABOVE;
       graph.nodes.forEach(function (n) { if (many && n.id !== node) self.collapsed[n.domain] = true; });
+      self.initiallyCollapsed = Object.assign({}, self.collapsed);
       self.truncated = graph.truncated;
       self.render();
     }).catch(function (err) { self.say(err.message); });

@@ -69,6 +69,9 @@ def test_a_1200_product_mesh_opens_collapsed_by_domain_and_expands_on_click(page
     assert len(drawn(page, "product")) == 100
     assert len(drawn(page, "domain")) == 11
     assert len(drawn(page)) < 200  # never everything at once
+    page.click("[data-role=reset]")
+    assert len(drawn(page, "domain")) == 12
+    assert drawn(page, "product") == []
 
 
 def test_pan_and_zoom_move_the_view(page, live_server):

@@ -1,1 +1,182 @@
-"""Lineage data: datasets, jobs, runs and the edges between them."""
+"""Lineage data: datasets, jobs, runs and the edges between them (OpenLineage addressing)."""
+from __future__ import annotations
+
+from django.db import models
+
+from catalog.models import DataProduct, OutputPort
+
+
+class Dataset(models.Model):
+    """A dataset as OpenLineage names it (namespace + name), matched to an output port when known."""
+
+    namespace = models.CharField(max_length=500)
+    name = models.CharField(max_length=1000)
+    port = models.ForeignKey(
+        OutputPort, null=True, blank=True, on_delete=models.SET_NULL, related_name="lineage_datasets"
+    )
+    # Denormalised from port.product so graph queries stay single-table joins.
+    product = models.ForeignKey(
+        DataProduct, null=True, blank=True, on_delete=models.SET_NULL, related_name="lineage_datasets"
+    )
+    facets = models.JSONField(default=dict, blank=True)
+    # key -> [eventTime, digest]: which event last set (or deleted) each facet; makes merges order-free.
+    facet_stamps = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["namespace", "name"], name="uniq_lineage_dataset")]
+        indexes = [models.Index(fields=["product"])]
+
+    def __str__(self) -> str:
+        return self.address
+
+    @property
+    def address(self) -> str:
+        return f"{self.namespace}:{self.name}"
+
+
+class DatasetPortMapping(models.Model):
+    """An explicit dataset address for an output port, for names the automatic rules can't derive."""
+
+    port = models.OneToOneField(OutputPort, on_delete=models.CASCADE, related_name="lineage_mapping")
+    namespace = models.CharField(max_length=500)
+    name = models.CharField(max_length=1000)
+
+    class Meta:
+        indexes = [models.Index(fields=["namespace", "name"], name="lineage_mapping_address")]
+
+    def __str__(self) -> str:
+        return f"{self.port} = {self.namespace}:{self.name}"
+
+
+class Job(models.Model):
+    namespace = models.CharField(max_length=500)
+    name = models.CharField(max_length=1000)
+    facets = models.JSONField(default=dict, blank=True)
+    facet_stamps = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["namespace", "name"], name="uniq_lineage_job")]
+
+    def __str__(self) -> str:
+        return f"{self.namespace}:{self.name}"
+
+
+class Run(models.Model):
+    """One run of a job; its state is decided by its events, whatever order they arrive in."""
+
+    run_id = models.UUIDField(unique=True)
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="runs")
+    state = models.CharField(max_length=16, blank=True)
+    state_time = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    facets = models.JSONField(default=dict, blank=True)
+    facet_stamps = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return str(self.run_id)
+
+
+class DatasetEdge(models.Model):
+    """``source`` is read by ``job`` to write ``target``; the job is null for column-implied edges."""
+
+    source = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="downstream_edges")
+    target = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="upstream_edges")
+    job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.CASCADE, related_name="edges")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "target", "job"], name="uniq_dataset_edge"),
+            models.UniqueConstraint(
+                fields=["source", "target"], condition=models.Q(job=None), name="uniq_dataset_edge_nojob"
+            ),
+        ]
+        # Both directions are walked by the recursive queries; each needs its covering index.
+        indexes = [models.Index(fields=["target", "source"], name="lineage_edge_target_src")]
+
+    def __str__(self) -> str:
+        return f"{self.source} → {self.target}"
+
+
+class ColumnEdge(models.Model):
+    """One output column derived from one input column (OpenLineage ``columnLineage``)."""
+
+    source = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="+")
+    source_field = models.CharField(max_length=300)
+    target = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="column_edges_in")
+    target_field = models.CharField(max_length=300)
+    transformations = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "source_field", "target", "target_field"], name="uniq_column_edge"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["source", "source_field"], name="lineage_coledge_src"),
+            models.Index(fields=["target", "target_field"], name="lineage_coledge_tgt"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}#{self.source_field} → {self.target}#{self.target_field}"
+
+
+class ProductEdge(models.Model):
+    """Derived: ``target`` depends on ``source`` (through datasets, or a descriptor input port)."""
+
+    class Kind(models.TextChoices):
+        LINEAGE = "lineage", "Observed lineage"
+        INPUT_PORT = "input_port", "Declared input port"
+
+    source = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="lineage_out")
+    target = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="lineage_in")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "target", "kind"], name="uniq_product_edge")]
+        indexes = [models.Index(fields=["target", "source"], name="lineage_pedge_target_src")]
+
+    def __str__(self) -> str:
+        return f"{self.source} → {self.target} ({self.kind})"
+
+
+class QualityObservation(models.Model):
+    """A ``dataQualityMetrics`` or ``dataQualityAssertions`` facet seen for a dataset in a run."""
+
+    class Kind(models.TextChoices):
+        METRICS = "dataQualityMetrics", "Metrics"
+        ASSERTIONS = "dataQualityAssertions", "Assertions"
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="quality")
+    port = models.ForeignKey(OutputPort, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    run = models.ForeignKey(Run, null=True, blank=True, on_delete=models.CASCADE, related_name="quality")
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    observed_at = models.DateTimeField()
+    payload = models.JSONField()
+
+    class Meta:
+        ordering = ["-observed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "kind", "run", "observed_at"], name="uniq_quality_obs")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.dataset} at {self.observed_at:%Y-%m-%d %H:%M}"
+
+
+class LineageEvent(models.Model):
+    """Every accepted event, as received; the digest makes re-sending a no-op."""
+
+    digest = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=16)
+    event_type = models.CharField(max_length=16, blank=True)
+    event_time = models.DateTimeField()
+    received = models.DateTimeField(auto_now_add=True)
+    payload = models.JSONField()
+
+    class Meta:
+        ordering = ["-event_time"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.event_type} {self.event_time:%Y-%m-%d %H:%M}"

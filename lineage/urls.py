@@ -1,5 +1,7 @@
-"""Lineage pages."""
-from django.urls import path  # noqa: F401
+"""Lineage pages (mounted under /lineage/)."""
+from django.urls import path
+
+from lineage import views
 
 app_name = "lineage"
-urlpatterns: list = []
+urlpatterns = [path("", views.explorer, name="explorer")]

@@ -1,4 +1,12 @@
-"""API routes (mounted under /api/)."""
-from django.urls import path  # noqa: F401
+"""API routes (mounted under /api/): OpenLineage ingestion, graph queries, impact analysis."""
+from django.urls import path, re_path
 
-urlpatterns: list = []
+from lineage.api import views
+
+urlpatterns = [
+    # Marquez's path has no trailing slash; OpenLineage clients post to it exactly.
+    re_path(r"^v1/lineage/?$", views.LineageEventView.as_view(), name="openlineage-event"),
+    re_path(r"^v1/lineage/batch/?$", views.LineageBatchView.as_view(), name="openlineage-batch"),
+    path("lineage/", views.LineageGraphView.as_view(), name="lineage-graph"),
+    path("products/<str:identifier>/impact/", views.ImpactView.as_view(), name="product-impact"),
+]

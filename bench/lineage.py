@@ -1,0 +1,228 @@
+"""Lineage graph speed: 100,000 datasets and 300,000 edges, downstream closures through the API.
+
+Runs once per engine (SQLite in a temporary file, and PostgreSQL at ``BENCH_POSTGRES_URL``,
+default ``postgres://postgres@127.0.0.1:5432/meshport_lineage``, dropped and re-created), each
+in its own process. Per engine it:
+
+1. bulk-loads a generated graph (``executemany`` on SQLite, ``COPY`` on PostgreSQL);
+2. asks ``GET /api/lineage/`` for the full downstream closure (depth 10, 5,000-node cap) of 100
+   random datasets, in-process through Django's test client: query plus JSON serialisation;
+3. runs a plain in-memory BFS over the same edges from the same nodes, with the same limits
+   (the baseline), and checks both find the same number of nodes;
+4. posts OpenLineage events through ``POST /api/v1/lineage`` and ``/batch`` and counts events/s.
+
+Usage: ``python bench/lineage.py`` (both engines) or ``--engine sqlite|postgres``; ``--quick``
+shrinks the graph tenfold for a smoke run.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import deque
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATASETS, EDGES, QUERIES, DEPTH, CAP = 100_000, 300_000, 100, 10, 5000
+LAYERS = 20
+WINDOW = 150  # targets are picked near the source's position in later layers, as pipelines are local
+EVENTS = 2000
+
+
+def generate(n: int, m: int, rng: random.Random) -> list[tuple[int, int]]:
+    """A layered graph, mostly forward with ~1 % back edges (cycles the walk must survive)."""
+    width = n // LAYERS
+    edges: set[tuple[int, int]] = set()
+    while len(edges) < m:
+        src = rng.randrange(n - width)
+        layer, pos = divmod(src, width)
+        hop = 1 if rng.random() < 0.8 else rng.randint(2, 3)
+        if rng.random() < 0.01:
+            hop = -rng.randint(1, 3)
+        dst_layer = min(max(layer + hop, 0), LAYERS - 1)
+        dst_pos = min(max(pos + rng.randint(-WINDOW, WINDOW), 0), width - 1)
+        dst = dst_layer * width + dst_pos
+        if dst != src:
+            edges.add((src + 1, dst + 1))  # database ids start at 1
+    return sorted(edges)
+
+
+def bfs(adjacency: dict[int, list[int]], seed: int, depth: int, cap: int) -> int:
+    seen = {seed}
+    frontier = deque([(seed, 0)])
+    while frontier:
+        node, d = frontier.popleft()
+        if d == depth:
+            continue
+        for nxt in adjacency.get(node, ()):
+            if nxt not in seen:
+                if len(seen) == cap:
+                    return cap
+                seen.add(nxt)
+                frontier.append((nxt, d + 1))
+    return len(seen)
+
+
+def pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else values[0]
+
+
+def setup_django(engine: str) -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "meshport.settings.test"
+    if engine == "postgres":
+        url = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/meshport_lineage")
+        import psycopg
+
+        base, _, name = url.rpartition("/")
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        os.environ["DATABASE_URL"] = url
+    else:
+        os.environ["DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp(prefix='bench-lineage-')}/bench.sqlite3"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def load(n: int, edges: list[tuple[int, int]]) -> float:
+    from django.db import connection, transaction
+
+    started = time.perf_counter()
+    datasets = [(i, "postgres://warehouse:5432", f"dwh.layer{(i - 1) // (n // LAYERS)}.t{i}", "{}", "{}")
+                for i in range(1, n + 1)]
+    rows = [(i, s, t) for i, (s, t) in enumerate(edges, start=1)]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy("COPY lineage_dataset (id, namespace, name, facets, facet_stamps) FROM STDIN") as cp:
+                for row in datasets:
+                    cp.write_row(row)
+            with cursor.cursor.copy("COPY lineage_datasetedge (id, source_id, target_id) FROM STDIN") as cp:
+                for row in rows:
+                    cp.write_row(row)
+            cursor.execute("SELECT setval('lineage_dataset_id_seq', %s)", [n])
+            cursor.execute("SELECT setval('lineage_datasetedge_id_seq', %s)", [len(rows)])
+        else:
+            cursor.executemany(
+                "INSERT INTO lineage_dataset (id, namespace, name, facets, facet_stamps) VALUES (%s, %s, %s, %s, %s)",
+                datasets)
+            cursor.executemany("INSERT INTO lineage_datasetedge (id, source_id, target_id) VALUES (%s, %s, %s)", rows)
+    with connection.cursor() as cursor:
+        # Outside the transaction: VACUUM sets the visibility map, so walks can use index-only scans.
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    return time.perf_counter() - started
+
+
+def queries(n: int, edges, rng: random.Random) -> dict:
+    from django.test import Client
+
+    adjacency: dict[int, list[int]] = {}
+    for s, t in edges:
+        adjacency.setdefault(s, []).append(t)
+    seeds = rng.sample(range(1, n + 1), QUERIES)
+    client = Client()
+    api_ms, bfs_ms, sizes, truncated = [], [], [], 0
+    for seed in seeds:
+        address = f"postgres://warehouse:5432:dwh.layer{(seed - 1) // (n // LAYERS)}.t{seed}"
+        started = time.perf_counter()
+        response = client.get("/api/lineage/", {"node": address, "level": "dataset", "direction": "downstream",
+                                                "depth": DEPTH, "max_nodes": CAP})
+        api_ms.append((time.perf_counter() - started) * 1000)  # the body is rendered; parsing it is the client's
+        body = response.json()
+        started = time.perf_counter()
+        expected = bfs(adjacency, seed, DEPTH, CAP)
+        bfs_ms.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, body
+        assert len(body["nodes"]) == expected, (seed, len(body["nodes"]), expected)
+        sizes.append(expected)
+        truncated += body["truncated"]
+    return {"api": api_ms, "bfs": bfs_ms, "sizes": sizes, "truncated": truncated}
+
+
+def _event(rng: random.Random, pool: list[str]) -> dict:
+    inputs, output = rng.sample(pool, 2), rng.choice(pool)
+    fields = {"amount": {"inputFields": [{"namespace": "file", "name": i, "field": "amount"} for i in inputs]}}
+    return {
+        "eventType": rng.choice(["START", "COMPLETE"]), "eventTime": "2026-11-21T06:00:00Z",
+        "producer": "https://github.com/meshport/bench", "run": {"runId": str(uuid.UUID(int=rng.getrandbits(128)))},
+        "job": {"namespace": "bench", "name": f"job{rng.randrange(200)}"},
+        "inputs": [{"namespace": "file", "name": i} for i in inputs],
+        "outputs": [{"namespace": "file", "name": output, "facets": {
+            "schema": {"fields": [{"name": "amount", "type": "NUMERIC"}]}, "columnLineage": {"fields": fields}}}],
+    }
+
+
+def ingestion(rng: random.Random, count: int) -> tuple[float, float]:
+    from django.contrib.auth.models import User
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    user = User.objects.create_user("bench-pipeline")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {Token.objects.create(user=user).key}")
+    pool = [f"/data/bench/t{i}.parquet" for i in range(500)]
+    single = [_event(rng, pool) for _ in range(count)]
+    started = time.perf_counter()
+    for event in single:
+        assert client.post("/api/v1/lineage", event, format="json").status_code == 201
+    one_by_one = count / (time.perf_counter() - started)
+    batch = [_event(rng, pool) for _ in range(count)]
+    started = time.perf_counter()
+    for i in range(0, count, 100):
+        assert client.post("/api/v1/lineage/batch", batch[i:i + 100], format="json").status_code == 201
+    batched = count / (time.perf_counter() - started)
+    return one_by_one, batched
+
+
+def run_engine(engine: str, quick: bool) -> None:
+    setup_django(engine)
+    from django.db import connection
+
+    n, m = (DATASETS // 10, EDGES // 10) if quick else (DATASETS, EDGES)
+    rng = random.Random(20261121)
+    started = time.perf_counter()
+    edges = generate(n, m, rng)
+    generated = time.perf_counter() - started
+    loaded = load(n, edges)
+    result = queries(n, edges, rng)
+    single, batched = ingestion(rng, EVENTS // 10 if quick else EVENTS)
+    api95, bfs95 = pct(result["api"], 95), pct(result["bfs"], 95)
+    sizes = result["sizes"]
+    machine_load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"== lineage bench on {connection.vendor} ({n:,} datasets, {len(edges):,} edges; "
+          f"{os.cpu_count()} cores, load average {machine_load})")
+    print(f"generate {generated:.1f}s, bulk load {loaded:.1f}s")
+    print(f"closure sizes: median {statistics.median(sizes):.0f}, max {max(sizes)}, "
+          f"{result['truncated']}/{QUERIES} hit the {CAP}-node cap (depth {DEPTH})")
+    print(f"API (query + JSON)   p50 {pct(result['api'], 50):7.1f} ms   p95 {api95:7.1f} ms")
+    print(f"in-memory BFS        p50 {pct(result['bfs'], 50):7.1f} ms   p95 {bfs95:7.1f} ms")
+    print(f"ratio API/BFS at p95 {api95 / bfs95:.2f}x  (target: p95 <= 100 ms and <= 5x)")
+    print(f"ingestion: {single:.0f} events/s one per request, {batched:.0f} events/s in batches of 100 "
+          f"(target >= 500/s)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=["sqlite", "postgres"])
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    if args.engine:
+        run_engine(args.engine, args.quick)
+        return
+    for engine in ("sqlite", "postgres"):
+        command = [sys.executable, __file__, "--engine", engine] + (["--quick"] if args.quick else [])
+        subprocess.run(command, check=True)
+
+
+if __name__ == "__main__":
+    main()

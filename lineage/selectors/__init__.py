@@ -1,0 +1,1 @@
+"""Lineage reads: graph walks with recursive CTEs and impact analysis."""

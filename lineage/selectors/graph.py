@@ -1,0 +1,173 @@
+"""Lineage graphs for the API and pages: product, dataset or column level, bounded and cycle-safe."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.urls import NoReverseMatch
+
+from catalog.models import DataProduct
+from lineage.models import ColumnEdge, Dataset
+from lineage.selectors import sql
+from lineage.selectors.sql import one
+
+LEVELS = ("product", "dataset", "column")
+DIRECTIONS = ("upstream", "downstream", "both")
+MAX_DEPTH = 50
+DEFAULT_MAX_NODES = 5000
+ROWS_PER_NODE = sql.ROWS_PER_NODE
+
+
+class NodeNotFound(LookupError):
+    pass
+
+
+@dataclass
+class Graph:
+    nodes: list[dict] = field(default_factory=list)
+    edges: list[dict] = field(default_factory=list)
+    truncated: bool = False
+
+    def as_dict(self) -> dict:
+        return {"nodes": self.nodes, "edges": self.edges, "truncated": self.truncated}
+
+    def to_json(self) -> str:
+        return json.dumps(self.as_dict(), separators=(",", ":"))
+
+
+@dataclass
+class RenderedGraph:
+    """A graph the database already rendered as JSON arrays; spliced, never re-parsed on the way out."""
+
+    nodes_json: str
+    edges_json: str
+    truncated: bool
+
+    def as_dict(self) -> dict:
+        return {"nodes": json.loads(self.nodes_json), "edges": json.loads(self.edges_json),
+                "truncated": self.truncated}
+
+    def to_json(self) -> str:
+        flag = "true" if self.truncated else "false"
+        return f'{{"nodes":{self.nodes_json},"edges":{self.edges_json},"truncated":{flag}}}'
+
+
+def resolve_node(node: str, *, viewer=None) -> DataProduct | Dataset:
+    """A product identifier, or a dataset written ``namespace:name`` (namespaces may hold colons)."""
+    product = one(DataProduct.objects.visible_to(viewer).filter(identifier=node))
+    if product is not None:
+        return product
+    for i, char in reversed(list(enumerate(node))):
+        if char == ":":
+            dataset = one(Dataset.objects.filter(namespace=node[:i], name=node[i + 1:]))
+            if dataset is not None:
+                return dataset
+    raise NodeNotFound(f"No product or dataset is called {node!r}.")
+
+
+def _directions(direction: str) -> list[str]:
+    return ["upstream", "downstream"] if direction == "both" else [direction]
+
+
+def _reach(table: str, seeds: list, direction: str, depth: int, max_nodes: int) -> tuple[dict, bool]:
+    """Nearest depth per reachable node (seeds at 0), capped at ``max_nodes``."""
+    found: dict = {s: 0 for s in seeds}
+    truncated = False
+    for way in _directions(direction):
+        row_limit = max_nodes * ROWS_PER_NODE
+        rows = sql.walk(table, seeds, direction=way, depth=depth, row_limit=row_limit)
+        nearest, cut = sql.nearest(rows, max_nodes)
+        truncated |= cut or len(rows) == row_limit
+        for node, d in nearest.items():
+            found.setdefault(node, -d if way == "upstream" else d)
+    if len(found) > max_nodes:
+        found = dict(list(found.items())[:max_nodes])
+        truncated = True
+    return found, truncated
+
+
+def product_url(product: DataProduct) -> str:
+    try:
+        return product.get_absolute_url()
+    except NoReverseMatch:  # the catalog's pages are not mounted (API-only deployments, some tests)
+        return f"/products/{product.identifier}/"
+
+
+def _product_nodes(depths: dict[int, int], viewer) -> list[dict]:
+    products = DataProduct.objects.visible_to(viewer).filter(pk__in=list(depths)).select_related("domain")
+    # How many datasets a collapsed product node stands for (what opening it will show).
+    counts = dict(Dataset.objects.filter(product_id__in=list(depths)).values("product_id")
+                  .annotate(n=Count("pk")).values_list("product_id", "n"))
+    return [
+        {"id": p.identifier, "kind": "product", "label": p.name, "domain": p.domain.slug,
+         "domain_name": p.domain.name, "product": p.identifier, "depth": depths[p.pk],
+         "datasets": counts.get(p.pk, 0), "url": product_url(p)}
+        for p in products
+    ]
+
+
+def product_graph(*, seeds: list[int] | None, direction: str, depth: int, max_nodes: int, viewer=None) -> Graph:
+    """Products and their dependencies; with no seeds, the whole product graph (capped)."""
+    if seeds is None:
+        ids = list(DataProduct.objects.visible_to(viewer).listed().values_list("pk", flat=True)[: max_nodes + 1])
+        depths, truncated = dict.fromkeys(ids[:max_nodes], 0), len(ids) > max_nodes
+    else:
+        depths, truncated = _reach("lineage_productedge", seeds, direction, depth, max_nodes)
+    nodes = _product_nodes(depths, viewer)
+    by_pk = dict(DataProduct.objects.filter(pk__in=list(depths)).values_list("pk", "identifier"))
+    shown = {n["id"] for n in nodes}
+    edges = [
+        {"source": by_pk[s], "target": by_pk[t]}
+        for s, t in sql.edges_among("lineage_productedge", depths)
+        if by_pk.get(s) in shown and by_pk.get(t) in shown
+    ]
+    return Graph(nodes, edges, truncated)
+
+
+def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: int) -> RenderedGraph:
+    """Datasets around ``seeds``: walked, capped and rendered in one statement (see ``sql.dataset_graph_json``)."""
+    return RenderedGraph(*sql.dataset_graph_json(seeds, direction=direction, depth=depth, max_nodes=max_nodes))
+
+
+def column_graph(*, seeds: list[tuple[int, str]], direction: str, depth: int, max_nodes: int) -> Graph:
+    found: dict = dict.fromkeys(seeds, 0)
+    truncated = False
+    for way in _directions(direction):
+        row_limit = max_nodes * ROWS_PER_NODE
+        rows = sql.column_walk(seeds, direction=way, depth=depth, row_limit=row_limit)
+        nearest, cut = sql.nearest(rows, max_nodes)
+        truncated |= cut or len(rows) == row_limit
+        for key, d in nearest.items():
+            found.setdefault(key, -d if way == "upstream" else d)
+    return _column_result(found, truncated)
+
+
+def _column_result(found: dict, truncated: bool) -> Graph:
+    info = {
+        pk: (f"{ns}:{name}", product, domain)
+        for pk, ns, name, product, domain in Dataset.objects.filter(pk__in={ds for ds, _ in found}).values_list(
+            "pk", "namespace", "name", "product__identifier", "product__domain__slug")
+    }
+    nodes = [
+        {"id": f"{info[ds][0]}#{col}", "kind": "column", "label": col, "dataset": info[ds][0],
+         "product": info[ds][1], "domain": info[ds][2], "depth": d}
+        for (ds, col), d in found.items()
+    ]
+    dataset_ids = {ds for ds, _ in found}
+    edges = [
+        {"source": f"{info[s][0]}#{sf}", "target": f"{info[t][0]}#{tf}"}
+        for s, sf, t, tf in ColumnEdge.objects.filter(source_id__in=dataset_ids, target_id__in=dataset_ids)
+        .values_list("source_id", "source_field", "target_id", "target_field")
+        if (s, sf) in found and (t, tf) in found
+    ]
+    return Graph(nodes, edges, truncated)
+
+
+def column_seeds(dataset_ids: list[int], column: str = "") -> list[tuple[int, str]]:
+    """The columns of these datasets that lineage knows of (optionally only ``column``)."""
+    edges = ColumnEdge.objects.all()
+    seeds = set(edges.filter(source_id__in=dataset_ids).values_list("source_id", "source_field"))
+    seeds |= set(edges.filter(target_id__in=dataset_ids).values_list("target_id", "target_field"))
+    seeds |= set(Dataset.objects.filter(pk__in=dataset_ids, port__isnull=False).values_list("pk", "port__columns__name"))
+    return sorted((ds, c) for ds, c in seeds if c and (not column or c == column))

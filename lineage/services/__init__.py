@@ -1,0 +1,1 @@
+"""Lineage use cases (writes): ingestion, port matching, derived product and column edges."""

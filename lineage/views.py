@@ -1,0 +1,31 @@
+"""Lineage pages: the full-page explorer and the product-page panel."""
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import urlencode
+
+from lineage.models import ProductEdge
+
+
+def explorer(request):
+    """The cross-domain graph, collapsed by domain; ``?node=`` opens it centred on a node."""
+    context = {"api_url": reverse("lineage-graph"), "node": request.GET.get("node", "")}
+    return render(request, "lineage/explorer.html", context)
+
+
+def product_lineage_panel(request, product) -> str:
+    """Upstream and downstream neighbours of a product, with a small graph and a link to the explorer."""
+    upstream = ProductEdge.objects.filter(target=product).values_list("source__identifier", flat=True).distinct()
+    downstream = ProductEdge.objects.filter(source=product).values_list("target__identifier", flat=True).distinct()
+    context = {
+        "product": product,
+        "upstream": sorted(upstream),
+        "downstream": sorted(downstream),
+        "api_url": reverse("lineage-graph"),
+        "impact_url": reverse("product-impact", args=[product.identifier]),
+        "explorer_base": reverse("lineage:explorer"),
+        "explorer_url": f"{reverse('lineage:explorer')}?{urlencode({'node': product.identifier})}",
+    }
+    return render_to_string("lineage/panel.html", context, request=request)

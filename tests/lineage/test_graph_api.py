@@ -1,0 +1,159 @@
+"""GET /api/lineage/ and GET /api/products/<id>/impact/: bounded, cycle-safe walks at every level."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from catalog.models import InputPort
+from lineage.models import Dataset, DatasetEdge, ProductEdge
+from lineage.services.products import lineage_products_sync
+from tests.lineage.conftest import KPIS, PG, REVENUE, ds, kpi_events, revenue_events, run_event
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def fed(mesh, pusher):
+    for event in revenue_events(str(uuid.uuid4())) + kpi_events(str(uuid.uuid4())):
+        assert pusher.post("/api/v1/lineage", event, format="json").status_code == 201
+    return mesh
+
+
+def ids(response, kind=None) -> set[str]:
+    return {n["id"] for n in response.json()["nodes"] if kind is None or n["kind"] == kind}
+
+
+def test_product_level_downstream_upstream_and_both(fed, api):
+    down = api.get("/api/lineage/", {"node": "sales.orders", "direction": "downstream", "depth": 5})
+    assert ids(down) == {"sales.orders", "finance.revenue", "exec.kpis"}
+    assert {(e["source"], e["target"]) for e in down.json()["edges"]} == {
+        ("sales.orders", "finance.revenue"), ("finance.revenue", "exec.kpis")}
+    up = api.get("/api/lineage/", {"node": "exec.kpis", "direction": "upstream", "depth": 1})
+    assert ids(up) == {"exec.kpis", "finance.revenue"}
+    both = api.get("/api/lineage/", {"node": "finance.revenue", "direction": "both", "depth": 1}).json()
+    assert {n["id"]: n["depth"] for n in both["nodes"]} == {"finance.revenue": 0, "sales.orders": -1, "exec.kpis": 1}
+    assert both["truncated"] is False
+
+
+def test_whole_product_graph_without_a_node_lists_every_product_with_its_domain(fed, api):
+    body = api.get("/api/lineage/").json()
+    assert {n["id"]: n["datasets"] for n in body["nodes"]}["finance.revenue"] == 1
+    assert {n["id"]: n["domain"] for n in body["nodes"]} == {
+        "sales.orders": "sales", "sales.customers": "sales", "finance.revenue": "finance", "exec.kpis": "exec"}
+    assert len(body["edges"]) == 2
+
+
+def test_dataset_and_column_levels(fed, api):
+    datasets = api.get("/api/lineage/", {"node": "exec.kpis", "level": "dataset", "direction": "upstream",
+                                         "depth": 5})
+    assert ids(datasets) == {f"file:{KPIS}", f"file:{REVENUE}", f"{PG}:shop.public.orders"}
+    columns = api.get("/api/lineage/", {"node": f"{PG}:shop.public.orders", "level": "column",
+                                        "column": "amount", "direction": "downstream", "depth": 5})
+    assert ids(columns) == {f"{PG}:shop.public.orders#amount", f"file:{REVENUE}#revenue", f"file:{KPIS}#revenue_7d"}
+    assert len(columns.json()["edges"]) == 2
+
+
+def test_cycles_end_and_depth_and_node_caps_truncate(mesh, api):
+    names = [f"t{i}" for i in range(6)]
+    datasets = [Dataset.objects.create(namespace="postgres://x:1", name=f"db.s.{n}") for n in names]
+    for a, b in zip(datasets, datasets[1:] + datasets[:1], strict=True):  # a ring: t0 → … → t5 → t0
+        DatasetEdge.objects.create(source=a, target=b)
+    node = "postgres://x:1:db.s.t0"
+    ring = api.get("/api/lineage/", {"node": node, "level": "dataset", "direction": "downstream", "depth": 50})
+    assert len(ids(ring)) == 6
+    assert len(ring.json()["edges"]) == 6
+    shallow = api.get("/api/lineage/", {"node": node, "level": "dataset", "direction": "downstream", "depth": 2})
+    assert ids(shallow) == {"postgres://x:1:db.s.t0", "postgres://x:1:db.s.t1", "postgres://x:1:db.s.t2"}
+    capped = api.get("/api/lineage/", {"node": node, "level": "dataset", "direction": "downstream", "depth": 50,
+                                       "max_nodes": 3}).json()
+    assert len(capped["nodes"]) == 3
+    assert capped["truncated"] is True
+
+
+def test_bad_queries_name_the_parameter(mesh, api):
+    missing = api.get("/api/lineage/", {"node": "nope.nothing"})
+    assert missing.status_code == 400
+    assert missing.json()["errors"][0]["path"] == "node"
+    assert api.get("/api/lineage/", {"node": "sales.orders", "depth": 99}).json()["errors"][0]["path"] == "depth"
+    assert api.get("/api/lineage/", {"level": "column"}).json()["errors"][0]["path"] == "node"
+    assert api.get("/api/lineage/", {"direction": "sideways"}).status_code == 400
+
+
+def test_input_ports_add_product_edges(mesh):
+    port = mesh["customers"].output_ports.get()
+    InputPort.objects.create(product=mesh["revenue"], name="customers", version="1", contract_ref="c",
+                             source_port=port)
+    lineage_products_sync(product_ids=[mesh["revenue"].pk])
+    assert ProductEdge.objects.filter(source=mesh["customers"], target=mesh["revenue"], kind="input_port").exists()
+
+
+def test_impact_of_a_column_names_downstream_products_columns_and_owners(fed, api):
+    body = api.get("/api/products/sales.orders/impact/", {"column": "amount"}).json()
+    by_domain = {d["domain"]: d for d in body["domains"]}
+    assert set(by_domain) == {"finance", "exec"}
+    revenue = by_domain["finance"]["products"][0]
+    assert revenue["identifier"] == "finance.revenue"
+    assert revenue["via"] == "column"
+    assert [c["column"] for c in revenue["columns"]] == ["revenue"]
+    assert [o["name"] for o in revenue["owners"]] == ["bo", "fin-lead"]
+    assert [c["column"] for c in by_domain["exec"]["products"][0]["columns"]] == ["revenue_7d"]
+    assert body["notify"] == ["bo", "cy", "fin-lead"]
+
+
+def test_impact_of_an_unused_column_still_lists_product_level_dependants(fed, api):
+    body = api.get("/api/products/sales.orders/impact/", {"column": "customer_id"}).json()
+    products = [p for d in body["domains"] for p in d["products"]]
+    assert {p["identifier"]: p["via"] for p in products} == {"finance.revenue": "product", "exec.kpis": "product"}
+    assert all(p["columns"] == [] for p in products)
+    assert api.get("/api/products/sales.customers/impact/").json()["domains"] == []
+
+
+def test_ports_matched_after_the_events_arrive(db, pusher):
+    """Events can precede the product: publishing the port later links the dataset and the edges."""
+    from catalog.models import Domain
+    from tests.lineage.conftest import file_port, make_product
+
+    event = run_event("COMPLETE", job="j", inputs=[ds("file", "/a.csv")], outputs=[ds("file", "/b.csv")])
+    assert pusher.post("/api/v1/lineage", event, format="json").status_code == 201
+    domain = Domain.objects.create(slug="d", name="D")
+    a = make_product(domain, "a", ports=[file_port("a", "/a.csv")])
+    b = make_product(domain, "b", ports=[file_port("b", "/b.csv")])
+    lineage_products_sync(product_ids=[a.pk, b.pk])
+    assert ProductEdge.objects.filter(source=a, target=b, kind="lineage").exists()
+
+
+def test_product_panel_and_explorer_page(fed, client):
+    from lineage.views import product_lineage_panel
+
+    html = product_lineage_panel(None, fed["revenue"])
+    assert "sales.orders" in html
+    assert "exec.kpis" in html
+    assert 'data-node="finance.revenue"' in html
+    assert "/lineage/?node=finance.revenue" in html
+    page = client.get("/lineage/", {"node": "sales.orders"})
+    assert page.status_code == 200
+    assert b'data-node="sales.orders"' in page.content
+    assert b"js/lineage.js" in page.content
+
+
+def test_panel_is_registered_with_the_catalog(db):
+    from catalog.panels import product_panels
+
+    assert "lineage" in [p.key for p in product_panels()]
+
+
+def test_explicit_mapping_links_an_unmatched_dataset_and_rebuild_restores_derived_edges(fed, pusher):
+    from django.core.management import call_command
+
+    from lineage.services.products import dataset_port_mapping_set
+
+    event = run_event("COMPLETE", job="export", inputs=[ds("file", KPIS)], outputs=[ds("s3://exports", "kpis/")])
+    assert pusher.post("/api/v1/lineage", event, format="json").status_code == 201
+    customers_port = fed["customers"].output_ports.get()
+    dataset_port_mapping_set(port=customers_port, namespace="s3://exports", name="kpis/")
+    assert ProductEdge.objects.filter(source=fed["kpis"], target=fed["customers"], kind="lineage").exists()
+    before = set(ProductEdge.objects.values_list("source_id", "target_id", "kind"))
+    ProductEdge.objects.all().delete()
+    call_command("lineage_rebuild", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert set(ProductEdge.objects.values_list("source_id", "target_id", "kind")) == before

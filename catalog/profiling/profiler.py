@@ -1,10 +1,14 @@
-"""Column statistics of the ``port_data`` view in three scans, memory bounded by sketches.
+"""Column statistics of the ``port_data`` view, with memory bounded by sketches and samples.
 
-Scan 1 gathers counts, min/max/mean/stddev, HyperLogLog distinct estimates, t-digest quartiles,
-string lengths and space-saving top-k candidates for every column at once. Scan 2 computes
-exact counts for those candidates, 20-bin histograms from scan 1's ranges, and exact distinct
-counts for columns whose estimate is under the limit (so the hash tables stay small). Scan 3
-draws a reservoir sample for semantic types and PII. Nothing keeps a whole column in memory.
+1. One scan for every column at once: counts, min/max, mean/stddev, HyperLogLog distinct
+   estimates, reservoir quartiles and string lengths.
+2. A reservoir sample (strings and high-cardinality columns) for PII, semantic types and
+   top-value candidates.
+3. Per column, top values: a GROUP BY where the estimate says the column has few distinct
+   values (which also makes its distinct count exact), else exact counts of the sample's most
+   frequent values by a hash join. Either reads one column, and no hash table grows past the
+   exact-distinct limit.
+4. One scan for the 20-bin histograms of numbers and dates, on scan 1's ranges.
 """
 from __future__ import annotations
 

@@ -122,8 +122,16 @@ def _apply_scan1(col: ColumnResult, i: int, v: dict, rows: int, exact_limit: int
         s["quartiles"] = v[f"c{i}_q"]
         s["quartiles_approximate"] = nn > RESERVOIR  # a reservoir sample: exact below its size
         s["_range"] = (v[f"c{i}_lo"], v[f"c{i}_hi"])
+        if col.family == TEMPORAL:  # computed on epoch seconds; shown as instants, spread in seconds
+            s["mean"] = _instant(s["mean"])
+            s["quartiles"] = [_instant(q) for q in s["quartiles"] or []] or None
+            s["stddev_unit"] = "seconds"
     if f"c{i}_lmin" in v:
         s["length"] = {"min": v[f"c{i}_lmin"], "avg": v[f"c{i}_lavg"], "max": v[f"c{i}_lmax"]}
+
+
+def _instant(epoch: float | None) -> str | None:
+    return None if epoch is None else dt.datetime.fromtimestamp(epoch, tz=dt.UTC).isoformat()
 
 
 def _histogram_expr(col: ColumnResult, i: int) -> str | None:
@@ -145,7 +153,7 @@ def _histogram(col: ColumnResult, bins: dict) -> dict:
             counts[max(0, min(BINS - 1, int(index)))] += int(n)
     edges = [lo + k * width for k in range(BINS + 1)]
     if col.family == TEMPORAL:
-        edges = [dt.datetime.fromtimestamp(e, tz=dt.UTC).isoformat() for e in edges]
+        edges = [_instant(e) for e in edges]
     return {"edges": edges, "counts": counts}
 
 

@@ -40,7 +40,6 @@ def new_connection(*, memory_limit: str | None = None, threads: int | None = Non
                    temp_directory: str | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB that never downloads extensions and spills to a private temp folder."""
     config = {
-        "enable_progress_bar": False,
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "memory_limit": memory_limit or settings.MESHPORT_PROFILE_MEMORY_LIMIT,
@@ -48,7 +47,9 @@ def new_connection(*, memory_limit: str | None = None, threads: int | None = Non
         "temp_directory": temp_directory or tempfile.mkdtemp(prefix="meshport-duckdb-"),
         "preserve_insertion_order": False,
     }
-    return duckdb.connect(":memory:", config=config)
+    con = duckdb.connect(":memory:", config=config)
+    con.execute("SET enable_progress_bar = false")  # a session option: keeps worker logs clean
+    return con
 
 
 def _csv_source(path, server: dict) -> str:

@@ -119,13 +119,14 @@ def _profile(run: ProfileRun):
 
     limit = settings.MESHPORT_PROFILE_TIME_LIMIT
     with port_connection(run.port) as con, time_limit(con, limit), translated_errors("profiling failed"):
+        facts = _source_facts(run.port)  # the file's size and age as read, not after the run
         _beat(run)
         _test_delay(run)
         result = profile_view(
             con, exact_distinct_limit=settings.MESHPORT_EXACT_DISTINCT_LIMIT,
             sample_rows=settings.MESHPORT_PII_SAMPLE_ROWS, on_progress=lambda: _beat(run),
         )
-    return result, _source_facts(run.port)
+    return result, facts
 
 
 def _fail(run: ProfileRun, reason: str, *, state: str = State.FAILED) -> None:

@@ -196,6 +196,22 @@ def test_killing_the_worker_mid_profile_leaves_no_run_running(queue, workers, po
     assert following.row_count == 500
 
 
+def test_a_killed_pool_process_is_retried_by_its_worker(queue, workers, ports):
+    """SIGKILL the process running the task (as the OOM killer would): acks_late requeues it at once,
+    and the same run is taken over and finished by the worker's next pool process."""
+    worker = workers(queue, MESHPORT_PROFILE_TEST_DELAY="6")
+    run = request(ports[1])
+    wait_for(lambda: state(run) == "running", worker, what="the run to start")
+    children = subprocess.run(["pgrep", "-P", str(worker.process.pid)], capture_output=True, text=True).stdout.split()
+    assert children, worker.output()
+    for pid in children:
+        os.kill(int(pid), signal.SIGKILL)
+    wait_for(lambda: state(run) == "succeeded", worker, what="the retried run")
+    run.refresh_from_db()
+    assert run.attempt == 2
+    assert run.row_count == 800
+
+
 def test_the_demo_mesh_is_profiled_by_a_real_worker(queue, workers):
     """load_demo's import fans out over Redis: product tasks queue port profiles, the worker runs them."""
     from catalog.demo import truth

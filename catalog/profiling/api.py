@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.response import Response
@@ -36,11 +37,39 @@ class SuggestionSerializer(serializers.ModelSerializer):
                   "status", "decided_at"]
 
 
+class RunDetailSerializer(RunSerializer):
+    columns = ColumnSerializer(many=True, read_only=True)
+
+    class Meta(RunSerializer.Meta):
+        fields = [*RunSerializer.Meta.fields, "columns"]
+
+
+class PortProfileOut(serializers.Serializer):
+    """Documentation of one port's entry in the profile response."""
+
+    port = serializers.JSONField()
+    latest_run = RunSerializer(allow_null=True)
+    profile = RunDetailSerializer(allow_null=True, help_text="The latest good run, with its columns.")
+    drift = serializers.JSONField(help_text="added / missing / changed columns against the contract")
+    pii_suggestions = SuggestionSerializer(many=True)
+    history = RunSerializer(many=True)
+
+
+class ProductProfileOut(serializers.Serializer):
+    product = serializers.CharField()
+    flags = serializers.JSONField()
+    ports = PortProfileOut(many=True)
+
+
+class RunsOut(serializers.Serializer):
+    runs = RunSerializer(many=True)
+
+
 def _port_payload(item: selectors.PortProfile) -> dict:
     port = item.port
     profile = None
     if item.profile:
-        profile = RunSerializer(item.profile).data | {"columns": ColumnSerializer(item.columns, many=True).data}
+        profile = RunDetailSerializer(item.profile).data
     return {
         "port": {"id": port.pk, "name": port.name, "version": port.version, "format": port.format,
                  "schedule_hours": port.profile_schedule_hours},
@@ -70,11 +99,13 @@ class ProductProfileView(APIView):
     """GET: every port's latest profile, run state, drift, PII suggestions and history.
     POST: queue a new profile of every readable port (owners and stewards)."""
 
+    @extend_schema(responses=ProductProfileOut)
     def get(self, request, identifier: str):
         product = _visible_product(request, identifier)
         ports = [_port_payload(item) for item in selectors.port_profiles(product=product)]
         return Response({"product": product.identifier, "flags": product.flags, "ports": ports})
 
+    @extend_schema(request=None, responses={202: RunsOut})
     def post(self, request, identifier: str):
         product = _visible_product(request, identifier)
         _require_writer(request, product)
@@ -85,11 +116,11 @@ class ProductProfileView(APIView):
 class ProfileRunView(APIView):
     """GET one run with its column statistics (the history's detail)."""
 
+    @extend_schema(responses=RunDetailSerializer)
     def get(self, request, pk: int):
         run = get_object_or_404(ProfileRun.objects.select_related("port__product"), pk=pk)
         _visible_product(request, run.port.product.identifier)
-        columns = ColumnSerializer(run.columns.all(), many=True).data
-        return Response(RunSerializer(run).data | {"columns": columns})
+        return Response(RunDetailSerializer(run).data)
 
 
 class SuggestionDecisionInput(serializers.Serializer):
@@ -99,6 +130,7 @@ class SuggestionDecisionInput(serializers.Serializer):
 class PiiSuggestionView(APIView):
     """POST {"status": "confirmed" | "rejected"}: the owner decides on a suggestion."""
 
+    @extend_schema(request=SuggestionDecisionInput, responses=SuggestionSerializer)
     def post(self, request, pk: int):
         suggestion = get_object_or_404(PiiSuggestion.objects.select_related("port__product__domain"), pk=pk)
         product = _visible_product(request, suggestion.port.product.identifier)

@@ -1,10 +1,14 @@
-"""Column statistics of the ``port_data`` view in three scans, memory bounded by sketches.
+"""Column statistics of the ``port_data`` view, with memory bounded by sketches and samples.
 
-Scan 1 gathers counts, min/max/mean/stddev, HyperLogLog distinct estimates, t-digest quartiles,
-string lengths and space-saving top-k candidates for every column at once. Scan 2 computes
-exact counts for those candidates, 20-bin histograms from scan 1's ranges, and exact distinct
-counts for columns whose estimate is under the limit (so the hash tables stay small). Scan 3
-draws a reservoir sample for semantic types and PII. Nothing keeps a whole column in memory.
+1. One scan for every column at once: counts, min/max, mean/stddev, HyperLogLog distinct
+   estimates, reservoir quartiles and string lengths.
+2. A reservoir sample (strings and high-cardinality columns) for PII, semantic types and
+   top-value candidates.
+3. Per column, top values: a GROUP BY where the estimate says the column has few distinct
+   values (which also makes its distinct count exact), else exact counts of the sample's most
+   frequent values by a hash join. Either reads one column, and no hash table grows past the
+   exact-distinct limit.
+4. One scan for the 20-bin histograms of numbers and dates, on scan 1's ranges.
 """
 from __future__ import annotations
 
@@ -118,8 +122,16 @@ def _apply_scan1(col: ColumnResult, i: int, v: dict, rows: int, exact_limit: int
         s["quartiles"] = v[f"c{i}_q"]
         s["quartiles_approximate"] = nn > RESERVOIR  # a reservoir sample: exact below its size
         s["_range"] = (v[f"c{i}_lo"], v[f"c{i}_hi"])
+        if col.family == TEMPORAL:  # computed on epoch seconds; shown as instants, spread in seconds
+            s["mean"] = _instant(s["mean"])
+            s["quartiles"] = [_instant(q) for q in s["quartiles"] or []] or None
+            s["stddev_unit"] = "seconds"
     if f"c{i}_lmin" in v:
         s["length"] = {"min": v[f"c{i}_lmin"], "avg": v[f"c{i}_lavg"], "max": v[f"c{i}_lmax"]}
+
+
+def _instant(epoch: float | None) -> str | None:
+    return None if epoch is None else dt.datetime.fromtimestamp(epoch, tz=dt.UTC).isoformat()
 
 
 def _histogram_expr(col: ColumnResult, i: int) -> str | None:
@@ -141,7 +153,7 @@ def _histogram(col: ColumnResult, bins: dict) -> dict:
             counts[max(0, min(BINS - 1, int(index)))] += int(n)
     edges = [lo + k * width for k in range(BINS + 1)]
     if col.family == TEMPORAL:
-        edges = [dt.datetime.fromtimestamp(e, tz=dt.UTC).isoformat() for e in edges]
+        edges = [_instant(e) for e in edges]
     return {"edges": edges, "counts": counts}
 
 

@@ -10,6 +10,7 @@ connection may touch no other file: ``allowed_paths`` names the port's file alon
 from __future__ import annotations
 
 import contextlib
+import shutil
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -35,17 +36,20 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def new_connection(*, memory_limit: str | None = None, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+def new_connection(*, memory_limit: str | None = None, threads: int | None = None,
+                   temp_directory: str | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB that never downloads extensions and spills to a private temp folder."""
     config = {
         "autoinstall_known_extensions": False,
         "autoload_known_extensions": False,
         "memory_limit": memory_limit or settings.MESHPORT_PROFILE_MEMORY_LIMIT,
         "threads": threads or settings.MESHPORT_PROFILE_THREADS,
-        "temp_directory": tempfile.mkdtemp(prefix="meshport-duckdb-"),
+        "temp_directory": temp_directory or tempfile.mkdtemp(prefix="meshport-duckdb-"),
         "preserve_insertion_order": False,
     }
-    return duckdb.connect(":memory:", config=config)
+    con = duckdb.connect(":memory:", config=config)
+    con.execute("SET enable_progress_bar = false")  # a session option: keeps worker logs clean
+    return con
 
 
 def _csv_source(path, server: dict) -> str:
@@ -111,12 +115,14 @@ def attach_port(con: duckdb.DuckDBPyConnection, port) -> list[str]:
 @contextlib.contextmanager
 def port_connection(port, **options) -> Iterator[duckdb.DuckDBPyConnection]:
     """A locked-down DuckDB connection in which ``port_data`` is the port's data."""
-    con = new_connection(**options)
+    spill = tempfile.mkdtemp(prefix="meshport-duckdb-")
+    con = new_connection(temp_directory=spill, **options)
     try:
         lock_down(con, attach_port(con, port))
         yield con
     finally:
         con.close()
+        shutil.rmtree(spill, ignore_errors=True)  # spilled blocks of a copied table can be large
 
 
 @contextlib.contextmanager

@@ -70,6 +70,12 @@ def product_profile(*, product_id: int, trigger: str = ProfileRun.Trigger.CHANGE
     return [profile_run_request(port=p, trigger=trigger, user=user) for p in ports if profilable(p)]
 
 
+def _orphaned(run: ProfileRun, task_id: str, now: dt.datetime) -> bool:
+    """A running run whose worker is gone: silent past the limit, or its own message delivered again
+    (a pool process killed under acks_late is requeued at once; the visibility timeout exceeds any run)."""
+    return (run.heartbeat or now) < now - stale_after() or bool(task_id and task_id == run.task_id)
+
+
 def _claim(run_id: int, task_id: str) -> ProfileRun | None:
     """Move the run to running; None when there is nothing to do (done already, or taken)."""
     run = ProfileRun.objects.filter(pk=run_id).first()
@@ -77,7 +83,7 @@ def _claim(run_id: int, task_id: str) -> ProfileRun | None:
         return None
     now = timezone.now()
     claimable = Q(state=State.QUEUED)
-    if run.state == State.RUNNING and (run.heartbeat or now) < now - stale_after():
+    if run.state == State.RUNNING and _orphaned(run, task_id, now):
         claimable = Q(state=State.RUNNING, heartbeat=run.heartbeat)  # redelivered after its worker died
     elif run.state != State.QUEUED:
         return None
@@ -119,13 +125,14 @@ def _profile(run: ProfileRun):
 
     limit = settings.MESHPORT_PROFILE_TIME_LIMIT
     with port_connection(run.port) as con, time_limit(con, limit), translated_errors("profiling failed"):
+        facts = _source_facts(run.port)  # the file's size and age as read, not after the run
         _beat(run)
         _test_delay(run)
         result = profile_view(
             con, exact_distinct_limit=settings.MESHPORT_EXACT_DISTINCT_LIMIT,
             sample_rows=settings.MESHPORT_PII_SAMPLE_ROWS, on_progress=lambda: _beat(run),
         )
-    return result, _source_facts(run.port)
+    return result, facts
 
 
 def _fail(run: ProfileRun, reason: str, *, state: str = State.FAILED) -> None:

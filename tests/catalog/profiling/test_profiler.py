@@ -76,3 +76,13 @@ def test_empty_table_profiles_to_zero_rows(make_port, data_root):
     result = profile(make_port(path, fmt="parquet"))
     assert result.row_count == 0
     assert result.columns[0].stats["null_count"] == 0
+
+
+def test_dates_report_mean_and_quartiles_as_instants(make_port, data_root):
+    days = [dt.datetime(2025, 1, 1) + dt.timedelta(days=i) for i in range(11)]
+    cols = by_name(profile(make_port(write_parquet(data_root / "days.parquet", {"at": days}), fmt="parquet")))
+    stats = cols["at"].stats
+    assert stats["mean"].startswith("2025-01-06T00:00:00")
+    assert stats["quartiles"][1].startswith("2025-01-06")
+    assert stats["stddev_unit"] == "seconds"
+    assert stats["histogram"]["edges"][0].startswith("2025-01-01T00:00:00")

@@ -248,3 +248,15 @@ def test_a_corrupt_file_is_not_retried(make_port, data_root):
     run.refresh_from_db()
     assert run.state == "failed"
     assert "cannot read broken.parquet as parquet" in run.reason
+
+
+def test_its_own_message_delivered_again_takes_over_a_running_run(make_port, orders_csv):
+    port = make_port(orders_csv)
+    run = ProfileRun.objects.create(port=port, state="running", attempt=1, task_id="t-1", heartbeat=timezone.now())
+    assert services.profile_run_execute(run_id=run.pk, task_id="t-other") is None
+    run.refresh_from_db()
+    assert run.state == "running"
+    services.profile_run_execute(run_id=run.pk, task_id="t-1")
+    run.refresh_from_db()
+    assert run.state == "succeeded"
+    assert run.attempt == 2

@@ -6,7 +6,15 @@ from celery import shared_task
 def search_index_products_task(product_ids: list[int]) -> None:
     from catalog.search.indexing import index_products
 
+    # A remote engine's failure is logged and left to the reconciler (the product stays dirty).
     index_products(product_ids)
+
+
+@shared_task(acks_late=True, expires=300)
+def search_reconcile_task(full: bool = False) -> int:
+    from catalog.search.indexing import reconcile
+
+    return reconcile(full=full)
 
 
 @shared_task(acks_late=True)

@@ -1,0 +1,178 @@
+"""What differs between SQLite FTS5 and PostgreSQL full text: text rows, match SQL, highlights.
+
+Every match returns rows ``(id, score)`` with a higher score for a better match. The query
+expressions are built only from the parsed words (letters and digits), so user input never
+reaches FTS5 or ``to_tsquery`` syntax unescaped.
+"""
+from __future__ import annotations
+
+import re
+
+from catalog.search.query import Group, ParsedQuery
+
+_WORD = re.compile(r"[^\W_]+")
+
+HL_START, HL_END = "\x02", "\x03"  # sentinels; the result layer escapes the text, then marks it
+LT, GT = "\x01", "\x04"
+FIELDS = ("identifier", "name", "tags", "columns", "domain", "description", "owners")
+NO_COLUMN_FIELDS = tuple(f for f in FIELDS if f != "columns")
+
+
+class SqliteEngine:
+    """FTS5 with the porter stemmer and bm25, fields weighted like the Elasticsearch boosts."""
+
+    vendor = "sqlite"
+    json_placeholder = "%s"
+    entry_columns: tuple[str, ...] = ()
+    entry_values = ""
+
+    def entry_params(self, texts: dict) -> tuple:
+        return ()
+    weights = (10.0, 10.0, 5.0, 4.0, 3.0, 1.0, 1.0)  # FIELDS order
+
+    def write_text(self, cursor, rows: list[tuple[int, dict]]) -> None:
+        cursor.executemany(
+            f"INSERT INTO catalog_search_fts (rowid, {', '.join(FIELDS)}) VALUES (%s{', %s' * len(FIELDS)})",
+            [(pk, *(texts[f] for f in FIELDS)) for pk, texts in rows],
+        )
+
+    def delete_text(self, cursor, ids: list[int] | None, marks: str) -> None:
+        if ids is None:
+            cursor.execute("DELETE FROM catalog_search_fts")
+        else:
+            cursor.execute(f"DELETE FROM catalog_search_fts WHERE rowid IN ({marks})", ids)  # noqa: S608
+
+    def expression(self, parsed: ParsedQuery, operator: str, fields: tuple[str, ...] = FIELDS) -> str:
+        joined = f" {operator.upper()} ".join(f"({self._group(g)})" for g in parsed.groups)
+        return joined if fields == FIELDS else f"{{{' '.join(fields)}}} : ({joined})"
+
+    def _group(self, group: Group) -> str:
+        if group.is_phrase:
+            return '"' + " ".join(group.words) + '"'
+        word = group.words[0]
+        terms = [f'"{word}"', *([f'"{word}"*'] if group.prefix else [])]
+        return " OR ".join([*terms, *(f'"{w}"' for w in (*group.corrections, *group.synonyms))])
+
+    def match_sql(self, parsed: ParsedQuery, operator: str) -> tuple[str, list]:
+        weights = ", ".join(str(w) for w in self.weights)
+        sql = (
+            f"SELECT rowid AS id, -bm25(catalog_search_fts, {weights}) AS score "  # noqa: S608
+            "FROM catalog_search_fts WHERE catalog_search_fts MATCH %s"
+        )
+        return sql, [self.expression(parsed, operator)]
+
+    def without_columns_sql(self, parsed: ParsedQuery, operator: str) -> tuple[str, list]:
+        """Ids matching outside the column texts: all a viewer without access may match on."""
+        sql = "SELECT rowid FROM catalog_search_fts WHERE catalog_search_fts MATCH %s"
+        return sql, [self.expression(parsed, operator, NO_COLUMN_FIELDS)]
+
+    def highlight_sql(self, parsed: ParsedQuery, ids: list[int]) -> tuple[str, list]:
+        marks = ", ".join(["%s"] * len(ids))
+        hl = f"'{HL_START}', '{HL_END}'"
+        sql = (
+            f"SELECT rowid, highlight(catalog_search_fts, 1, {hl}), highlight(catalog_search_fts, 2, {hl}), "  # noqa: S608
+            f"snippet(catalog_search_fts, 3, {hl}, '…', 12), snippet(catalog_search_fts, 5, {hl}, '…', 24) "
+            f"FROM catalog_search_fts WHERE catalog_search_fts MATCH %s AND rowid IN ({marks})"
+        )
+        return sql, [self.expression(parsed, "or"), *ids]
+
+    def suggest_sql(self, parsed: ParsedQuery) -> tuple[str, list]:
+        """Name and identifier words; the last (being typed) and any long one as a prefix."""
+        last = len(parsed.groups) - 1
+        groups = ['"' + " ".join(g.words) + '"' + ("*" if g.prefix or i == last else "")
+                  for i, g in enumerate(parsed.groups)]
+        expr = "{identifier name} : (" + " AND ".join(groups) + ")"
+        sql = "SELECT rowid AS id, -bm25(catalog_search_fts) AS score FROM catalog_search_fts WHERE catalog_search_fts MATCH %s"
+        return sql, [expr]
+
+
+class PostgresEngine:
+    """A weighted ``tsvector`` (A name and identifier, B tags and domain, C columns, D the rest)."""
+
+    vendor = "postgresql"
+    json_placeholder = "%s::jsonb"
+    rank_weights = "'{0.1, 0.4, 0.5, 1.0}'"  # D, C, B, A
+    _vector = (
+        "setweight(to_tsvector('english', %s), 'A') || setweight(to_tsvector('english', %s), 'B') || "
+        "setweight(to_tsvector('english', %s), 'C') || setweight(to_tsvector('english', %s), 'D')"
+    )
+
+    entry_columns = ("search_vector",)
+    entry_values = _vector
+
+    def entry_params(self, texts: dict) -> tuple:
+        return self._weighted(texts)
+
+    def write_text(self, cursor, rows: list[tuple[int, dict]]) -> None:
+        """The vector is written with the entry row (``entry_values``)."""
+
+    @staticmethod
+    def _weighted(texts: dict) -> tuple[str, str, str, str]:
+        def words(*fields):  # the parser reads "sales.orders" as a host and "<b>" as a tag: words only
+            return " ".join(_WORD.findall(" ".join(texts[f] for f in fields)))
+
+        return words("identifier", "name"), words("tags", "domain"), words("columns"), words("description", "owners")
+
+    def delete_text(self, cursor, ids, marks) -> None:
+        """The vector lives on the entry row: deleting the entry deletes it."""
+
+    def tsquery(self, parsed: ParsedQuery, operator: str) -> str:
+        joiner = " & " if operator == "and" else " | "
+        return joiner.join(f"({self._group(g)})" for g in parsed.groups)
+
+    def _group(self, group: Group) -> str:
+        if group.is_phrase:
+            return " <-> ".join(group.words)
+        word = group.words[0]
+        return " | ".join([f"{word}:*" if group.prefix else word, *group.corrections, *group.synonyms])
+
+    def match_sql(self, parsed: ParsedQuery, operator: str) -> tuple[str, list]:
+        sql = (
+            f"SELECT product_id AS id, ts_rank({self.rank_weights}, search_vector, q, 1) AS score "  # noqa: S608
+            "FROM catalog_searchentry, to_tsquery('english', %s) q WHERE search_vector @@ q"
+        )
+        return sql, [self.tsquery(parsed, operator)]
+
+    def without_columns_sql(self, parsed: ParsedQuery, operator: str) -> tuple[str, list]:
+        sql = (
+            "SELECT product_id FROM catalog_searchentry, to_tsquery('english', %s) q "
+            "WHERE search_vector @@ q AND ts_filter(search_vector, '{a,b,d}') @@ q"
+        )
+        return sql, [self.tsquery(parsed, operator)]
+
+    def highlight_sql(self, parsed: ParsedQuery, ids: list[int]) -> tuple[str, list]:
+        marks = ", ".join(["%s"] * len(ids))
+        opts = f"StartSel={HL_START}, StopSel={HL_END}"
+        frag = f"{opts}, MaxFragments=2, MaxWords=14, MinWords=5, FragmentDelimiter=…"
+
+        def headline(field, options):  # "<" and ">" would read as markup: swapped out, restored later
+            text = f"translate(result->'text'->>'{field}', '<>', '{LT}{GT}')"
+            return f"ts_headline('english', {text}, q, '{options}')"
+
+        sql = (
+            f"SELECT product_id, {headline('name', opts + ', HighlightAll=true')}, "  # noqa: S608
+            f"{headline('tags', opts + ', HighlightAll=true')}, {headline('columns', frag)}, "
+            f"{headline('description', frag)} FROM catalog_searchentry, to_tsquery('english', %s) q "
+            f"WHERE product_id IN ({marks})"
+        )
+        return sql, [self.tsquery(parsed, "or"), *ids]
+
+    def suggest_sql(self, parsed: ParsedQuery) -> tuple[str, list]:
+        parts = [" <-> ".join(g.words) + ":*" for g in parsed.groups]
+        sql = (
+            "SELECT product_id AS id, ts_rank(search_vector, q) AS score FROM catalog_searchentry, "
+            "to_tsquery('english', %s) q WHERE search_vector @@ q AND ts_filter(search_vector, '{a}') @@ q"
+        )
+        return sql, [" & ".join(parts)]
+
+
+_ENGINES = {"sqlite": SqliteEngine(), "postgresql": PostgresEngine()}
+
+
+def engine_for(vendor: str):
+    try:
+        return _ENGINES[vendor]
+    except KeyError:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"the database search backend supports SQLite and PostgreSQL, not {vendor}") from None

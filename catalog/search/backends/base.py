@@ -8,6 +8,10 @@ from catalog.search.documents import ProductDoc
 from catalog.search.types import SearchPage, SearchRequest, Suggestion
 
 
+class SearchUnavailable(Exception):
+    """The engine cannot answer (a remote cluster is down); the API answers 503, never 500."""
+
+
 class SearchBackend(abc.ABC):
     """Index product documents and answer searches, facets and suggestions.
 

@@ -10,11 +10,12 @@ import logging
 import time
 from collections.abc import Iterable, Iterator
 
-from elasticsearch import Elasticsearch, NotFoundError, helpers
+from elastic_transport import TransportError
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 from elasticsearch.dsl import Search
 
 from catalog.search import query as q
-from catalog.search.backends.base import SearchBackend
+from catalog.search.backends.base import SearchBackend, SearchUnavailable
 from catalog.search.backends.elasticsearch.mapping import ProductDocument
 from catalog.search.backends.elasticsearch.queries import build_search, suggest_search
 from catalog.search.backends.elasticsearch.results import page_from_response
@@ -96,15 +97,22 @@ class ElasticsearchBackend(SearchBackend):
 
     def query(self, request: SearchRequest) -> SearchPage:
         parsed = q.parse(request.text)
-        response = build_search(self._search(), parsed, request).execute()
+        response = self._execute(build_search(self._search(), parsed, request))
         return page_from_response(response, request)
 
     def suggest(self, text: str, request: SearchRequest, limit: int = 10) -> list[Suggestion]:
         parsed = q.parse(text)
         if parsed.is_empty:
             return []
-        response = suggest_search(self._search(), parsed, request, limit).execute()
+        response = self._execute(suggest_search(self._search(), parsed, request, limit))
         return [Suggestion(identifier=h.identifier, name=h.name, domain=h.domain) for h in response]
+
+    @staticmethod
+    def _execute(search: Search):
+        try:
+            return search.execute()
+        except (TransportError, ApiError) as exc:
+            raise SearchUnavailable(str(exc)) from exc
 
     def indexed_hashes(self) -> dict[int, str]:
         hashes: dict[int, str] = {}

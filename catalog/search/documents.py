@@ -81,7 +81,7 @@ def product_documents(ids: Iterable[int] | None = None, *, chunk_size: int = CHU
         return
     ids = sorted(set(ids))
     for start in range(0, len(ids), chunk_size):
-        yield from _chunk_documents(DataProduct.objects.filter(pk__in=ids[start : start + chunk_size]))
+        yield from _chunk_documents(DataProduct.objects.filter(pk__in=ids[start : start + chunk_size]).order_by("pk"))
 
 
 def _all_documents(chunk_size: int) -> Iterator[ProductDoc]:
@@ -95,7 +95,7 @@ def _all_documents(chunk_size: int) -> Iterator[ProductDoc]:
 
 
 def _chunk_documents(products) -> Iterator[ProductDoc]:
-    rows = list(products.order_by("pk").values(*_PRODUCT_FIELDS))
+    rows = list(products.values(*_PRODUCT_FIELDS))  # callers order by pk
     ids = [r["id"] for r in rows]
     tags, owners, ports, columns = _tags(ids), _owners(ids), _ports(ids), _columns(ids)
     for row in rows:

@@ -1,7 +1,9 @@
 """Start and stop ``noida-db``, the Elasticsearch-protocol emulator, for tests and benchmarks."""
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -33,6 +35,7 @@ class EmulatedElasticsearch:
             [binary, "start", "--only", "elasticsearch", "--elasticsearch-port", str(self.port),
              "--data-dir", str(self.data_dir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True,  # the CLI runs the server as a child: signal the whole group
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -46,15 +49,25 @@ class EmulatedElasticsearch:
         self.stop()
         raise RuntimeError(f"noida-db did not answer on {self.url} within {timeout:.0f}s")
 
+    def _signal(self, sig: int) -> None:
+        if self.process is None:
+            return
+        try:
+            os.killpg(self.process.pid, sig)
+        except ProcessLookupError:
+            return
+
     def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
+        """SIGKILL the server and its children: a crash, not a shutdown."""
+        self._signal(signal.SIGKILL)
+        if self.process:
             self.process.wait(10)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
+        self._signal(signal.SIGTERM)
+        try:
+            if self.process:
                 self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self._signal(signal.SIGKILL)  # children that ignored SIGTERM

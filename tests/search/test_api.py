@@ -42,7 +42,9 @@ def test_filters_combine(api, indexed):
 
 def test_anonymous_sees_no_drafts_and_no_internal(api, indexed):
     found = identifiers(api.get("/api/search/", {"page_size": 50}))
-    assert "sales.orders_draft" not in found and "hr.employees" not in found and "sales.old_orders" not in found
+    assert "sales.orders_draft" not in found
+    assert "hr.employees" not in found
+    assert "sales.old_orders" not in found
     assert "sales.orders" in found
 
 
@@ -60,7 +62,7 @@ def test_restricted_columns_stay_hidden_from_outsiders(api, indexed, consumer, f
     assert "<mark>" in "".join(response.json()["results"][0]["highlights"]["columns"])
 
 
-@pytest.mark.parametrize("params,path", [
+@pytest.mark.parametrize(("params", "path"), [
     ({"q": "x" * 10_000}, "q"), ({"sort": "random"}, "sort"), ({"page": "0"}, "page"),
     ({"min_quality": "high"}, "min_quality"), ({"has_pii": "maybe"}, "has_pii"), ({"page_size": "1000"}, "page_size"),
 ])

@@ -55,6 +55,17 @@ class SuggestionSerializer(serializers.Serializer):
     domain = serializers.CharField()
 
 
+def result_data(page, number: int) -> dict:
+    """The body ``SearchResultSerializer`` documents, built directly: nested serializers cost more
+    than the search itself on a page of twenty hits with a hundred facet values."""
+    return {
+        "count": page.count, "page": number, "facets": page.facets,
+        "results": [{"identifier": h.identifier, "name": h.name, "domain": h.domain, "description": h.description,
+                     "status": h.status, "quality_score": h.quality_score, "highlights": h.highlights}
+                    for h in page.hits],
+    }
+
+
 class SearchView(APIView):
     permission_classes = [permissions.AllowAny]
 
@@ -67,9 +78,7 @@ class SearchView(APIView):
             page = search_products(search)
         except SearchUnavailable as exc:
             raise ServiceUnavailable() from exc
-        data = SearchResultSerializer({"count": page.count, "page": search.page, "hits": page.hits,
-                                       "facets": page.facets}).data
-        return Response(data)
+        return Response(result_data(page, search.page))
 
 
 class SuggestView(APIView):

@@ -11,7 +11,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from catalog.models import Column, DataProduct, OutputPort, ProductTeamMember
 
@@ -51,7 +51,8 @@ class ProductDoc:
     content_hash: str = ""
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """A shallow copy (``dataclasses.asdict`` deep-copies: five times slower on a rebuild)."""
+        return dict(vars(self))
 
     @property
     def column_text(self) -> str:

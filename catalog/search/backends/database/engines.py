@@ -9,13 +9,17 @@ from __future__ import annotations
 import re
 
 from catalog.search.query import Group, ParsedQuery
+from catalog.search.types import Scope
 
 _WORD = re.compile(r"[^\W_]+")
 
 HL_START, HL_END = "\x02", "\x03"  # sentinels; the result layer escapes the text, then marks it
 LT, GT = "\x01", "\x04"
 FIELDS = ("identifier", "name", "tags", "columns", "domain", "description", "owners")
-NO_COLUMN_FIELDS = tuple(f for f in FIELDS if f != "columns")
+# FTS5 keeps restricted products' columns in a column of their own, so that a viewer with no
+# restricted access is searched with a column filter: one MATCH, no per-row checks.
+FTS_FIELDS = (*FIELDS, "restricted_columns")
+OPEN_FIELDS = FIELDS
 
 
 class SqliteEngine:
@@ -28,13 +32,21 @@ class SqliteEngine:
 
     def entry_params(self, texts: dict) -> tuple:
         return ()
-    weights = (10.0, 10.0, 5.0, 4.0, 3.0, 1.0, 1.0)  # FIELDS order
+    weights = (10.0, 10.0, 5.0, 4.0, 3.0, 1.0, 1.0, 4.0)  # FTS_FIELDS order
 
-    def write_text(self, cursor, rows: list[tuple[int, dict]]) -> None:
+    def write_text(self, cursor, rows: list[tuple[int, dict, bool]]) -> None:
         cursor.executemany(
-            f"INSERT INTO catalog_search_fts (rowid, {', '.join(FIELDS)}) VALUES (%s{', %s' * len(FIELDS)})",
-            [(pk, *(texts[f] for f in FIELDS)) for pk, texts in rows],
+            f"INSERT INTO catalog_search_fts (rowid, {', '.join(FTS_FIELDS)}) VALUES (%s{', %s' * len(FTS_FIELDS)})",
+            [(pk, *self._row(texts, restricted)) for pk, texts, restricted in rows],
         )
+
+    @staticmethod
+    def _row(texts: dict, restricted: bool) -> list[str]:
+        values = [texts[f] for f in FIELDS]
+        hidden = values[3] if restricted else ""
+        if restricted:
+            values[3] = ""
+        return [*values, hidden]
 
     def delete_text(self, cursor, ids: list[int] | None, marks: str) -> None:
         if ids is None:
@@ -42,9 +54,9 @@ class SqliteEngine:
         else:
             cursor.execute(f"DELETE FROM catalog_search_fts WHERE rowid IN ({marks})", ids)  # noqa: S608
 
-    def expression(self, parsed: ParsedQuery, operator: str, fields: tuple[str, ...] = FIELDS) -> str:
+    def expression(self, parsed: ParsedQuery, operator: str, fields: tuple[str, ...] = FTS_FIELDS) -> str:
         joined = f" {operator.upper()} ".join(f"({self._group(g)})" for g in parsed.groups)
-        return joined if fields == FIELDS else f"{{{' '.join(fields)}}} : ({joined})"
+        return joined if fields == FTS_FIELDS else f"{{{' '.join(fields)}}} : ({joined})"
 
     def _group(self, group: Group) -> str:
         if group.is_phrase:
@@ -53,25 +65,33 @@ class SqliteEngine:
         terms = [f'"{word}"', *([f'"{word}"*'] if group.prefix else [])]
         return " OR ".join([*terms, *(f'"{w}"' for w in (*group.corrections, *group.synonyms))])
 
-    def match_sql(self, parsed: ParsedQuery, operator: str) -> tuple[str, list]:
+    def match_sql(self, parsed: ParsedQuery, operator: str, scope: Scope) -> tuple[str, list]:
         weights = ", ".join(str(w) for w in self.weights)
         sql = (
             f"SELECT rowid AS id, -bm25(catalog_search_fts, {weights}) AS score "  # noqa: S608
             "FROM catalog_search_fts WHERE catalog_search_fts MATCH %s"
         )
-        return sql, [self.expression(parsed, operator)]
+        open_only = not scope.steward and not scope.member_domains
+        return sql, [self.expression(parsed, operator, OPEN_FIELDS if open_only else FTS_FIELDS)]
 
-    def without_columns_sql(self, parsed: ParsedQuery, operator: str) -> tuple[str, list]:
-        """Ids matching outside the column texts: all a viewer without access may match on."""
-        sql = "SELECT rowid FROM catalog_search_fts WHERE catalog_search_fts MATCH %s"
-        return sql, [self.expression(parsed, operator, NO_COLUMN_FIELDS)]
+    def restricted_guard(self, parsed: ParsedQuery, operator: str, scope: Scope) -> tuple[str, list]:
+        """For members of some domains: restricted column matches count only in those domains."""
+        if scope.steward or not scope.member_domains:
+            return "", []
+        members = sorted(scope.member_domains)
+        sql = (
+            f"(e.visibility <> 'restricted' OR e.domain_id IN ({', '.join(['%s'] * len(members))}) OR e.product_id IN "
+            "(SELECT rowid FROM catalog_search_fts WHERE catalog_search_fts MATCH %s))"
+        )
+        return sql, [*members, self.expression(parsed, operator, OPEN_FIELDS)]
 
     def highlight_sql(self, parsed: ParsedQuery, ids: list[int]) -> tuple[str, list]:
         marks = ", ".join(["%s"] * len(ids))
         hl = f"'{HL_START}', '{HL_END}'"
         sql = (
             f"SELECT rowid, highlight(catalog_search_fts, 1, {hl}), highlight(catalog_search_fts, 2, {hl}), "  # noqa: S608
-            f"snippet(catalog_search_fts, 3, {hl}, '…', 12), snippet(catalog_search_fts, 5, {hl}, '…', 24) "
+            f"snippet(catalog_search_fts, 3, {hl}, '…', 12) || ' | ' || snippet(catalog_search_fts, 7, {hl}, '…', 12), "
+            f"snippet(catalog_search_fts, 5, {hl}, '…', 24) "
             f"FROM catalog_search_fts WHERE catalog_search_fts MATCH %s AND rowid IN ({marks})"
         )
         return sql, [self.expression(parsed, "or"), *ids]
@@ -126,19 +146,23 @@ class PostgresEngine:
         word = group.words[0]
         return " | ".join([f"{word}:*" if group.prefix else word, *group.corrections, *group.synonyms])
 
-    def match_sql(self, parsed: ParsedQuery, operator: str) -> tuple[str, list]:
+    def match_sql(self, parsed: ParsedQuery, operator: str, scope: Scope) -> tuple[str, list]:
         sql = (
             f"SELECT product_id AS id, ts_rank({self.rank_weights}, search_vector, q, 1) AS score "  # noqa: S608
             "FROM catalog_searchentry, to_tsquery('english', %s) q WHERE search_vector @@ q"
         )
         return sql, [self.tsquery(parsed, operator)]
 
-    def without_columns_sql(self, parsed: ParsedQuery, operator: str) -> tuple[str, list]:
+    def restricted_guard(self, parsed: ParsedQuery, operator: str, scope: Scope) -> tuple[str, list]:
+        """Restricted products outside the viewer's domains match only outside their columns (weight C)."""
+        if scope.steward:
+            return "", []
+        members = sorted(scope.member_domains) or [-1]
         sql = (
-            "SELECT product_id FROM catalog_searchentry, to_tsquery('english', %s) q "
-            "WHERE search_vector @@ q AND ts_filter(search_vector, '{a,b,d}') @@ q"
+            f"(e.visibility <> 'restricted' OR e.domain_id IN ({', '.join(['%s'] * len(members))}) "
+            "OR ts_filter(e.search_vector, '{a,b,d}') @@ to_tsquery('english', %s))"
         )
-        return sql, [self.tsquery(parsed, operator)]
+        return sql, [*members, self.tsquery(parsed, operator)]
 
     def highlight_sql(self, parsed: ParsedQuery, ids: list[int]) -> tuple[str, list]:
         marks = ", ".join(["%s"] * len(ids))

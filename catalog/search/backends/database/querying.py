@@ -102,17 +102,14 @@ class DatabaseQuery:
     def _match(self) -> tuple[str, list]:
         if self.parsed.is_empty:
             return "SELECT product_id AS id, 1.0 AS score FROM catalog_searchentry", []
-        return self.engine.match_sql(self.parsed, self.request.operator)
+        return self.engine.match_sql(self.parsed, self.request.operator, self.request.scope)
 
     def _restricted(self) -> tuple[list[str], list]:
         """Viewers without access to a restricted product may not find it through its columns."""
-        scope = self.request.scope
-        if scope.steward or self.parsed.is_empty:
+        if self.parsed.is_empty:
             return [], []
-        sql, params = self.engine.without_columns_sql(self.parsed, self.request.operator)
-        members = sorted(scope.member_domains) or [-1]
-        clause = f"(e.visibility <> 'restricted' OR e.domain_id IN ({_marks(members)}) OR e.product_id IN ({sql}))"
-        return [clause], [*members, *params]
+        sql, params = self.engine.restricted_guard(self.parsed, self.request.operator, self.request.scope)
+        return ([sql], params) if sql else ([], [])
 
     def _fetch(self, sql: str, params: list) -> list[tuple]:
         with connection.cursor() as cursor:

@@ -52,7 +52,7 @@ def write(engine, docs: list[ProductDoc], *, replace: bool) -> int:
             "INSERT INTO catalog_searchfacet (entry_id, field, value) VALUES (%s, %s, %s)",
             [row for d in docs for row in _facet_rows(d)],
         )
-        engine.write_text(cursor, [(d.id, texts(d)) for d in docs])
+        engine.write_text(cursor, [(d.id, texts(d), d.visibility == "restricted") for d in docs])
     SearchTerm.objects.bulk_create([SearchTerm(term=t) for t in sorted(_vocabulary(docs))], ignore_conflicts=True)
     return len(docs)
 

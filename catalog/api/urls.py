@@ -1,4 +1,9 @@
-"""API routes (mounted under /api/)."""
-from django.urls import path  # noqa: F401
+"""Catalog API routes (mounted under /api/)."""
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from catalog.api.views import ProductViewSet
+
+router = SimpleRouter()
+router.register("products", ProductViewSet, basename="api-product")
+
+urlpatterns = router.urls

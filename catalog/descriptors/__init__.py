@@ -1,0 +1,1 @@
+"""Descriptors: import and export ODPS product descriptors with the ODCS contracts of their ports."""

@@ -1,0 +1,123 @@
+"""Bring a product's rows in line with its descriptor, writing only what differs.
+
+Every function returns whether it wrote anything, so the import can tell "updated" from
+"unchanged" and keep re-imports free of writes.
+"""
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db.models import Model, Q
+
+from catalog.descriptors import mapping
+from catalog.models import Column, Contract, DataProduct, InputPort, OutputPort, ProductTeamMember, Tag
+
+
+def apply(instance: Model, fields: dict) -> bool:
+    """Set the fields that differ and save only those (plus ``updated``); True if any did."""
+    changed = [name for name, value in fields.items() if getattr(instance, name) != value]
+    if not changed:
+        return False
+    for name in changed:
+        setattr(instance, name, fields[name])
+    if any(f.name == "updated" for f in instance._meta.concrete_fields):
+        changed.append("updated")
+    instance.save(update_fields=changed)
+    return True
+
+
+def rows_sync(model, existing: dict, wanted: dict, build, fields_of) -> bool:
+    """Create, update and delete keyed rows so that they match ``wanted`` (key → values).
+
+    ``build(key, values)`` returns an unsaved row; new rows are inserted in one statement.
+    """
+    new = [build(key, values) for key, values in wanted.items() if key not in existing]
+    changed = bool(new)
+    model.objects.bulk_create(new)
+    for key, row in existing.items():
+        if key in wanted:
+            changed |= apply(row, fields_of(wanted[key]))
+    stale = [row.pk for key, row in existing.items() if key not in wanted]
+    if stale:
+        model.objects.filter(pk__in=stale).delete()
+        changed = True
+    return changed
+
+
+def tags_sync(product: DataProduct, names: list[str]) -> bool:
+    if set(product.tags.values_list("name", flat=True)) == set(names):
+        return False
+    product.tags.set([Tag.objects.get_or_create(name=name)[0] for name in names])
+    return True
+
+
+def team_sync(product: DataProduct, members: list[dict]) -> bool:
+    existing = {m.username: m for m in product.team_members.all()}
+    wanted = {m["username"]: {**m, "user_id": _user_id(m["username"])} for m in members}
+
+    def build(username, values):
+        return ProductTeamMember(product=product, **values)
+
+    return rows_sync(ProductTeamMember, existing, wanted, build, lambda v: {k: v[k] for k in ("name", "role", "user_id")})
+
+
+def _user_id(username: str) -> int | None:
+    """The account a team member is: same username first, else same e-mail address."""
+    users = get_user_model().objects.filter(Q(username__iexact=username) | Q(email__iexact=username))
+    ids = dict(users.values_list("username", "pk"))
+    exact = next((pk for name, pk in ids.items() if name.lower() == username.lower()), None)
+    return exact if exact is not None else min(ids.values(), default=None)
+
+
+def output_ports_sync(product: DataProduct, ports: list[dict], contracts: dict[str, Contract]) -> bool:
+    existing = {(p.name, p.version): p for p in product.output_ports.prefetch_related("columns")}
+    wanted = {(p["name"], p["version"]): p for p in ports}
+    changed = False
+    for key, port in wanted.items():
+        contract = contracts.get(port.get("contractId"))
+        document = contract.document if contract else {}
+        fields = {**mapping.port_fields(port, document), "contract_id": contract.pk if contract else None}
+        row = existing.get(key)
+        if row is None:
+            row = OutputPort.objects.create(product=product, name=key[0], version=key[1], **fields)
+            changed = True
+        else:
+            changed |= apply(row, fields)
+        columns = mapping.column_rows(mapping.schema_object(document, key[0]))
+        changed |= columns_sync(row, columns)
+    stale = [row.pk for key, row in existing.items() if key not in wanted]
+    if stale:
+        OutputPort.objects.filter(pk__in=stale).delete()
+        changed = True
+    return changed
+
+
+def columns_sync(port: OutputPort, columns: list[dict]) -> bool:
+    existing = {c.name: c for c in port.columns.all()}
+    wanted = {c["name"]: c for c in columns}
+
+    def build(name, values):
+        return Column(port=port, **values)
+
+    return rows_sync(Column, existing, wanted, build, lambda v: {k: x for k, x in v.items() if k != "name"})
+
+
+def input_ports_sync(product: DataProduct, ports: list[dict]) -> bool:
+    existing = {(p.name, p.version): p for p in product.input_ports.all()}
+    wanted = {
+        (p["name"], p["version"]): {"contract_ref": p["contractId"], "source_port": source_port_for(p["contractId"])}
+        for p in ports
+    }
+
+    def build(key, values):
+        return InputPort(product=product, name=key[0], version=key[1], **values)
+
+    def fields_of(values):
+        source = values["source_port"]
+        return {"contract_ref": values["contract_ref"], "source_port_id": source.pk if source else None}
+
+    return rows_sync(InputPort, existing, wanted, build, fields_of)
+
+
+def source_port_for(contract_ref: str) -> OutputPort | None:
+    """The output port that publishes a contract (the oldest, if several do)."""
+    return OutputPort.objects.filter(contract__external_id=contract_ref).order_by("pk").first()

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -125,7 +124,6 @@ def main() -> None:
 def run_database(args) -> None:
     configure(args)
     from django.db import connection
-
     from engines import raw_database_search
     from search_mesh import mixed_queries
 

@@ -104,7 +104,8 @@ def _chunk_documents(products) -> Iterator[ProductDoc]:
 
 
 def _document(row: dict, tags: list, owners: list, ports: list, columns: list) -> ProductDoc:
-    description = "\n\n".join(t for t in (row["description"], row["purpose"]) if t)
+    purpose = row["purpose"] if row["purpose"] not in row["description"] else ""
+    description = "\n\n".join(t for t in (row["description"], purpose) if t)
     doc = ProductDoc(
         id=row["id"], identifier=row["identifier"], name=row["name"], domain=row["domain__slug"],
         domain_name=row["domain__name"], domain_id=row["domain_id"], description=description,

@@ -32,7 +32,9 @@ class SqliteEngine:
 
     def entry_params(self, texts: dict) -> tuple:
         return ()
-    weights = (10.0, 10.0, 5.0, 4.0, 3.0, 1.0, 1.0, 4.0)  # FTS_FIELDS order
+    # FTS_FIELDS order. The domain's words recur in the identifier and often in owner names:
+    # those fields weigh little, or the domain would outweigh a product's own name and tags.
+    weights = (1.0, 10.0, 5.0, 3.0, 2.0, 1.0, 0.5, 3.0)
 
     def write_text(self, cursor, rows: list[tuple[int, dict, bool]]) -> None:
         cursor.executemany(
@@ -63,7 +65,11 @@ class SqliteEngine:
             return '"' + " ".join(group.words) + '"'
         word = group.words[0]
         terms = [f'"{word}"', *([f'"{word}"*'] if group.prefix else [])]
-        return " OR ".join([*terms, *(f'"{w}"' for w in (*group.corrections, *group.synonyms))])
+        # Synonyms count in names and tags only: a rare synonym deep in a description would
+        # otherwise outweigh (by its rarity) the word the user actually typed.
+        synonyms = " OR ".join(f'"{w}"' for w in group.synonyms)
+        return " OR ".join([*terms, *(f'"{w}"' for w in group.corrections),
+                            *([f"{{name tags}} : ({synonyms})"] if synonyms else [])])
 
     def match_sql(self, parsed: ParsedQuery, operator: str, scope: Scope) -> tuple[str, list]:
         weights = ", ".join(str(w) for w in self.weights)
@@ -144,7 +150,8 @@ class PostgresEngine:
         if group.is_phrase:
             return " <-> ".join(group.words)
         word = group.words[0]
-        return " | ".join([f"{word}:*" if group.prefix else word, *group.corrections, *group.synonyms])
+        synonyms = [f"{w}:AB" for w in group.synonyms]  # names, identifiers, tags (see SqliteEngine._group)
+        return " | ".join([f"{word}:*" if group.prefix else word, *group.corrections, *synonyms])
 
     def match_sql(self, parsed: ParsedQuery, operator: str, scope: Scope) -> tuple[str, list]:
         sql = (

@@ -14,7 +14,7 @@ from catalog.search.types import FACET_FIELDS, SearchRequest
 
 HL_START, HL_END = "\x02", "\x03"
 FIELDS = [
-    "identifier.text^10", "name^8", "name.words^8", "tags.text^5", "domain_name^3", "domain^3",
+    "identifier.text^4", "name^8", "name.words^8", "tags.text^5", "domain_name^3", "domain^3",
     "description", "owners.text",
 ]
 PREFIX_FIELDS = ["name.prefix^4", "identifier.prefix^4"]
@@ -82,8 +82,8 @@ def group_query(group: Group, request: SearchRequest, index: int) -> Q:
     ]
     if group.prefix:
         clauses.append(Q("multi_match", query=word, fields=PREFIX_FIELDS, boost=0.5))
-    if group.synonyms:
-        clauses.append(Q("multi_match", query=" ".join(group.synonyms), fields=FIELDS, boost=0.6))
+    if group.synonyms:  # in names and tags only, as on the database backend
+        clauses.append(Q("multi_match", query=" ".join(group.synonyms), fields=["name^8", "tags.text^5"], boost=0.6))
     return Q("bool", should=clauses, minimum_should_match=1)
 
 

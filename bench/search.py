@@ -32,6 +32,9 @@ def configure(args) -> None:
     db = args.database_url or f"sqlite:///{ROOT / 'var' / 'bench' / f'search-{args.products}.sqlite3'}"
     (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
     os.environ["DATABASE_URL"] = db
+    from pgdb import ensure_database
+
+    ensure_database(db)
     if args.engine == "database":
         os.environ.pop("ELASTICSEARCH_URL", None)
     import django

@@ -137,7 +137,6 @@ def test_synonyms_of_domain_words(indexed):
     assert ids(search(indexed, "staff", Scope(authenticated=True)))[0] == "hr.employees"
 
 
-@pytest.mark.engine_feature
 def test_typos_are_tolerated(indexed):
     assert ids(search(indexed, "custmer"))[0] in {"sales.customers", "sales.orders"}
     assert ids(search(indexed, "campain"))[0] == "marketing.campaigns"

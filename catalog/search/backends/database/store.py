@@ -19,13 +19,14 @@ _ENTRY_COLUMNS = (
 )
 
 
-def result_fields(doc: ProductDoc) -> dict:
-    """What a hit shows, plus the texts PostgreSQL highlights from."""
-    return {
+def result_fields(engine, doc: ProductDoc, text: dict) -> dict:
+    """What a hit shows, plus the texts to highlight from where the engine keeps none (PostgreSQL)."""
+    shown = {
         "identifier": doc.identifier, "name": doc.name, "domain": doc.domain, "domain_name": doc.domain_name,
         "description": doc.description, "status": doc.status, "visibility": doc.visibility,
-        "quality_score": doc.quality_score, "tags": doc.tags, "text": texts(doc),
+        "quality_score": doc.quality_score, "tags": doc.tags,
     }
+    return shown | {"text": text} if engine.highlights_from_result else shown
 
 
 def texts(doc: ProductDoc) -> dict[str, str]:
@@ -46,14 +47,16 @@ def write(engine, docs: list[ProductDoc], *, replace: bool) -> int:
         delete(engine, [d.id for d in docs])
     if not docs:
         return 0
+    text = {d.id: texts(d) for d in docs}
     with connection.cursor() as cursor:
-        cursor.executemany(_entry_sql(engine), [_entry_row(engine, d) for d in docs])
+        cursor.executemany(_entry_sql(engine), [_entry_row(engine, d, text[d.id]) for d in docs])
         cursor.executemany(
             "INSERT INTO catalog_searchfacet (entry_id, field, value) VALUES (%s, %s, %s)",
             [row for d in docs for row in _facet_rows(d)],
         )
-        engine.write_text(cursor, [(d.id, texts(d), d.visibility == "restricted") for d in docs])
-    SearchTerm.objects.bulk_create([SearchTerm(term=t) for t in sorted(_vocabulary(docs))], ignore_conflicts=True)
+        engine.write_text(cursor, [(d.id, text[d.id], d.visibility == "restricted") for d in docs])
+    SearchTerm.objects.bulk_create([SearchTerm(term=t) for t in sorted(_vocabulary(text.values()))],
+                                   ignore_conflicts=True)
     return len(docs)
 
 
@@ -64,6 +67,7 @@ def write_chunks(engine, docs: Iterable[ProductDoc], *, progress=None) -> int:
         written += write(engine, chunk, replace=False)
         if progress:
             progress(len(chunk))
+    engine.optimize()
     return written
 
 
@@ -92,11 +96,11 @@ def _entry_sql(engine) -> str:
     return f"INSERT INTO catalog_searchentry ({columns}) VALUES ({values}{extra})"  # noqa: S608
 
 
-def _entry_row(engine, d: ProductDoc) -> tuple:
+def _entry_row(engine, d: ProductDoc, text: dict) -> tuple:
     return (
         d.id, d.identifier, d.name.lower(), d.domain_id, d.status, d.visibility, d.has_pii,
-        d.quality_score, d.usage_count, d.rank_boost, d.updated, d.content_hash, json.dumps(result_fields(d)),
-        *engine.entry_params(texts(d)),
+        d.quality_score, d.usage_count, d.rank_boost, d.updated, d.content_hash,
+        json.dumps(result_fields(engine, d, text)), *engine.entry_params(text),
     )
 
 
@@ -108,9 +112,8 @@ def _facet_rows(d: ProductDoc) -> Iterator[tuple]:
             yield (d.id, field, value[:200])
 
 
-def _vocabulary(docs: list[ProductDoc]) -> set[str]:
+def _vocabulary(texts_by_doc: Iterable[dict]) -> set[str]:
     words: set[str] = set()
-    for d in docs:
-        for text in texts(d).values():
-            words.update(_VOCAB_WORD.findall(text.lower()))
+    for text in texts_by_doc:
+        words.update(_VOCAB_WORD.findall(" ".join(text.values()).lower()))
     return words

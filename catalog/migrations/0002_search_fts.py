@@ -54,6 +54,7 @@ class Migration(migrations.Migration):
                 ('rank_boost', models.FloatField(default=1.0)),
                 ('updated', models.CharField(max_length=40)),
                 ('content_hash', models.CharField(max_length=32)),
+                ('facet_keys', models.TextField(blank=True, help_text='Facet values, counted from the hits in one pass.')),
                 ('result', models.JSONField(default=dict, help_text='The fields a hit shows.')),
             ],
             options={

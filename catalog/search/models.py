@@ -22,6 +22,7 @@ class SearchEntry(models.Model):
     rank_boost = models.FloatField(default=1.0)
     updated = models.CharField(max_length=40)
     content_hash = models.CharField(max_length=32)
+    facet_keys = models.TextField(blank=True, help_text="Facet values, counted from the hits in one pass.")
     result = models.JSONField(default=dict, help_text="The fields a hit shows.")
 
     class Meta:

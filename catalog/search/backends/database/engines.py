@@ -30,6 +30,10 @@ class SqliteEngine:
     vendor = "sqlite"
     json_placeholder = "%s"
     highlights_from_result = False  # FTS5 keeps the text and highlights from it
+    create_sql = (
+        f"CREATE VIRTUAL TABLE catalog_search_fts USING fts5({', '.join(FTS_FIELDS)}, "
+        "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3 4')"
+    )
     entry_columns: tuple[str, ...] = ()
     entry_values = ""
 
@@ -60,7 +64,10 @@ class SqliteEngine:
 
     def delete_text(self, cursor, ids: list[int] | None, marks: str) -> None:
         if ids is None:
-            cursor.execute("DELETE FROM catalog_search_fts")
+            # Deleting rows from FTS5 re-reads each one to unindex it; a new table is instant.
+            # (Same definition as migration 0002; transactional, so readers keep the old one.)
+            cursor.execute("DROP TABLE catalog_search_fts")
+            cursor.execute(self.create_sql)
         else:
             cursor.execute(f"DELETE FROM catalog_search_fts WHERE rowid IN ({marks})", ids)  # noqa: S608
 

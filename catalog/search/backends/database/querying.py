@@ -6,10 +6,12 @@ ranking, facets) is plain SQL over the entry and facet tables and is the same on
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 from django.db import connection
 
 from catalog.search import query as q
+from catalog.search.backends.database.store import FACET_SEP, FIELD_SEP
 from catalog.search.highlights import marked
 from catalog.search.types import FACET_FIELDS, Hit, SearchPage, SearchRequest, Suggestion
 from catalog.search.typos import add_corrections
@@ -63,6 +65,19 @@ def filter_sql(request: SearchRequest) -> tuple[list[str], list]:
     return where, params
 
 
+def count_facets(keys) -> dict[str, list[dict]]:
+    """Facet counts from each hit's ``facet_keys`` ("field\x1fvalue" joined by "\x1e")."""
+    counted = Counter(key for joined in keys for key in joined.split(FACET_SEP) if key)
+    facets: dict[str, list[dict]] = {field: [] for field in FACET_FIELDS}
+    for key, count in counted.items():
+        field, _, value = key.partition(FIELD_SEP)
+        facets[field].append({"value": value, "count": count})
+    for values in facets.values():
+        values.sort(key=lambda v: (-v["count"], v["value"]))
+        del values[FACET_LIMIT:]
+    return facets
+
+
 class DatabaseQuery:
     """One search request on one engine."""
 
@@ -73,17 +88,32 @@ class DatabaseQuery:
             add_corrections(self.parsed)
 
     def run(self) -> SearchPage:
+        """One ranked pass over every match (ids and facet keys only), then the page's rows.
+
+        Counting facets from that pass, in Python, costs one read of each hit; a GROUP BY over
+        the facet table would evaluate the text match again and probe an index per facet value.
+        """
         base_sql, base_params = self._base()
-        rows = self._fetch(
-            f"SELECT e.product_id, e.result, exact, rank, e.visibility, e.domain_id, count(*) OVER () "  # noqa: S608
-            f"{base_sql} ORDER BY {_ORDER[self.request.sort]} LIMIT %s OFFSET %s",
-            [*base_params, self.request.page_size, self.request.offset],
+        ranked = self._fetch(
+            f"SELECT e.product_id, e.facet_keys, rank {base_sql} ORDER BY {_ORDER[self.request.sort]}",  # noqa: S608
+            base_params,
         )
-        count = rows[0][6] if rows else self._count(base_sql, base_params)
-        hits = [self._hit(row) for row in rows]
-        self._highlight(hits, {row[0]: (row[4], row[5]) for row in rows})
-        facets = self._facets(base_sql, base_params) if self.request.facets else {}
-        return SearchPage(count=count, hits=hits, facets=facets)
+        start = self.request.offset
+        page = ranked[start : start + self.request.page_size]
+        hits = self._hits(page)
+        facets = count_facets(row[1] for row in ranked) if self.request.facets else {}
+        return SearchPage(count=len(ranked), hits=hits, facets=facets)
+
+    def _hits(self, page: list[tuple]) -> list[Hit]:
+        if not page:
+            return []
+        ids = [row[0] for row in page]
+        rows = {row[0]: row for row in self._fetch(
+            "SELECT product_id, result, visibility, domain_id FROM catalog_searchentry "  # noqa: S608
+            f"WHERE product_id IN ({_marks(ids)})", ids)}
+        hits = [self._hit(rows[pk], rank) for pk, _, rank in page]
+        self._highlight(hits, {pk: (row[2], row[3]) for pk, row in rows.items()})
+        return hits
 
     def _base(self) -> tuple[str, list]:
         match_sql, match_params = self._match()
@@ -116,31 +146,13 @@ class DatabaseQuery:
             cursor.execute(sql, params)
             return cursor.fetchall()
 
-    def _count(self, base_sql: str, params: list) -> int:
-        if self.request.offset == 0:
-            return 0  # an empty first page: nothing matched
-        return self._fetch(f"SELECT count(*) {base_sql}", params)[0][0]
-
-    def _facets(self, base_sql: str, params: list) -> dict[str, list[dict]]:
-        rows = self._fetch(
-            f"SELECT f.field, f.value, count(*) FROM catalog_searchfacet f WHERE f.entry_id IN "  # noqa: S608
-            f"(SELECT e.product_id {base_sql}) GROUP BY f.field, f.value",
-            params,
-        )
-        facets: dict[str, list[dict]] = {field: [] for field in FACET_FIELDS}
-        for field, value, count in rows:
-            facets[field].append({"value": value, "count": count})
-        for values in facets.values():
-            values.sort(key=lambda v: (-v["count"], v["value"]))
-            del values[FACET_LIMIT:]
-        return facets
-
-    def _hit(self, row) -> Hit:
+    @staticmethod
+    def _hit(row, rank) -> Hit:
         result = row[1] if isinstance(row[1], dict) else json.loads(row[1])
         return Hit(
             id=row[0], identifier=result["identifier"], name=result["name"], domain=result["domain"],
             description=result["description"], status=result["status"],
-            quality_score=result["quality_score"], score=float(row[3] or 0),
+            quality_score=result["quality_score"], score=float(rank or 0),
         )
 
     def _highlight(self, hits: list[Hit], access: dict[int, tuple[str, int]]) -> None:

@@ -15,8 +15,9 @@ WRITE_CHUNK = 2000
 _VOCAB_WORD = re.compile(r"[^\W\d_]{3,40}")
 _ENTRY_COLUMNS = (
     "product_id", "identifier", "name_norm", "domain_id", "status", "visibility", "has_pii",
-    "quality_score", "usage_count", "rank_boost", "updated", "content_hash", "result",
+    "quality_score", "usage_count", "rank_boost", "updated", "content_hash", "facet_keys", "result",
 )
+FIELD_SEP, FACET_SEP = "\x1f", "\x1e"  # unit and record separators: never in a facet value
 
 
 def result_fields(engine, doc: ProductDoc, text: dict) -> dict:
@@ -100,6 +101,7 @@ def _entry_row(engine, d: ProductDoc, text: dict) -> tuple:
     return (
         d.id, d.identifier, d.name.lower(), d.domain_id, d.status, d.visibility, d.has_pii,
         d.quality_score, d.usage_count, d.rank_boost, d.updated, d.content_hash,
+        FACET_SEP.join(f"{field}{FIELD_SEP}{value}" for _, field, value in _facet_rows(d)),
         json.dumps(result_fields(engine, d, text)), *engine.entry_params(text),
     )
 

@@ -20,12 +20,12 @@ def _highlights(hit, request: SearchRequest) -> dict[str, list[str]]:
 
 
 def _column_highlights(hit) -> list[str]:
-    inner = hit.meta.to_dict().get("inner_hits", {})
+    """Fragments from the nested column matches (``inner_hits``), one list for all the query's words."""
     fragments = []
-    for result in inner.values():
-        for column in result.hits.hits if hasattr(result, "hits") else result["hits"]["hits"]:
-            hl = column.get("highlight", {}) if isinstance(column, dict) else column.to_dict().get("highlight", {})
-            fragments += [f for field in ("columns.name", "columns.description") for f in hl.get(field, [])]
+    for result in hit.meta.to_dict().get("inner_hits", {}).values():
+        for column in result.to_dict()["hits"]["hits"]:
+            highlight = column.get("highlight", {})
+            fragments += [f for field in ("columns.name", "columns.description") for f in highlight.get(field, [])]
     return marked(dict.fromkeys(fragments))
 
 

@@ -164,3 +164,15 @@ def test_killing_elasticsearch_while_100_products_change_loses_no_edit(
         call_command("search_index", "--check")
     finally:
         server.stop()
+
+
+def test_a_worker_retries_a_failed_index_write(db, mesh_builder, monkeypatch):
+    from celery.exceptions import Retry
+
+    from catalog import tasks
+
+    product = mesh_builder.product("sales.orders", "Customer orders")
+    monkeypatch.setattr("catalog.search.indexing.index_products", lambda ids: False)
+    monkeypatch.setattr(tasks.search_index_products_task.request, "is_eager", False, raising=False)
+    with pytest.raises(Retry):
+        tasks.search_index_products_task.run([product.pk])

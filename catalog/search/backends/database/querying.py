@@ -17,6 +17,10 @@ from catalog.search.types import FACET_FIELDS, Hit, SearchPage, SearchRequest, S
 from catalog.search.typos import add_corrections
 
 FACET_LIMIT = 30
+_ENTRY_FIELDS = ", ".join(f"e.{c}" for c in (
+    "product_id", "identifier", "name_norm", "domain_id", "status", "visibility", "has_pii", "quality_score",
+    "usage_count", "updated", "facet_keys",
+))
 _ORDER = {
     "relevance": "exact DESC, rank DESC, e.product_id",
     "name": "e.name_norm, e.product_id",
@@ -121,8 +125,9 @@ class DatabaseQuery:
         more_where, more_params = filter_sql(self.request)
         restricted_where, restricted_params = self._restricted()
         exact = self.parsed.exact
-        sql = (
-            "FROM (SELECT e.*, CASE WHEN e.identifier = %s OR e.name_norm = %s THEN 1 ELSE 0 END AS exact, "
+        sql = (  # only the columns filters and sorts read: not the result JSON nor the text vector
+            f"FROM (SELECT {_ENTRY_FIELDS}, "
+            "CASE WHEN e.identifier = %s OR e.name_norm = %s THEN 1 ELSE 0 END AS exact, "
             f"m.score * e.rank_boost AS rank FROM ({match_sql}) m "
             "JOIN catalog_searchentry e ON e.product_id = m.id) e "
             f"WHERE {' AND '.join([*where, *more_where, *restricted_where])}"

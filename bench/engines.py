@@ -65,8 +65,8 @@ def _raw_postgres(cursor, params: dict) -> None:
 _bodies: dict[str, dict] = {}
 
 
-def raw_elasticsearch_search(backend, params: dict) -> None:
-    """The exact request our backend sends, as a bare client round trip (built once, outside the timing)."""
+def elasticsearch_body(params: dict) -> dict:
+    """The exact request body our backend sends for these parameters (as an anonymous viewer)."""
     key = repr(sorted(params.items()))
     if key not in _bodies:
         from elasticsearch.dsl import Search
@@ -77,5 +77,9 @@ def raw_elasticsearch_search(backend, params: dict) -> None:
 
         request = SearchRequest(text=params["q"], scope=Scope(), **{f: (params[f],) for f in _FILTERS if f in params})
         _bodies[key] = build_search(Search(), q.parse(request.text), request).to_dict()
-        return
-    backend.client.search(index=backend.alias, body=_bodies[key])
+    return _bodies[key]
+
+
+def raw_elasticsearch_search(backend, params: dict) -> None:
+    """That body as a bare client round trip (bodies are built before timing starts)."""
+    backend.client.search(index=backend.alias, body=elasticsearch_body(params))

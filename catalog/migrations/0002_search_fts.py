@@ -8,7 +8,7 @@ from django.db import migrations, models
 SQLITE_FORWARD = [
     "CREATE VIRTUAL TABLE catalog_search_fts USING fts5("
     "identifier, name, tags, columns, domain, description, owners, restricted_columns, "
-    "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3 4')",
+    "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')",
 ]
 SQLITE_BACKWARD = ["DROP TABLE IF EXISTS catalog_search_fts"]
 POSTGRES_FORWARD = [
@@ -76,11 +76,11 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('field', models.CharField(max_length=16)),
                 ('value', models.CharField(max_length=200)),
-                ('entry', models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.searchentry')),
+                ('entry', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.searchentry')),
             ],
             options={
                 'db_table': 'catalog_searchfacet',
-                'indexes': [models.Index(fields=['field', 'value', 'entry'], name='searchfacet_value'), models.Index(fields=['entry', 'field', 'value'], name='searchfacet_entry')],
+                'indexes': [models.Index(fields=['field', 'value', 'entry'], name='searchfacet_value')],
             },
         ),
         migrations.RunPython(forward, backward),

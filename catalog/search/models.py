@@ -35,17 +35,14 @@ class SearchEntry(models.Model):
 class SearchFacet(models.Model):
     """One facet value of an entry (a product has one domain and status, many tags, formats, owners)."""
 
-    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, db_constraint=False, db_index=False, related_name="+")
+    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, db_constraint=False, related_name="+")
     field = models.CharField(max_length=16)
     value = models.CharField(max_length=200)
 
     class Meta:
         db_table = "catalog_searchfacet"
-        # (field, value) finds products by a filter; (entry, …) counts a result set's facets.
-        indexes = [
-            models.Index(fields=["field", "value", "entry"], name="searchfacet_value"),
-            models.Index(fields=["entry", "field", "value"], name="searchfacet_entry"),
-        ]
+        # Filters look products up by (field, value); counts come from SearchEntry.facet_keys.
+        indexes = [models.Index(fields=["field", "value", "entry"], name="searchfacet_value")]
 
     def __str__(self) -> str:
         return f"{self.field}={self.value}"

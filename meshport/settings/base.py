@@ -156,6 +156,7 @@ if ELASTICSEARCH_URL:
             "BACKEND": "catalog.search.backends.elasticsearch.ElasticsearchBackend",
             "URL": ELASTICSEARCH_URL,
             "INDEX": MESHPORT_SEARCH_INDEX,
+            "TIMEOUT": env.float("ELASTICSEARCH_TIMEOUT", default=10.0),
         }
     }
 else:

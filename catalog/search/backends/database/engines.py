@@ -32,7 +32,7 @@ class SqliteEngine:
     highlights_from_result = False  # FTS5 keeps the text and highlights from it
     create_sql = (
         f"CREATE VIRTUAL TABLE catalog_search_fts USING fts5({', '.join(FTS_FIELDS)}, "
-        "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3 4')"
+        "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')"
     )
     entry_columns: tuple[str, ...] = ()
     entry_values = ""

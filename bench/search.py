@@ -33,7 +33,7 @@ def configure(args) -> None:
     db = args.database_url or f"sqlite:///{ROOT / 'var' / 'bench' / f'search-{args.products}.sqlite3'}"
     (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
     os.environ["DATABASE_URL"] = db
-    from pgdb import ensure_database
+    from searchkit.pgdb import ensure_database
 
     ensure_database(db)
     if args.engine == "database":
@@ -61,7 +61,7 @@ def ensure_mesh(n: int) -> None:
     if DataProduct.objects.count() == n:
         print(f"mesh: {n} products already generated")
         return
-    from generate import generate
+    from searchkit.generate import generate
 
     started = time.perf_counter()
     generate(n)
@@ -144,8 +144,8 @@ def main() -> None:
 def run_database(args) -> None:
     configure(args)
     from django.db import connection
-    from engines import raw_database_search
-    from search_mesh import mixed_queries
+    from searchkit.engines import raw_database_search
+    from searchkit.mesh import mixed_queries
 
     print(f"engine: {connection.vendor} ({connection.settings_dict['NAME']}), database backend")
     ensure_mesh(args.products)
@@ -170,8 +170,8 @@ def run_elasticsearch(args) -> None:
         os.environ.update(ELASTICSEARCH_URL=server.url, ELASTICSEARCH_TIMEOUT="600")
     try:
         configure(args)
-        from engines import elasticsearch_body, raw_elasticsearch_search
-        from search_mesh import mixed_queries
+        from searchkit.engines import elasticsearch_body, raw_elasticsearch_search
+        from searchkit.mesh import mixed_queries
 
         from catalog.search.backends import get_backend
 

@@ -31,7 +31,7 @@ def configure(args, workdir: Path) -> None:
                       MESHPORT_DATA_ROOTS=str(workdir), MESHPORT_DEMO_DATA_DIR=str(workdir / "demo"),
                       MESHPORT_SEARCH_INDEX="bench-relevance")
     os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir / 'relevance.sqlite3'}"
-    from pgdb import ensure_database
+    from searchkit.pgdb import ensure_database
 
     ensure_database(os.environ["DATABASE_URL"])
     import django

@@ -1,7 +1,7 @@
 """Write a generated mesh into the database quickly (bulk inserts; no events: the bench indexes)."""
 from __future__ import annotations
 
-from search_mesh import product_rows
+from searchkit.mesh import product_rows
 
 BATCH = 5000
 

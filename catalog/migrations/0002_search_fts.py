@@ -14,9 +14,13 @@ SQLITE_BACKWARD = ["DROP TABLE IF EXISTS catalog_search_fts"]
 POSTGRES_FORWARD = [
     "ALTER TABLE catalog_searchentry ADD COLUMN search_vector tsvector",
     "CREATE INDEX catalog_searchentry_vector ON catalog_searchentry USING GIN (search_vector)",
+    "ALTER TABLE catalog_searchentry ADD COLUMN suggest_vector tsvector",
+    "CREATE INDEX catalog_searchentry_suggest ON catalog_searchentry USING GIN (suggest_vector)",
 ]
 POSTGRES_BACKWARD = ["DROP INDEX IF EXISTS catalog_searchentry_vector",
-                     "ALTER TABLE catalog_searchentry DROP COLUMN IF EXISTS search_vector"]
+                     "ALTER TABLE catalog_searchentry DROP COLUMN IF EXISTS search_vector",
+                     "DROP INDEX IF EXISTS catalog_searchentry_suggest",
+                     "ALTER TABLE catalog_searchentry DROP COLUMN IF EXISTS suggest_vector"]
 
 
 def _run(statements):

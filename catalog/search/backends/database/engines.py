@@ -35,6 +35,7 @@ class SqliteEngine:
         "tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')"
     )
     entry_columns: tuple[str, ...] = ()
+    query_columns: tuple[str, ...] = ()
     entry_values = ""
 
     def entry_params(self, texts: dict) -> tuple:
@@ -139,11 +140,15 @@ class PostgresEngine:
         "setweight(to_tsvector('english', %s), 'C') || setweight(to_tsvector('english', %s), 'D')"
     )
 
-    entry_columns = ("search_vector",)
-    entry_values = _vector
+    # A second, small vector of name and identifier words ('simple': unstemmed) for suggestions:
+    # prefix lookups there touch a small GIN index and tiny vectors, not the full text.
+    entry_columns = ("search_vector", "suggest_vector")
+    entry_values = f"{_vector}, to_tsvector('simple', %s)"
+    query_columns = ("search_vector",)
 
     def entry_params(self, texts: dict) -> tuple:
-        return self._weighted(texts)
+        weighted = self._weighted(texts)
+        return (*weighted, " ".join(_WORD.findall(f"{texts['name']} {texts['identifier']}")))
 
     def write_text(self, cursor, rows: list[tuple[int, dict]]) -> None:
         """The vector is written with the entry row (``entry_values``)."""
@@ -213,8 +218,8 @@ class PostgresEngine:
     def suggest_sql(self, parsed: ParsedQuery) -> tuple[str, list]:
         parts = [" <-> ".join(g.words) + ":*" for g in parsed.groups]
         sql = (
-            "SELECT product_id AS id, ts_rank(search_vector, q) AS score FROM catalog_searchentry, "
-            "to_tsquery('english', %s) q WHERE search_vector @@ q AND ts_filter(search_vector, '{a,b}') @@ q"
+            "SELECT product_id AS id, ts_rank(suggest_vector, q) AS score FROM catalog_searchentry, "
+            "to_tsquery('simple', %s) q WHERE suggest_vector @@ q"
         )
         return sql, [" & ".join(parts)]
 

@@ -126,7 +126,7 @@ class DatabaseQuery:
         restricted_where, restricted_params = self._restricted()
         exact = self.parsed.exact
         sql = (  # only the columns filters and sorts read: not the result JSON nor the text vector
-            f"FROM (SELECT {', '.join((_ENTRY_FIELDS, *self.engine.entry_columns))}, "
+            f"FROM (SELECT {', '.join((_ENTRY_FIELDS, *self.engine.query_columns))}, "
             "CASE WHEN e.identifier = %s OR e.name_norm = %s THEN 1 ELSE 0 END AS exact, "
             f"m.score * e.rank_boost AS rank FROM ({match_sql}) m "
             "JOIN catalog_searchentry e ON e.product_id = m.id) e "

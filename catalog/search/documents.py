@@ -88,17 +88,23 @@ def product_documents(ids: Iterable[int] | None = None, *, chunk_size: int = CHU
 def _all_documents(chunk_size: int) -> Iterator[ProductDoc]:
     last = 0
     while True:
-        chunk = list(_chunk_documents(DataProduct.objects.filter(pk__gt=last).order_by("pk")[:chunk_size]))
+        products = DataProduct.objects.filter(pk__gt=last).order_by("pk")[:chunk_size]
+        chunk = list(_chunk_documents(products, contiguous=True))
         yield from chunk
         if len(chunk) < chunk_size:
             return
         last = chunk[-1].id
 
 
-def _chunk_documents(products) -> Iterator[ProductDoc]:
-    rows = list(products.values(*_PRODUCT_FIELDS))  # callers order by pk
+def _chunk_documents(products, *, contiguous: bool = False) -> Iterator[ProductDoc]:
+    """Documents of these products (ordered by pk). ``contiguous``: no other product lies between
+    the first and last pk, so related rows are read by pk range rather than by a list of ids."""
+    rows = list(products.values(*_PRODUCT_FIELDS))
+    if not rows:
+        return
     ids = [r["id"] for r in rows]
-    tags, owners, ports, columns = _tags(ids), _owners(ids), _ports(ids), _columns(ids)
+    which = {"gte": ids[0], "lte": ids[-1]} if contiguous else {"in": ids}
+    tags, owners, ports, columns = _tags(which), _owners(which), _ports(which), _columns(which)
     for row in rows:
         yield _document(row, tags[row["id"]], owners[row["id"]], ports[row["id"]], columns[row["id"]])
 
@@ -125,33 +131,37 @@ def _hash(doc: ProductDoc) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
-def _tags(ids: list[int]) -> dict[int, list[str]]:
+def _lookups(field: str, which: dict) -> dict:
+    return {f"{field}__{lookup}": value for lookup, value in which.items()}
+
+
+def _tags(which: dict) -> dict[int, list[str]]:
     out: dict[int, list[str]] = defaultdict(list)
-    through = DataProduct.tags.through.objects.filter(dataproduct_id__in=ids)
+    through = DataProduct.tags.through.objects.filter(**_lookups("dataproduct_id", which))
     for pid, name in through.values_list("dataproduct_id", "tag__name"):
         out[pid].append(name)
     return out
 
 
-def _owners(ids: list[int]) -> dict[int, list[str]]:
+def _owners(which: dict) -> dict[int, list[str]]:
     out: dict[int, list[str]] = defaultdict(list)
-    members = ProductTeamMember.objects.filter(product_id__in=ids, role__icontains="owner")
+    members = ProductTeamMember.objects.filter(**_lookups("product_id", which), role__icontains="owner")
     for pid, username in members.values_list("product_id", "username"):
         out[pid].append(username)
     return out
 
 
-def _ports(ids: list[int]) -> dict[int, list[dict]]:
+def _ports(which: dict) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = defaultdict(list)
-    rows = OutputPort.objects.filter(product_id__in=ids).order_by("product_id", "name", "version")
+    rows = OutputPort.objects.filter(**_lookups("product_id", which)).order_by("product_id", "name", "version")
     for row in rows.values("product_id", "name", "version", "format", "kind", "description"):
         out[row.pop("product_id")].append(row)
     return out
 
 
-def _columns(ids: list[int]) -> dict[int, list[dict]]:
+def _columns(which: dict) -> dict[int, list[dict]]:
     out: dict[int, list[dict]] = defaultdict(list)
-    rows = Column.objects.filter(port__product_id__in=ids).order_by("port__product_id", "port_id", "position", "name")
+    rows = Column.objects.filter(**_lookups("port__product_id", which)).order_by("port__product_id", "port_id", "position", "name")
     for row in rows.values("port__product_id", "port__name", "name", "description", "classification", "logical_type"):
         pid = row.pop("port__product_id")
         row["port"] = row.pop("port__name")

@@ -80,7 +80,8 @@ class SqliteEngine:
         if group.is_phrase:
             return '"' + " ".join(group.words) + '"'
         word = group.words[0]
-        terms = [f'"{word}"', *([f'"{word}"*'] if group.prefix else [])]
+        # A prefix query includes the word itself: one doclist pass instead of two (as `word:*` on PostgreSQL).
+        terms = [f'"{word}"*' if group.prefix else f'"{word}"']
         # Synonyms count in names and tags only: a rare synonym deep in a description would
         # otherwise outweigh (by its rarity) the word the user actually typed.
         synonyms = " OR ".join(f'"{w}"' for w in group.synonyms)

@@ -71,7 +71,8 @@ def filter_sql(request: SearchRequest) -> tuple[list[str], list]:
 
 def count_facets(keys) -> dict[str, list[dict]]:
     """Facet counts from each hit's ``facet_keys`` ("field\x1fvalue" joined by "\x1e")."""
-    counted = Counter(key for joined in keys for key in joined.split(FACET_SEP) if key)
+    counted = Counter(FACET_SEP.join(keys).split(FACET_SEP))  # one join and one split: C speed
+    counted.pop("", None)
     facets: dict[str, list[dict]] = {field: [] for field in FACET_FIELDS}
     for key, count in counted.items():
         field, _, value = key.partition(FIELD_SEP)

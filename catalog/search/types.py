@@ -36,7 +36,7 @@ class SearchRequest:
     """A parsed, validated search: the text plus filters, sort and page (1-based)."""
 
     text: str = ""
-    scope: Scope = Scope(steward=True, authenticated=True)
+    scope: Scope = Scope()  # least privilege: a caller that forgets the viewer gets the public view
     domain: tuple[str, ...] = ()
     tag: tuple[str, ...] = ()
     status: tuple[str, ...] = ()

@@ -45,6 +45,12 @@ class Group:
     def prefix(self) -> bool:
         return not self.is_phrase and len(self.words[0]) >= MIN_PREFIX_CHARS
 
+    @property
+    def other_synonyms(self) -> tuple[str, ...]:
+        """Synonyms the word's prefix query does not already cover ("prices" is in "price*")."""
+        word = self.words[0]
+        return tuple(s for s in self.synonyms if not (self.prefix and s.startswith(word)))
+
 
 @dataclass
 class ParsedQuery:

@@ -84,7 +84,7 @@ class SqliteEngine:
         terms = [f'"{word}"*' if group.prefix else f'"{word}"']
         # Synonyms count in names and tags only: a rare synonym deep in a description would
         # otherwise outweigh (by its rarity) the word the user actually typed.
-        synonyms = " OR ".join(f'"{w}"' for w in group.synonyms)
+        synonyms = " OR ".join(f'"{w}"' for w in group.other_synonyms)
         return " OR ".join([*terms, *(f'"{w}"' for w in group.corrections),
                             *([f"{{name tags}} : ({synonyms})"] if synonyms else [])])
 
@@ -178,7 +178,7 @@ class PostgresEngine:
         if group.is_phrase:
             return " <-> ".join(group.words)
         word = group.words[0]
-        synonyms = [f"{w}:AB" for w in group.synonyms]  # names, identifiers, tags (see SqliteEngine._group)
+        synonyms = [f"{w}:AB" for w in group.other_synonyms]  # names, identifiers, tags (see SqliteEngine._group)
         return " | ".join([f"{word}:*" if group.prefix else word, *group.corrections, *synonyms])
 
     def match_sql(self, parsed: ParsedQuery, operator: str, scope: Scope) -> tuple[str, list]:

@@ -11,3 +11,4 @@ class CatalogConfig(AppConfig):
         from catalog.profiling import panel
 
         panel.register()
+        from catalog.search import checks  # noqa: F401  (registers the search system checks)

@@ -293,3 +293,4 @@ class Column(models.Model):
 
 
 from catalog.profiling.models import ColumnProfile, PiiSuggestion, ProfileRun  # noqa: E402, F401
+from catalog.search.models import SearchEntry, SearchFacet, SearchTerm  # noqa: E402,F401  (the app's models)

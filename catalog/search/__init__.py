@@ -1,0 +1,1 @@
+"""Search over data products: one interface (``backends``), two engines, one document builder."""

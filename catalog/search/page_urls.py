@@ -1,5 +1,7 @@
 """Search result pages (mounted at /search/)."""
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from catalog.search import views
 
 app_name = "search"
-urlpatterns: list = []
+urlpatterns = [path("", views.results, name="results")]

@@ -1,4 +1,9 @@
-"""API routes (mounted under /api/)."""
-from django.urls import path  # noqa: F401
+"""Search API routes (mounted under /api/)."""
+from django.urls import path
 
-urlpatterns: list = []
+from catalog.search.api import SearchView, SuggestView
+
+urlpatterns = [
+    path("search/", SearchView.as_view(), name="search-api"),
+    path("search/suggest/", SuggestView.as_view(), name="search-suggest"),
+]

@@ -167,10 +167,19 @@ if ELASTICSEARCH_URL:
             "BACKEND": "catalog.search.backends.elasticsearch.ElasticsearchBackend",
             "URL": ELASTICSEARCH_URL,
             "INDEX": MESHPORT_SEARCH_INDEX,
+            "TIMEOUT": env.float("ELASTICSEARCH_TIMEOUT", default=10.0),
         }
     }
 else:
     SEARCH_BACKENDS = {"default": {"BACKEND": "catalog.search.backends.database.DatabaseBackend"}}
+# Reconciliation: dirty products every minute (an index outage heals within a minute of its
+# end), a full content-hash comparison every night.
+CELERY_BEAT_SCHEDULE["search-reconcile-dirty"] = {
+    "task": "catalog.tasks.search_reconcile_task", "schedule": env.int("SEARCH_RECONCILE_SECONDS", default=60),
+}
+CELERY_BEAT_SCHEDULE["search-reconcile-full"] = {
+    "task": "catalog.tasks.search_reconcile_task", "schedule": 24 * 3600, "kwargs": {"full": True},
+}
 
 # DATA (port locations are user input: only these roots are ever read)
 MESHPORT_DATA_ROOTS = [

@@ -1,0 +1,195 @@
+"""Search at scale: bulk indexing rate and API latency with facets, each against the raw engine.
+
+    python bench/search.py                      # database backend at 100,000 products, then
+                                                # Elasticsearch (emulator or ELASTICSEARCH_URL) at 5,000
+    python bench/search.py --engine database --products 100000 [--database-url postgres://…]
+    python bench/search.py --engine elasticsearch --products 5000
+
+The baseline is the same query run directly on the engine in the same run: for SQLite a plain
+FTS5 MATCH ranked by bm25 with count and facet counts, for PostgreSQL the same with
+``to_tsquery``/``ts_rank``, for Elasticsearch the very request body our backend sends, timed as
+a bare client round trip. The ratio (API ÷ engine) is our overhead.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+QUERIES = 200
+EMULATOR_QUERIES = 20  # the emulator scans (≈10 s per query at 5,000 products): a smaller sample
+
+
+def configure(args) -> None:
+    os.environ.update(DJANGO_SETTINGS_MODULE="meshport.settings.base", SECURE_SSL_REDIRECT="false",
+                      DEBUG="false", LOG_LEVEL="WARNING", MESHPORT_SEARCH_INDEX=f"bench-products-{args.products}")
+    db = args.database_url or f"sqlite:///{ROOT / 'var' / 'bench' / f'search-{args.products}.sqlite3'}"
+    (ROOT / "var" / "bench").mkdir(parents=True, exist_ok=True)
+    os.environ["DATABASE_URL"] = db
+    from searchkit.pgdb import ensure_database
+
+    ensure_database(db)
+    if args.engine == "database":
+        os.environ.pop("ELASTICSEARCH_URL", None)
+    import django
+
+    django.setup()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def ms(values: list[float]) -> str:
+    return f"p50 {percentile(values, 50) * 1000:6.1f} ms  p95 {percentile(values, 95) * 1000:6.1f} ms"
+
+
+def ensure_mesh(n: int) -> None:
+    from django.core.management import call_command
+
+    from catalog.models import DataProduct
+
+    call_command("migrate", verbosity=0)
+    if DataProduct.objects.count() == n:
+        print(f"mesh: {n} products already generated")
+        return
+    from searchkit.generate import generate
+
+    started = time.perf_counter()
+    generate(n)
+    print(f"mesh: generated {n} products in {time.perf_counter() - started:.1f} s")
+
+
+def timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def cpu_timed(fn) -> tuple[float, float]:
+    """Wall and CPU seconds of this process (CPU is what a shared, loaded machine disturbs least)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def bench_rebuild(n: int) -> None:
+    from catalog.search.indexing import rebuild
+
+    seconds, cpu = cpu_timed(rebuild)
+    print(f"rebuild: {n} products in {seconds:.1f} s = {n / seconds:,.0f} products/s wall "
+          f"(CPU {cpu:.1f} s = {n / cpu:,.0f} products/s; full rebuild, all chunks)")
+
+
+def api_and_engine(queries: list[dict], raw, warm: bool = True) -> None:
+    from django.test import Client
+
+    client = Client()
+    for params in queries if warm else ():  # warm caches the same way for both sides
+        raw(params)
+        client.get("/api/search/", params)
+    api, engine, api_cpu, engine_cpu = [], [], [], []
+    for params in queries:
+        wall, cpu = cpu_timed(lambda p=params: raw(p))
+        engine.append(wall)
+        engine_cpu.append(cpu)
+        response = None
+
+        def call(p=params):
+            nonlocal response
+            response = client.get("/api/search/", p)
+
+        wall, cpu = cpu_timed(call)
+        api.append(wall)
+        api_cpu.append(cpu)
+        assert response.status_code == 200, response.content[:300]
+    print(f"engine ({len(queries)} queries, with facets): {ms(engine)}   CPU {ms(engine_cpu)}")
+    print(f"API    ({len(queries)} queries, with facets): {ms(api)}   CPU {ms(api_cpu)}")
+    print(f"ratio API/engine: p50 {percentile(api, 50) / percentile(engine, 50):.2f}x  "
+          f"p95 {percentile(api, 95) / percentile(engine, 95):.2f}x  (CPU: p50 "
+          f"{percentile(api_cpu, 50) / max(percentile(engine_cpu, 50), 1e-9):.2f}x  "
+          f"p95 {percentile(api_cpu, 95) / max(percentile(engine_cpu, 95), 1e-9):.2f}x; the engine's CPU is ours "
+          "only when it runs in this process, as SQLite does)")
+    suggest = [timed(lambda p=params: client.get("/api/search/suggest/", {"q": p["q"][:4]})) for params in queries]
+    print(f"suggest ({len(queries)} prefixes): {ms(suggest)}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engine", choices=["database", "elasticsearch"])
+    parser.add_argument("--products", type=int)
+    parser.add_argument("--database-url", default="")
+    parser.add_argument("--queries", type=int, help=f"How many mixed queries (default {QUERIES}).")
+    args = parser.parse_args()
+    if args.engine is None:  # the default run: both engines, each in its own process (settings differ)
+        for engine, n in (("database", 100_000), ("elasticsearch", 5_000)):
+            print(f"== {engine} backend, {n} products", flush=True)
+            subprocess.run([sys.executable, __file__, "--engine", engine, "--products", str(n)], check=True)
+        return
+    args.products = args.products or (100_000 if args.engine == "database" else 5_000)
+    if args.engine == "elasticsearch":
+        run_elasticsearch(args)
+    else:
+        run_database(args)
+
+
+def run_database(args) -> None:
+    configure(args)
+    from django.db import connection
+    from searchkit.engines import raw_database_search
+    from searchkit.mesh import mixed_queries
+
+    print(f"engine: {connection.vendor} ({connection.settings_dict['NAME']}), database backend")
+    ensure_mesh(args.products)
+    bench_rebuild(args.products)
+    queries = mixed_queries(args.queries or QUERIES, sample_identifiers())
+    api_and_engine(queries, lambda p: raw_database_search(connection, p))
+
+
+def sample_identifiers() -> list[str]:
+    from catalog.models import DataProduct
+
+    return list(DataProduct.objects.published().filter(visibility="public").values_list("identifier", flat=True)[:50])
+
+
+def run_elasticsearch(args) -> None:
+    server = None
+    if not os.environ.get("ELASTICSEARCH_URL"):
+        from tests.search.emulator import EmulatedElasticsearch
+
+        server = EmulatedElasticsearch(Path(tempfile.mkdtemp(prefix="bench-noida-")))
+        server.start()
+        os.environ.update(ELASTICSEARCH_URL=server.url, ELASTICSEARCH_TIMEOUT="600")
+    try:
+        configure(args)
+        from searchkit.engines import elasticsearch_body, raw_elasticsearch_search
+        from searchkit.mesh import mixed_queries
+
+        from catalog.search.backends import get_backend
+
+        backend = get_backend()
+        info = backend.client.info()
+        kind = "noida-db emulator" if server else "Elasticsearch cluster"
+        print(f"engine: {kind} at {backend.url}, version {info['version']['number']}")
+        ensure_mesh(args.products)
+        bench_rebuild(args.products)
+        backend.refresh()
+        queries = mixed_queries(args.queries or (EMULATOR_QUERIES if server else QUERIES), sample_identifiers())
+        for params in queries:
+            elasticsearch_body(params)
+        api_and_engine(queries, lambda p: raw_elasticsearch_search(backend, p), warm=not server)
+    finally:
+        if server:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()

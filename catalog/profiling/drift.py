@@ -1,6 +1,9 @@
 """Schema drift: the profiled columns and types against the columns the contract declares."""
 from __future__ import annotations
 
+from types import SimpleNamespace
+
+from catalog.descriptors.mapping import column_rows, schema_object
 from catalog.profiling.profiler import BOOLEAN, NUMBER, OTHER, STRING, TEMPORAL, ColumnResult
 
 # ODCS logicalType → the type families a profiled column may have without drifting.
@@ -44,3 +47,16 @@ def compare(declared: list, profiled: list[ColumnResult]) -> dict:
         "changed": changed,
     }
     return drift if any(drift.values()) else {}
+
+
+def declared_columns(port) -> list:
+    """The columns the port's contract promises; the port's own columns when it has no contract.
+
+    The port's columns may also hold what pipelines reported (OpenLineage ``schema`` facets add
+    the columns they observed), so drift is measured against the contract document itself.
+    """
+    if port.contract is not None:
+        obj = schema_object(port.contract.document, port.schema_object or port.name)
+        if obj:
+            return [SimpleNamespace(**row) for row in column_rows(obj)]
+    return list(port.columns.all())

@@ -7,7 +7,7 @@ import math
 import uuid
 
 from catalog.profiling import pii
-from catalog.profiling.drift import compare
+from catalog.profiling.drift import compare, declared_columns
 from catalog.profiling.models import ColumnProfile, PiiSuggestion, ProfileRun
 from catalog.profiling.profiler import TableResult
 from catalog.profiling.semantic import semantic_type
@@ -104,4 +104,4 @@ def store_result(run: ProfileRun, result: TableResult) -> dict:
     findings = {name: f for name, f in findings.items() if (name, f.kind) not in rejected}
     hidden = sensitive_columns(run.port)
     ColumnProfile.objects.bulk_create(column_rows(run, result, findings, hidden))
-    return compare(list(run.port.columns.all()), result.columns)
+    return compare(declared_columns(run.port), result.columns)

@@ -47,6 +47,7 @@ def _columns(product: DataProduct) -> list[tuple[str, str]]:
 def _item(name: str, present: bool, missing: str) -> dict:
     return {
         "name": f"metadata: {name}",
+        "rule_kind": "metadata",
         "dimension": "metadata",
         "severity": "warning",
         "passed": present,

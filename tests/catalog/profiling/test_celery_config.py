@@ -29,5 +29,5 @@ def _celery_settings(env: dict) -> str:
 
 
 def test_redis_url_selects_the_broker_and_its_absence_runs_inline():
-    assert _celery_settings({}) == "memory:// True"
+    assert _celery_settings({}) == "memory://localhost/ True"
     assert _celery_settings({"REDIS_URL": "redis://127.0.0.1:6379/5"}) == "redis://127.0.0.1:6379/5 False"

@@ -14,7 +14,7 @@ from catalog.profiling import selectors, services
 from catalog.profiling.models import ColumnProfile, PiiSuggestion, ProfileRun
 
 
-class RunSerializer(serializers.ModelSerializer):
+class ProfileRunSerializer(serializers.ModelSerializer):
     duration_seconds = serializers.FloatField(read_only=True)
 
     class Meta:
@@ -24,35 +24,35 @@ class RunSerializer(serializers.ModelSerializer):
                   "is_latest_good", "drift"]
 
 
-class ColumnSerializer(serializers.ModelSerializer):
+class ColumnProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = ColumnProfile
         fields = ["name", "position", "data_type", "semantic_type", "is_approximate", "masked", "stats"]
 
 
-class SuggestionSerializer(serializers.ModelSerializer):
+class PiiSuggestionSerializer(serializers.ModelSerializer):
     class Meta:
         model = PiiSuggestion
         fields = ["id", "column_name", "kind", "confidence", "evidence_count", "sample_size", "by_name",
                   "status", "decided_at"]
 
 
-class RunDetailSerializer(RunSerializer):
-    columns = ColumnSerializer(many=True, read_only=True)
+class ProfileRunDetailSerializer(ProfileRunSerializer):
+    columns = ColumnProfileSerializer(many=True, read_only=True)
 
-    class Meta(RunSerializer.Meta):
-        fields = [*RunSerializer.Meta.fields, "columns"]
+    class Meta(ProfileRunSerializer.Meta):
+        fields = [*ProfileRunSerializer.Meta.fields, "columns"]
 
 
 class PortProfileOut(serializers.Serializer):
     """Documentation of one port's entry in the profile response."""
 
     port = serializers.JSONField()
-    latest_run = RunSerializer(allow_null=True)
-    profile = RunDetailSerializer(allow_null=True, help_text="The latest good run, with its columns.")
+    latest_run = ProfileRunSerializer(allow_null=True)
+    profile = ProfileRunDetailSerializer(allow_null=True, help_text="The latest good run, with its columns.")
     drift = serializers.JSONField(help_text="added / missing / changed columns against the contract")
-    pii_suggestions = SuggestionSerializer(many=True)
-    history = RunSerializer(many=True)
+    pii_suggestions = PiiSuggestionSerializer(many=True)
+    history = ProfileRunSerializer(many=True)
 
 
 class ProductProfileOut(serializers.Serializer):
@@ -61,23 +61,23 @@ class ProductProfileOut(serializers.Serializer):
     ports = PortProfileOut(many=True)
 
 
-class RunsOut(serializers.Serializer):
-    runs = RunSerializer(many=True)
+class ProfileRunsOut(serializers.Serializer):
+    runs = ProfileRunSerializer(many=True)
 
 
 def _port_payload(item: selectors.PortProfile) -> dict:
     port = item.port
     profile = None
     if item.profile:
-        profile = RunDetailSerializer(item.profile).data
+        profile = ProfileRunDetailSerializer(item.profile).data
     return {
         "port": {"id": port.pk, "name": port.name, "version": port.version, "format": port.format,
                  "schedule_hours": port.profile_schedule_hours},
-        "latest_run": RunSerializer(item.latest_run).data if item.latest_run else None,
+        "latest_run": ProfileRunSerializer(item.latest_run).data if item.latest_run else None,
         "profile": profile,
         "drift": item.profile.drift if item.profile else {},
-        "pii_suggestions": SuggestionSerializer(item.suggestions, many=True).data,
-        "history": RunSerializer(item.history, many=True).data,
+        "pii_suggestions": PiiSuggestionSerializer(item.suggestions, many=True).data,
+        "history": ProfileRunSerializer(item.history, many=True).data,
     }
 
 
@@ -105,38 +105,38 @@ class ProductProfileView(APIView):
         ports = [_port_payload(item) for item in selectors.port_profiles(product=product)]
         return Response({"product": product.identifier, "flags": product.flags, "ports": ports})
 
-    @extend_schema(request=None, responses={202: RunsOut})
+    @extend_schema(request=None, responses={202: ProfileRunsOut})
     def post(self, request, identifier: str):
         product = _visible_product(request, identifier)
         _require_writer(request, product)
         runs = services.product_profile(product_id=product.pk, trigger=ProfileRun.Trigger.MANUAL, user=request.user)
-        return Response({"runs": RunSerializer(runs, many=True).data}, status=status.HTTP_202_ACCEPTED)
+        return Response({"runs": ProfileRunSerializer(runs, many=True).data}, status=status.HTTP_202_ACCEPTED)
 
 
 class ProfileRunView(APIView):
     """GET one run with its column statistics (the history's detail)."""
 
-    @extend_schema(responses=RunDetailSerializer)
+    @extend_schema(responses=ProfileRunDetailSerializer)
     def get(self, request, pk: int):
         run = get_object_or_404(ProfileRun.objects.select_related("port__product"), pk=pk)
         _visible_product(request, run.port.product.identifier)
-        return Response(RunDetailSerializer(run).data)
+        return Response(ProfileRunDetailSerializer(run).data)
 
 
-class SuggestionDecisionInput(serializers.Serializer):
+class PiiSuggestionDecisionInput(serializers.Serializer):
     status = serializers.ChoiceField(choices=["confirmed", "rejected"])
 
 
 class PiiSuggestionView(APIView):
     """POST {"status": "confirmed" | "rejected"}: the owner decides on a suggestion."""
 
-    @extend_schema(request=SuggestionDecisionInput, responses=SuggestionSerializer)
+    @extend_schema(request=PiiSuggestionDecisionInput, responses=PiiSuggestionSerializer)
     def post(self, request, pk: int):
         suggestion = get_object_or_404(PiiSuggestion.objects.select_related("port__product__domain"), pk=pk)
         product = _visible_product(request, suggestion.port.product.identifier)
         _require_writer(request, product)
-        data = SuggestionDecisionInput(data=request.data)
+        data = PiiSuggestionDecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
         suggestion = services.pii_suggestion_decide(suggestion=suggestion, status=data.validated_data["status"],
                                                     actor=request.user)
-        return Response(SuggestionSerializer(suggestion).data)
+        return Response(PiiSuggestionSerializer(suggestion).data)

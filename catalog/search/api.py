@@ -55,6 +55,11 @@ class SuggestionSerializer(serializers.Serializer):
     domain = serializers.CharField()
 
 
+class SuggestResultSerializer(serializers.Serializer):
+    query = serializers.CharField(help_text="The text completed, as received.")
+    suggestions = SuggestionSerializer(many=True)
+
+
 def result_data(page, number: int) -> dict:
     """The body ``SearchResultSerializer`` documents, built directly: nested serializers cost more
     than the search itself on a page of twenty hits with a hundred facet values."""
@@ -84,7 +89,7 @@ class SearchView(APIView):
 class SuggestView(APIView):
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[SuggestParamsSerializer], responses=SuggestionSerializer(many=True))
+    @extend_schema(parameters=[SuggestParamsSerializer], responses=SuggestResultSerializer)
     def get(self, request):
         params = SuggestParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)

@@ -3,16 +3,36 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiRequest,
+    OpenApiResponse,
+    extend_schema,
+)
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from catalog.models import DataProduct
+from lineage.api.serializers import (
+    BATCH_SCHEMA,
+    EVENT_EXAMPLE,
+    EVENT_SCHEMA,
+    GraphQuery,
+    LineageBatchResultSerializer,
+    LineageErrorSerializer,
+    LineageGraphSerializer,
+    ProductImpactSerializer,
+)
 from lineage.models import Dataset
 from lineage.selectors import graph
 from lineage.selectors.impact import product_impact
 from lineage.services.ingestion import LineageEventError, lineage_event_ingest, lineage_events_ingest
+
+_INVALID = "The body is not JSON or does not follow the OpenLineage spec; every failing field is named."
 
 
 def _invalid(exc: LineageEventError) -> Response:
@@ -27,6 +47,17 @@ class LineageEventView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(
+        operation_id="openlineage_event_create",
+        summary="Ingest one OpenLineage event",
+        request={"application/json": OpenApiRequest(
+            EVENT_SCHEMA, examples=[OpenApiExample("RunEvent", value=EVENT_EXAMPLE)]
+        )},
+        responses={
+            201: OpenApiResponse(description="Stored; an event sent again is accepted and changes nothing."),
+            400: OpenApiResponse(LineageErrorSerializer, description=_INVALID),
+        },
+    )
     def post(self, request):
         try:
             lineage_event_ingest(event=_body(request))
@@ -40,6 +71,17 @@ class LineageBatchView(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(
+        operation_id="openlineage_batch_create",
+        summary="Ingest a batch of OpenLineage events",
+        request={"application/json": OpenApiRequest(
+            BATCH_SCHEMA, examples=[OpenApiExample("One RunEvent", value=[EVENT_EXAMPLE])]
+        )},
+        responses={
+            201: LineageBatchResultSerializer,
+            400: OpenApiResponse(LineageErrorSerializer, description=_INVALID + " Paths start with the event's index."),
+        },
+    )
     def post(self, request):
         try:
             events = _body(request)
@@ -66,24 +108,33 @@ def _root_error(message: str):
     return FieldError("$", message)
 
 
-class GraphQuery(serializers.Serializer):
-    node = serializers.CharField(required=False, allow_blank=True, default="")
-    direction = serializers.ChoiceField(graph.DIRECTIONS, default="both")
-    depth = serializers.IntegerField(min_value=0, max_value=graph.MAX_DEPTH, default=3)
-    level = serializers.ChoiceField(graph.LEVELS, default="product")
-    column = serializers.CharField(required=False, allow_blank=True, default="")
-    max_nodes = serializers.IntegerField(min_value=1, max_value=graph.DEFAULT_MAX_NODES,
-                                         default=graph.DEFAULT_MAX_NODES)
-
-    def validate(self, attrs):
-        if attrs["level"] != "product" and not attrs["node"]:
-            raise serializers.ValidationError({"node": "Name a product or a dataset (namespace:name)."})
-        return attrs
-
-
 class LineageGraphView(APIView):
     """``GET /api/lineage/?node=&direction=&depth=&level=`` → ``{nodes, edges, truncated}``."""
 
+    @extend_schema(
+        operation_id="lineage_graph",
+        summary="Lineage graph around a product, dataset or column",
+        parameters=[
+            OpenApiParameter("node", OpenApiTypes.STR, description=(
+                "Where to start: a product identifier or a dataset `namespace:name`. Empty: the whole "
+                "product graph (level=product only).")),
+            OpenApiParameter("direction", OpenApiTypes.STR, enum=list(graph.DIRECTIONS), default="both",
+                             description="Follow lineage upstream, downstream or both ways."),
+            OpenApiParameter("depth", OpenApiTypes.INT, default=3,
+                             description=f"Hops to follow, 0 to {graph.MAX_DEPTH}."),
+            OpenApiParameter("level", OpenApiTypes.STR, enum=list(graph.LEVELS), default="product",
+                             description="Granularity of the nodes: products, datasets or columns."),
+            OpenApiParameter("column", OpenApiTypes.STR, description=(
+                "level=column only: start from this column of the node's datasets (default: all their columns).")),
+            OpenApiParameter("max_nodes", OpenApiTypes.INT, default=graph.DEFAULT_MAX_NODES,
+                             description=f"Cap on the nodes returned, 1 to {graph.DEFAULT_MAX_NODES}; "
+                                         "`truncated` tells when it was reached."),
+        ],
+        responses={
+            200: LineageGraphSerializer,
+            400: OpenApiResponse(LineageErrorSerializer, description="Invalid parameters, or no such node."),
+        },
+    )
     def get(self, request):
         query = GraphQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -115,6 +166,16 @@ def _graph(params: dict, viewer) -> graph.Graph:
 class ImpactView(APIView):
     """``GET /api/products/<identifier>/impact/?column=``: downstream products by domain, with owners."""
 
+    @extend_schema(
+        operation_id="product_impact",
+        summary="Products downstream of a product (or of one of its columns), and whom to tell",
+        parameters=[
+            OpenApiParameter("column", OpenApiTypes.STR, description=(
+                "Only what derives from this column of the product's datasets (products depending on the "
+                "whole product are still listed, `via: product`).")),
+        ],
+        responses={200: ProductImpactSerializer, 404: OpenApiResponse(description="No such product visible to you.")},
+    )
     def get(self, request, identifier: str):
         product = get_object_or_404(DataProduct.objects.visible_to(request.user), identifier=identifier)
         column = request.query_params.get("column", "").strip()

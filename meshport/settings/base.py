@@ -136,6 +136,24 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Fixed names for choice sets whose field names (status, state, kind...) recur across components:
+    # without them drf-spectacular derives names from whichever components collide (e.g. "Status720Enum").
+    "ENUM_NAME_OVERRIDES": {
+        "ProductStatusEnum": "catalog.models.DataProduct.Status",
+        "ProductVisibilityEnum": "catalog.models.DataProduct.Visibility",
+        "OutputPortKindEnum": "catalog.models.OutputPort.Kind",
+        "ColumnClassificationEnum": "catalog.models.Column.Classification",
+        "ProfileRunStateEnum": "catalog.profiling.models.ProfileRun.State",
+        "ProfileRunTriggerEnum": "catalog.profiling.models.ProfileRun.Trigger",
+        "PiiKindEnum": "catalog.profiling.models.PiiSuggestion.Kind",
+        "PiiSuggestionStatusEnum": "catalog.profiling.models.PiiSuggestion.Status",
+        "PiiSuggestionDecisionEnum": ["confirmed", "rejected"],
+        "QualityRunStateEnum": "governance.models.QualityRun.State",
+        "QualityRunReasonEnum": "governance.models.QualityRun.Reason",
+        "LineageNodeKindEnum": "lineage.selectors.graph.LEVELS",
+        "ImpactOwnerSourceEnum": "lineage.api.serializers.OWNER_SOURCES",
+        "ImpactViaEnum": "lineage.api.serializers.IMPACT_VIA",
+    },
 }
 
 # CELERY (no REDIS_URL: the embedded default runs every task inline)

@@ -74,6 +74,7 @@ class GraphQuery(serializers.Serializer):
     column = serializers.CharField(required=False, allow_blank=True, default="")
     max_nodes = serializers.IntegerField(min_value=1, max_value=graph.DEFAULT_MAX_NODES,
                                          default=graph.DEFAULT_MAX_NODES)
+    fanout = serializers.IntegerField(min_value=1, max_value=graph.DEFAULT_MAX_NODES, default=graph.DEFAULT_FANOUT)
 
     def validate(self, attrs):
         if attrs["level"] != "product" and not attrs["node"]:
@@ -108,7 +109,7 @@ def _graph(params: dict, viewer) -> graph.Graph:
             raise graph.NodeNotFound(f"{params['node']} belongs to no product; ask for level=dataset.")
         return graph.product_graph(seeds=[product_id], viewer=viewer, **limits)
     if params["level"] == "dataset":
-        return graph.dataset_graph(seeds=datasets, **limits)
+        return graph.dataset_graph(seeds=datasets, fanout=params["fanout"], **limits)
     return graph.column_graph(seeds=graph.column_seeds(datasets, params["column"]), **limits)
 
 

@@ -1,9 +1,9 @@
 """Lineage graphs for the API and pages: product, dataset or column level, bounded and cycle-safe."""
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
+import orjson
 from django.db.models import Count
 from django.urls import NoReverseMatch
 
@@ -16,6 +16,9 @@ LEVELS = ("product", "dataset", "column")
 DIRECTIONS = ("upstream", "downstream", "both")
 MAX_DEPTH = 50
 DEFAULT_MAX_NODES = 5000
+# Nodes with more edges than this one way are shown but not expanded (hubs would flood the graph).
+DEFAULT_FANOUT = 500
+HUB_ROUNDS = 4
 ROWS_PER_NODE = sql.ROWS_PER_NODE
 
 
@@ -32,25 +35,8 @@ class Graph:
     def as_dict(self) -> dict:
         return {"nodes": self.nodes, "edges": self.edges, "truncated": self.truncated}
 
-    def to_json(self) -> str:
-        return json.dumps(self.as_dict(), separators=(",", ":"))
-
-
-@dataclass
-class RenderedGraph:
-    """A graph the database already rendered as JSON arrays; spliced, never re-parsed on the way out."""
-
-    nodes_json: str
-    edges_json: str
-    truncated: bool
-
-    def as_dict(self) -> dict:
-        return {"nodes": json.loads(self.nodes_json), "edges": json.loads(self.edges_json),
-                "truncated": self.truncated}
-
-    def to_json(self) -> str:
-        flag = "true" if self.truncated else "false"
-        return f'{{"nodes":{self.nodes_json},"edges":{self.edges_json},"truncated":{flag}}}'
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.as_dict())
 
 
 def resolve_node(node: str, *, viewer=None) -> DataProduct | Dataset:
@@ -125,9 +111,53 @@ def product_graph(*, seeds: list[int] | None, direction: str, depth: int, max_no
     return Graph(nodes, edges, truncated)
 
 
-def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: int) -> RenderedGraph:
-    """Datasets around ``seeds``: walked, capped and rendered in one statement (see ``sql.dataset_graph_json``)."""
-    return RenderedGraph(*sql.dataset_graph_json(seeds, direction=direction, depth=depth, max_nodes=max_nodes))
+def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: int,
+                  fanout: int = DEFAULT_FANOUT) -> Graph:
+    """Datasets around ``seeds``, nearest first; a node with more than ``fanout`` edges is collapsed.
+
+    Hubs are rare, so the walk first runs unhindered; if its answer holds hubs, it runs again
+    without expanding them (a few rounds at most: new nodes may be hubs too).
+    """
+    hubs: set[int] = set()
+    for _ in range(HUB_ROUNDS):
+        rows, truncated = sql.dataset_walk(seeds, direction=direction, depth=depth, max_nodes=max_nodes, hubs=hubs)
+        found = _hubs(rows, direction=direction, depth=depth, fanout=fanout) - hubs
+        hubs |= found
+        if not found:
+            break
+    return _dataset_result(rows, truncated, hubs)
+
+
+def _hubs(rows: list[tuple], *, direction: str, depth: int, fanout: int) -> set[int]:
+    """The nodes among ``rows`` the walk would expand but that have more than ``fanout`` edges that way."""
+    found = set()
+    for way in _directions(direction):
+        side = [pk for pk, d, *_ in rows if abs(d) < depth and (d <= 0 if way == "upstream" else d >= 0)]
+        found.update(sql.busy_nodes(side, direction=way, fanout=fanout) if side else ())
+    return found
+
+
+def _dataset_result(rows: list[tuple], truncated: bool, hubs: set[int]) -> Graph:
+    products = _product_labels({row[4] for row in rows} - {None})
+    address, nodes = {}, []
+    for pk, d, namespace, name, product_id in rows:
+        address[pk] = node_id = f"{namespace}:{name}"
+        product, domain = products.get(product_id, (None, None))
+        node = {"id": node_id, "kind": "dataset", "label": name, "namespace": namespace,
+                "product": product, "domain": domain, "depth": d}
+        if pk in hubs:
+            node["collapsed"] = truncated = True
+        nodes.append(node)
+    edges = [{"source": address[s], "target": address[t]} for s, t in sql.edges_among("lineage_datasetedge", address)]
+    return Graph(nodes, edges, truncated)
+
+
+def _product_labels(ids: set[int]) -> dict[int, tuple[str, str]]:
+    """``pk -> (identifier, domain slug)`` for these products (often none: most datasets are external)."""
+    if not ids:
+        return {}
+    return {pk: (identifier, domain) for pk, identifier, domain in DataProduct.objects.filter(pk__in=ids)
+            .values_list("pk", "identifier", "domain__slug")}
 
 
 def column_graph(*, seeds: list[tuple[int, str]], direction: str, depth: int, max_nodes: int) -> Graph:

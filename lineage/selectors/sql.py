@@ -100,10 +100,12 @@ def edges_among(table: str, ids: Iterable[int]) -> list[tuple[int, int]]:
         """  # noqa: S608 -- the table name is ours, values are bound
         params = [ids, ids]
     else:
+        # Drive by the source index, then test targets against the list: the unary + keeps SQLite from
+        # driving the index with the IN list (it would probe every pair of nodes).
         sub, one_param = id_list_sql(ids)
         sql = f"""
-            SELECT DISTINCT source_id, target_id FROM {table}
-            WHERE source_id IN (SELECT v FROM ({sub}) AS a) AND target_id IN (SELECT v FROM ({sub}) AS b)
+            SELECT DISTINCT e.source_id, e.target_id FROM ({sub}) AS s JOIN {table} e ON e.source_id = s.v
+            WHERE +e.target_id IN (SELECT v FROM ({sub}) AS t)
         """  # noqa: S608 -- the table name is ours, values are bound
         params = one_param + one_param
     with connection.cursor() as cursor:
@@ -141,22 +143,34 @@ def products_reached(seeds: Iterable[int], *, direction: str, row_limit: int) ->
         return {row[0] for row in cursor.fetchall()}
 
 
-def _json_array(obj_sql: str) -> str:
-    if connection.vendor == "postgresql":
-        return f"COALESCE(json_agg(json_build_object({obj_sql})), '[]'::json)::text"
-    return f"json_group_array(json_object({obj_sql}))"
-
-
 def _recursive(name: str, direction: str, seed_sql: str, vendor: str) -> str:
     here, there = _DIRECTIONS[direction]
     # SQLite stops a recursion at a LIMIT inside it; PostgreSQL stops when the reader stops reading.
     limit = "LIMIT %(rows)s" if vendor != "postgresql" else ""
+    # Hubs are a short uncorrelated list, hashed once: a per-row degree probe here would cost half the walk.
+    skip = f"{name}.node <> ALL(%(hubs)s::bigint[])" if vendor == "postgresql" else \
+        f"{name}.node NOT IN (SELECT value FROM json_each(%(hubs)s))"  # noqa: S608 -- a constant name
     return f"""{name}(node, depth) AS (
         SELECT s.v, 0 FROM ({seed_sql}) AS s
         UNION
         SELECT e.{there}, {name}.depth + 1 FROM {name}
-        JOIN lineage_datasetedge e ON e.{here} = {name}.node WHERE {name}.depth < %(depth)s {limit}
+        JOIN lineage_datasetedge e ON e.{here} = {name}.node
+        WHERE {name}.depth < %(depth)s AND {skip} {limit}
     )"""  # noqa: S608 -- identifiers come from the constants above, values are bound
+
+
+def busy_nodes(ids: Iterable[int], *, direction: str, fanout: int) -> list[int]:
+    """Those of ``ids`` with more than ``fanout`` edges leading ``direction``."""
+    here = _DIRECTIONS[direction][0]
+    sub, params = id_list_sql(ids)
+    # Scans only the index entries of these nodes (covering on ``here``), counted in one pass.
+    sql = f"""
+        SELECT e.{here} FROM lineage_datasetedge e WHERE e.{here} IN (SELECT v FROM ({sub}) AS s)
+        GROUP BY e.{here} HAVING COUNT(*) > %s
+    """  # noqa: S608 -- identifiers come from the constants above, values are bound
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, fanout])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _raw_rows(way: str) -> str:
@@ -164,12 +178,15 @@ def _raw_rows(way: str) -> str:
     return f"SELECT * FROM (SELECT node, {sign}depth AS depth, '{way[0]}' AS way FROM w_{way} LIMIT %(rows)s) AS r_{way}"  # noqa: S608
 
 
-def dataset_graph_json(seeds: list[int], *, direction: str, depth: int, max_nodes: int) -> tuple[str, str, bool]:
-    """The dataset graph around ``seeds`` as two JSON arrays (nodes, edges) built by the database.
+def dataset_walk(
+    seeds: list[int], *, direction: str, depth: int, max_nodes: int, hubs: Iterable[int] = ()
+) -> tuple[list[tuple], bool]:
+    """``(id, depth, namespace, name, product_id)`` of the datasets nearest ``seeds``, and a cut flag.
 
-    One statement walks, keeps each node's shortest distance (negative upstream), caps the nodes,
-    collects the edges among them and renders both as JSON: nothing per node happens in Python,
-    which is what keeps a 5,000-node answer fast.
+    One statement walks (``UNION`` on ``(node, depth)``, never expanding ``hubs``), keeps each
+    node's shortest distance (negative upstream; downstream wins a tie), orders by it then by id,
+    caps at ``max_nodes`` and joins the names. The flag is true when the cap cut the answer or the
+    row budget ended the walk early.
     """
     vendor = connection.vendor
     seed_sql = "SELECT unnest(%(seeds)s::bigint[]) AS v" if vendor == "postgresql" else \
@@ -177,39 +194,27 @@ def dataset_graph_json(seeds: list[int], *, direction: str, depth: int, max_node
     ways = ["upstream", "downstream"] if direction == "both" else [direction]
     walks = ", ".join(_recursive(f"w_{w}", w, seed_sql, vendor) for w in ways)
     raw = " UNION ALL ".join(_raw_rows(w) for w in ways)
-    mat = "MATERIALIZED"
-    node_obj = ("'id', d.namespace || ':' || d.name, 'kind', 'dataset', 'label', d.name, 'namespace', d.namespace, "
-                "'product', p.identifier, 'domain', dm.slug, 'depth', k.depth")
-    edge_obj = "'source', sd.namespace || ':' || sd.name, 'target', td.namespace || ':' || td.name"
     statement = f"""
         WITH RECURSIVE {walks},
-        raw AS {mat} ({raw}),
-        best AS {mat} (
+        raw AS MATERIALIZED ({raw}),
+        kept AS MATERIALIZED (
             SELECT node, MIN(ABS(depth) * 2 + CASE WHEN depth < 0 THEN 1 ELSE 0 END) AS rank
             FROM raw GROUP BY node ORDER BY rank, node LIMIT %(cap)s
-        ),
-        kept AS {mat} (
-            SELECT node, CASE WHEN rank - (rank / 2) * 2 = 1 THEN -(rank / 2) ELSE rank / 2 END AS depth
-            FROM best ORDER BY rank, node LIMIT %(max)s
-        ),
-        pairs AS {mat} (
-            -- Probe edges by source only: the unary + keeps SQLite from driving the index with the IN list
-            -- (it believes ``kept`` is small and would probe every pair of nodes).
-            SELECT DISTINCT e.source_id, e.target_id FROM kept a
-            JOIN lineage_datasetedge e ON e.source_id = a.node WHERE +e.target_id IN (SELECT node FROM kept)
         )
-        SELECT
-            (SELECT MAX(c) FROM (SELECT COUNT(*) AS c FROM raw GROUP BY way) AS per_way), (SELECT COUNT(*) FROM best),
-            (SELECT {_json_array(node_obj)} FROM kept k JOIN lineage_dataset d ON d.id = k.node
-                LEFT JOIN catalog_dataproduct p ON p.id = d.product_id LEFT JOIN catalog_domain dm ON dm.id = p.domain_id),
-            (SELECT {_json_array(edge_obj)} FROM pairs x JOIN lineage_dataset sd ON sd.id = x.source_id
-                JOIN lineage_dataset td ON td.id = x.target_id)
+        SELECT k.node, k.depth, d.namespace, d.name, d.product_id,
+               (SELECT MAX(c) FROM (SELECT COUNT(*) AS c FROM raw GROUP BY way) AS per_way)
+        FROM (SELECT node, rank, CASE WHEN rank - (rank / 2) * 2 = 1 THEN -(rank / 2) ELSE rank / 2 END AS depth
+              FROM kept) AS k
+        JOIN lineage_dataset d ON d.id = k.node ORDER BY k.rank, k.node
     """  # noqa: S608 -- identifiers come from the constants above, values are bound
     rows_cap = max_nodes * ROWS_PER_NODE
-    params = {"seeds": [int(s) for s in seeds] if vendor == "postgresql" else json.dumps([int(s) for s in seeds]),
-              "depth": depth, "rows": rows_cap, "cap": max_nodes + 1, "max": max_nodes}
+    ids, hubs = [int(s) for s in seeds], [int(h) for h in hubs]
+    pg = vendor == "postgresql"
+    params = {"seeds": ids if pg else json.dumps(ids), "hubs": hubs if pg else json.dumps(hubs), "depth": depth,
+              "rows": rows_cap, "cap": max_nodes + 1}
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        raw_count, distinct, nodes, edges = cursor.fetchone()
+        rows = cursor.fetchall()
+    raw_count = rows[0][-1] if rows else 0
     # Cut by the node cap, or by the row budget before the walk was done: either way, not complete.
-    return nodes, edges, distinct > max_nodes or raw_count >= rows_cap
+    return [r[:-1] for r in rows[:max_nodes]], len(rows) > max_nodes or raw_count >= rows_cap

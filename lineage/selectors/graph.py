@@ -1,6 +1,7 @@
 """Lineage graphs for the API and pages: product, dataset or column level, bounded and cycle-safe."""
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 import orjson
@@ -121,23 +122,33 @@ def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: in
     hubs: set[int] = set()
     for _ in range(HUB_ROUNDS):
         rows, truncated = sql.dataset_walk(seeds, direction=direction, depth=depth, max_nodes=max_nodes, hubs=hubs)
-        found = _hubs(rows, direction=direction, depth=depth, fanout=fanout) - hubs
+        edges, found = _edges_and_hubs(rows, direction=direction, depth=depth, fanout=fanout)
+        found -= hubs
         hubs |= found
         if not found:
             break
-    return _dataset_result(rows, truncated, hubs)
+    return _dataset_result(rows, edges, truncated, hubs)
 
 
-def _hubs(rows: list[tuple], *, direction: str, depth: int, fanout: int) -> set[int]:
-    """The nodes among ``rows`` the walk would expand but that have more than ``fanout`` edges that way."""
-    found = set()
-    for way in _directions(direction):
-        side = [pk for pk, d, *_ in rows if abs(d) < depth and (d <= 0 if way == "upstream" else d >= 0)]
-        found.update(sql.busy_nodes(side, direction=way, fanout=fanout) if side else ())
-    return found
+def _edges_and_hubs(rows: list[tuple], *, direction: str, depth: int, fanout: int) -> tuple[list, set[int]]:
+    """The edges among ``rows``, and those nodes the walk expands that have more than ``fanout`` edges that way.
+
+    Every edge leading one way from the nodes is fetched once: the edges among them are in it, and
+    so is each node's degree that way (for ``both``, the upstream degrees are counted separately).
+    """
+    way = "upstream" if direction == "upstream" else "downstream"
+    ids = {row[0] for row in rows}
+    edges = list(dict.fromkeys(sql.edges_from(ids, direction=way)))  # one per pair, whatever the jobs
+    degree = Counter(s if way == "downstream" else t for s, t in edges)
+    hubs = {pk for pk, d, *_ in rows
+            if degree[pk] > fanout and abs(d) < depth and (d <= 0 if way == "upstream" else d >= 0)}
+    if direction == "both":
+        upstream = [pk for pk, d, *_ in rows if d <= 0 and abs(d) < depth]
+        hubs.update(sql.busy_nodes(upstream, direction="upstream", fanout=fanout) if upstream else ())
+    return [(s, t) for s, t in edges if s in ids and t in ids], hubs
 
 
-def _dataset_result(rows: list[tuple], truncated: bool, hubs: set[int]) -> Graph:
+def _dataset_result(rows: list[tuple], edges: list, truncated: bool, hubs: set[int]) -> Graph:
     products = _product_labels({row[4] for row in rows} - {None})
     address, nodes = {}, []
     for pk, d, namespace, name, product_id in rows:
@@ -148,8 +159,7 @@ def _dataset_result(rows: list[tuple], truncated: bool, hubs: set[int]) -> Graph
         if pk in hubs:
             node["collapsed"] = truncated = True
         nodes.append(node)
-    edges = [{"source": address[s], "target": address[t]} for s, t in sql.edges_among("lineage_datasetedge", address)]
-    return Graph(nodes, edges, truncated)
+    return Graph(nodes, [{"source": address[s], "target": address[t]} for s, t in edges], truncated)
 
 
 def _product_labels(ids: set[int]) -> dict[int, tuple[str, str]]:

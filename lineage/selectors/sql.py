@@ -113,6 +113,18 @@ def edges_among(table: str, ids: Iterable[int]) -> list[tuple[int, int]]:
         return cursor.fetchall()
 
 
+def edges_from(ids: Iterable[int], *, direction: str) -> list[tuple[int, int]]:
+    """``(source, target)`` of every dataset edge leading ``direction`` from ``ids`` (once per job)."""
+    here = _DIRECTIONS[direction][0]
+    sub, params = id_list_sql(ids)
+    sql = f"""
+        SELECT e.source_id, e.target_id FROM ({sub}) AS a JOIN lineage_datasetedge e ON e.{here} = a.v
+    """  # noqa: S608 -- identifiers come from the constants above, values are bound
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def one(queryset):
     """The first row or None, without ``first()``'s ORDER BY id (which can turn an index hit into a scan)."""
     return next(iter(queryset[:1]), None)

@@ -119,19 +119,19 @@ def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: in
     Hubs are rare, so the walk first runs unhindered; if its answer holds hubs, it runs again
     without expanding them (a few rounds at most: new nodes may be hubs too).
     """
-    hubs: set[int] = set()
+    hubs: dict[str, set[int]] = {way: set() for way in _directions(direction)}
     for _ in range(HUB_ROUNDS):
         rows, truncated = sql.dataset_walk(seeds, direction=direction, depth=depth, max_nodes=max_nodes, hubs=hubs)
         edges, found = _edges_and_hubs(rows, direction=direction, depth=depth, fanout=fanout)
-        found -= hubs
-        hubs |= found
-        if not found:
+        if all(found[way] <= hubs[way] for way in hubs):
             break
-    return _dataset_result(rows, edges, truncated, hubs)
+        for way in hubs:
+            hubs[way] |= found[way]
+    return _dataset_result(rows, edges, truncated, set().union(*hubs.values()))
 
 
-def _edges_and_hubs(rows: list[tuple], *, direction: str, depth: int, fanout: int) -> tuple[list, set[int]]:
-    """The edges among ``rows``, and those nodes the walk expands that have more than ``fanout`` edges that way.
+def _edges_and_hubs(rows: list[tuple], *, direction: str, depth: int, fanout: int) -> tuple[list, dict]:
+    """The edges among ``rows``, and per way the nodes the walk expands with more than ``fanout`` edges that way.
 
     Every edge leading one way from the nodes is fetched once: the edges among them are in it, and
     so is each node's degree that way (for ``both``, the upstream degrees are counted separately).
@@ -140,11 +140,11 @@ def _edges_and_hubs(rows: list[tuple], *, direction: str, depth: int, fanout: in
     ids = {row[0] for row in rows}
     edges = list(dict.fromkeys(sql.edges_from(ids, direction=way)))  # one per pair, whatever the jobs
     degree = Counter(s if way == "downstream" else t for s, t in edges)
-    hubs = {pk for pk, d, *_ in rows
-            if degree[pk] > fanout and abs(d) < depth and (d <= 0 if way == "upstream" else d >= 0)}
+    hubs = {way: {pk for pk, d, *_ in rows
+                  if degree[pk] > fanout and abs(d) < depth and (d <= 0 if way == "upstream" else d >= 0)}}
     if direction == "both":
         upstream = [pk for pk, d, *_ in rows if d <= 0 and abs(d) < depth]
-        hubs.update(sql.busy_nodes(upstream, direction="upstream", fanout=fanout) if upstream else ())
+        hubs["upstream"] = set(sql.busy_nodes(upstream, direction="upstream", fanout=fanout) if upstream else ())
     return [(s, t) for s, t in edges if s in ids and t in ids], hubs
 
 

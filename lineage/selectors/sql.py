@@ -160,8 +160,8 @@ def _recursive(name: str, direction: str, seed_sql: str, vendor: str) -> str:
     # SQLite stops a recursion at a LIMIT inside it; PostgreSQL stops when the reader stops reading.
     limit = "LIMIT %(rows)s" if vendor != "postgresql" else ""
     # Hubs are a short uncorrelated list, hashed once: a per-row degree probe here would cost half the walk.
-    skip = f"{name}.node <> ALL(%(hubs)s::bigint[])" if vendor == "postgresql" else \
-        f"{name}.node NOT IN (SELECT value FROM json_each(%(hubs)s))"  # noqa: S608 -- a constant name
+    skip = f"{name}.node <> ALL(%(hubs_{direction})s::bigint[])" if vendor == "postgresql" else \
+        f"{name}.node NOT IN (SELECT value FROM json_each(%(hubs_{direction})s))"  # noqa: S608 -- constant names
     return f"""{name}(node, depth) AS (
         SELECT s.v, 0 FROM ({seed_sql}) AS s
         UNION
@@ -191,11 +191,11 @@ def _raw_rows(way: str) -> str:
 
 
 def dataset_walk(
-    seeds: list[int], *, direction: str, depth: int, max_nodes: int, hubs: Iterable[int] = ()
+    seeds: list[int], *, direction: str, depth: int, max_nodes: int, hubs: dict[str, set[int]] | None = None
 ) -> tuple[list[tuple], bool]:
     """``(id, depth, namespace, name, product_id)`` of the datasets nearest ``seeds``, and a cut flag.
 
-    One statement walks (``UNION`` on ``(node, depth)``, never expanding ``hubs``), keeps each
+    One statement walks (``UNION`` on ``(node, depth)``, never expanding ``hubs[way]``), keeps each
     node's shortest distance (negative upstream; downstream wins a tie), orders by it then by id,
     caps at ``max_nodes`` and joins the names. The flag is true when the cap cut the answer or the
     row budget ended the walk early.
@@ -220,10 +220,11 @@ def dataset_walk(
         JOIN lineage_dataset d ON d.id = k.node ORDER BY k.rank, k.node
     """  # noqa: S608 -- identifiers come from the constants above, values are bound
     rows_cap = max_nodes * ROWS_PER_NODE
-    ids, hubs = [int(s) for s in seeds], [int(h) for h in hubs]
-    pg = vendor == "postgresql"
-    params = {"seeds": ids if pg else json.dumps(ids), "hubs": hubs if pg else json.dumps(hubs), "depth": depth,
-              "rows": rows_cap, "cap": max_nodes + 1}
+    pg, ids = vendor == "postgresql", [int(s) for s in seeds]
+    params = {"seeds": ids if pg else json.dumps(ids), "depth": depth, "rows": rows_cap, "cap": max_nodes + 1}
+    for way in ways:
+        skipped = [int(h) for h in (hubs or {}).get(way, ())]
+        params[f"hubs_{way}"] = skipped if pg else json.dumps(skipped)
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 import orjson
 from django.db.models import Count
@@ -121,13 +122,34 @@ def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: in
     """
     hubs: dict[str, set[int]] = {way: set() for way in _directions(direction)}
     for _ in range(HUB_ROUNDS):
-        rows, truncated = sql.dataset_walk(seeds, direction=direction, depth=depth, max_nodes=max_nodes, hubs=hubs)
+        rows, truncated = _nearest_datasets(seeds, direction=direction, depth=depth, max_nodes=max_nodes, hubs=hubs)
         edges, found = _edges_and_hubs(rows, direction=direction, depth=depth, fanout=fanout)
         if all(found[way] <= hubs[way] for way in hubs):
             break
         for way in hubs:
             hubs[way] |= found[way]
     return _dataset_result(rows, edges, truncated, set().union(*hubs.values()))
+
+
+def _nearest_datasets(seeds: list[int], *, direction: str, depth: int, max_nodes: int,
+                      hubs: dict[str, set[int]]) -> tuple[list[tuple], bool]:
+    """``(id, depth, namespace, name, product_id)`` nearest first (downstream wins a tie), capped; and a cut flag."""
+    rank: dict[int, int] = {}
+    cut = False
+    for way in _directions(direction):
+        found, more = sql.walk_nearest(seeds, direction=way, depth=depth, max_nodes=max_nodes, hubs=hubs[way])
+        cut |= more
+        for node, d in found.items():
+            r = 2 * d + (way == "upstream")
+            if r < rank.get(node, r + 1):
+                rank[node] = r
+    kept = sorted(rank, key=lambda node: (rank[node], node))
+    names = sql.dataset_rows(kept[:max_nodes])
+    rows = []
+    for node in kept[:max_nodes]:
+        r, (_, namespace, name, product_id) = rank[node], names[node]
+        rows.append((node, -(r // 2) if r % 2 else r // 2, namespace, name, product_id))
+    return rows, cut or len(kept) > max_nodes
 
 
 def _edges_and_hubs(rows: list[tuple], *, direction: str, depth: int, fanout: int) -> tuple[list, dict]:
@@ -139,7 +161,7 @@ def _edges_and_hubs(rows: list[tuple], *, direction: str, depth: int, fanout: in
     way = "upstream" if direction == "upstream" else "downstream"
     ids = {row[0] for row in rows}
     edges = list(dict.fromkeys(sql.edges_from(ids, direction=way)))  # one per pair, whatever the jobs
-    degree = Counter(s if way == "downstream" else t for s, t in edges)
+    degree = Counter(map(itemgetter(0 if way == "downstream" else 1), edges))
     hubs = {way: {pk for pk, d, *_ in rows
                   if degree[pk] > fanout and abs(d) < depth and (d <= 0 if way == "upstream" else d >= 0)}}
     if direction == "both":

@@ -43,6 +43,7 @@ class GraphQuery(serializers.Serializer):
     column = serializers.CharField(required=False, allow_blank=True, default="")
     max_nodes = serializers.IntegerField(min_value=1, max_value=graph.DEFAULT_MAX_NODES,
                                          default=graph.DEFAULT_MAX_NODES)
+    fanout = serializers.IntegerField(min_value=1, max_value=graph.DEFAULT_MAX_NODES, default=graph.DEFAULT_FANOUT)
 
     def validate(self, attrs):
         if attrs["level"] != "product" and not attrs["node"]:

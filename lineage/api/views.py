@@ -129,6 +129,9 @@ class LineageGraphView(APIView):
             OpenApiParameter("max_nodes", OpenApiTypes.INT, default=graph.DEFAULT_MAX_NODES,
                              description=f"Cap on the nodes returned, 1 to {graph.DEFAULT_MAX_NODES}; "
                                          "`truncated` tells when it was reached."),
+            OpenApiParameter("fanout", OpenApiTypes.INT, default=graph.DEFAULT_FANOUT,
+                             description="level=dataset: a node with more edges than this in the walk's "
+                                         "direction is returned collapsed, not expanded."),
         ],
         responses={
             200: LineageGraphSerializer,
@@ -159,7 +162,7 @@ def _graph(params: dict, viewer) -> graph.Graph:
             raise graph.NodeNotFound(f"{params['node']} belongs to no product; ask for level=dataset.")
         return graph.product_graph(seeds=[product_id], viewer=viewer, **limits)
     if params["level"] == "dataset":
-        return graph.dataset_graph(seeds=datasets, **limits)
+        return graph.dataset_graph(seeds=datasets, fanout=params["fanout"], **limits)
     return graph.column_graph(seeds=graph.column_seeds(datasets, params["column"]), **limits)
 
 

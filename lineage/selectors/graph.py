@@ -1,9 +1,11 @@
 """Lineage graphs for the API and pages: product, dataset or column level, bounded and cycle-safe."""
 from __future__ import annotations
 
-import json
+from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 
+import orjson
 from django.db.models import Count
 from django.urls import NoReverseMatch
 
@@ -16,6 +18,9 @@ LEVELS = ("product", "dataset", "column")
 DIRECTIONS = ("upstream", "downstream", "both")
 MAX_DEPTH = 50
 DEFAULT_MAX_NODES = 5000
+# Nodes with more edges than this one way are shown but not expanded (hubs would flood the graph).
+DEFAULT_FANOUT = 500
+HUB_ROUNDS = 4
 ROWS_PER_NODE = sql.ROWS_PER_NODE
 
 
@@ -32,25 +37,8 @@ class Graph:
     def as_dict(self) -> dict:
         return {"nodes": self.nodes, "edges": self.edges, "truncated": self.truncated}
 
-    def to_json(self) -> str:
-        return json.dumps(self.as_dict(), separators=(",", ":"))
-
-
-@dataclass
-class RenderedGraph:
-    """A graph the database already rendered as JSON arrays; spliced, never re-parsed on the way out."""
-
-    nodes_json: str
-    edges_json: str
-    truncated: bool
-
-    def as_dict(self) -> dict:
-        return {"nodes": json.loads(self.nodes_json), "edges": json.loads(self.edges_json),
-                "truncated": self.truncated}
-
-    def to_json(self) -> str:
-        flag = "true" if self.truncated else "false"
-        return f'{{"nodes":{self.nodes_json},"edges":{self.edges_json},"truncated":{flag}}}'
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.as_dict())
 
 
 def resolve_node(node: str, *, viewer=None) -> DataProduct | Dataset:
@@ -125,9 +113,83 @@ def product_graph(*, seeds: list[int] | None, direction: str, depth: int, max_no
     return Graph(nodes, edges, truncated)
 
 
-def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: int) -> RenderedGraph:
-    """Datasets around ``seeds``: walked, capped and rendered in one statement (see ``sql.dataset_graph_json``)."""
-    return RenderedGraph(*sql.dataset_graph_json(seeds, direction=direction, depth=depth, max_nodes=max_nodes))
+def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: int,
+                  fanout: int = DEFAULT_FANOUT) -> Graph:
+    """Datasets around ``seeds``, nearest first; a node with more than ``fanout`` edges is collapsed.
+
+    Hubs are rare, so the walk first runs unhindered; if its answer holds hubs, it runs again
+    without expanding them (a few rounds at most: new nodes may be hubs too).
+    """
+    hubs: dict[str, set[int]] = {way: set() for way in _directions(direction)}
+    for _ in range(HUB_ROUNDS):
+        rows, truncated = _nearest_datasets(seeds, direction=direction, depth=depth, max_nodes=max_nodes, hubs=hubs)
+        edges, found = _edges_and_hubs(rows, direction=direction, depth=depth, fanout=fanout)
+        if all(found[way] <= hubs[way] for way in hubs):
+            break
+        for way in hubs:
+            hubs[way] |= found[way]
+    return _dataset_result(rows, edges, truncated, set().union(*hubs.values()))
+
+
+def _nearest_datasets(seeds: list[int], *, direction: str, depth: int, max_nodes: int,
+                      hubs: dict[str, set[int]]) -> tuple[list[tuple], bool]:
+    """``(id, depth, namespace, name, product_id)`` nearest first (downstream wins a tie), capped; and a cut flag."""
+    rank: dict[int, int] = {}
+    cut = False
+    for way in _directions(direction):
+        found, more = sql.walk_nearest(seeds, direction=way, depth=depth, max_nodes=max_nodes, hubs=hubs[way])
+        cut |= more
+        for node, d in found.items():
+            r = 2 * d + (way == "upstream")
+            if r < rank.get(node, r + 1):
+                rank[node] = r
+    kept = sorted(rank, key=lambda node: (rank[node], node))
+    names = sql.dataset_rows(kept[:max_nodes])
+    rows = []
+    for node in kept[:max_nodes]:
+        r, (_, namespace, name, product_id) = rank[node], names[node]
+        rows.append((node, -(r // 2) if r % 2 else r // 2, namespace, name, product_id))
+    return rows, cut or len(kept) > max_nodes
+
+
+def _edges_and_hubs(rows: list[tuple], *, direction: str, depth: int, fanout: int) -> tuple[list, dict]:
+    """The edges among ``rows``, and per way the nodes the walk expands with more than ``fanout`` edges that way.
+
+    Every edge leading one way from the nodes is fetched once: the edges among them are in it, and
+    so is each node's degree that way (for ``both``, the upstream degrees are counted separately).
+    """
+    way = "upstream" if direction == "upstream" else "downstream"
+    ids = {row[0] for row in rows}
+    edges = list(dict.fromkeys(sql.edges_from(ids, direction=way)))  # one per pair, whatever the jobs
+    degree = Counter(map(itemgetter(0 if way == "downstream" else 1), edges))
+    hubs = {way: {pk for pk, d, *_ in rows
+                  if degree[pk] > fanout and abs(d) < depth and (d <= 0 if way == "upstream" else d >= 0)}}
+    if direction == "both":
+        upstream = [pk for pk, d, *_ in rows if d <= 0 and abs(d) < depth]
+        hubs["upstream"] = set(sql.busy_nodes(upstream, direction="upstream", fanout=fanout) if upstream else ())
+    return [(s, t) for s, t in edges if s in ids and t in ids], hubs
+
+
+def _dataset_result(rows: list[tuple], edges: list, truncated: bool, hubs: set[int]) -> Graph:
+    products = _product_labels({row[4] for row in rows} - {None})
+    address, nodes = {}, []
+    for pk, d, namespace, name, product_id in rows:
+        address[pk] = node_id = f"{namespace}:{name}"
+        product, domain = products.get(product_id, (None, None))
+        node = {"id": node_id, "kind": "dataset", "label": name, "namespace": namespace,
+                "product": product, "domain": domain, "depth": d}
+        if pk in hubs:
+            node["collapsed"] = truncated = True
+        nodes.append(node)
+    return Graph(nodes, [{"source": address[s], "target": address[t]} for s, t in edges], truncated)
+
+
+def _product_labels(ids: set[int]) -> dict[int, tuple[str, str]]:
+    """``pk -> (identifier, domain slug)`` for these products (often none: most datasets are external)."""
+    if not ids:
+        return {}
+    return {pk: (identifier, domain) for pk, identifier, domain in DataProduct.objects.filter(pk__in=ids)
+            .values_list("pk", "identifier", "domain__slug")}
 
 
 def column_graph(*, seeds: list[tuple[int, str]], direction: str, depth: int, max_nodes: int) -> Graph:

@@ -71,6 +71,38 @@ def test_cycles_end_and_depth_and_node_caps_truncate(mesh, api):
     assert capped["truncated"] is True
 
 
+def test_a_node_with_more_edges_than_the_fanout_is_collapsed_not_expanded(mesh, api):
+    """hub feeds four tables, one of which (t0) feeds one more; t0 also reaches hub's neighbour t1."""
+    hub, *tables, tail = [Dataset.objects.create(namespace="x", name=n) for n in ("hub", "t0", "t1", "t2", "t3", "tail")]
+    seed = Dataset.objects.create(namespace="x", name="seed")
+    DatasetEdge.objects.create(source=seed, target=hub)
+    DatasetEdge.objects.create(source=seed, target=tables[0])
+    for table in tables:
+        DatasetEdge.objects.create(source=hub, target=table)
+    DatasetEdge.objects.create(source=tables[0], target=tail)
+    query = {"node": "x:seed", "level": "dataset", "direction": "downstream", "depth": 5}
+
+    wide = api.get("/api/lineage/", {**query, "fanout": 4}).json()
+    assert len(wide["nodes"]) == 7
+    assert wide["truncated"] is False
+    assert not any(n.get("collapsed") for n in wide["nodes"])
+
+    narrow = api.get("/api/lineage/", {**query, "fanout": 3}).json()
+    assert {n["label"]: n["depth"] for n in narrow["nodes"]} == {"seed": 0, "hub": 1, "t0": 1, "tail": 2}
+    assert [n["label"] for n in narrow["nodes"] if n.get("collapsed")] == ["hub"]
+    assert narrow["truncated"] is True
+    # The hub's edge to t0 stays: both ends are shown.
+    assert {(e["source"], e["target"]) for e in narrow["edges"]} == {
+        ("x:seed", "x:hub"), ("x:seed", "x:t0"), ("x:hub", "x:t0"), ("x:t0", "x:tail")}
+
+    # Upstream the fan-out is the number of inputs: t0 has two (seed, hub), tail one.
+    both = api.get("/api/lineage/", {"node": "x:t0", "level": "dataset", "direction": "both", "depth": 5,
+                                     "fanout": 1}).json()
+    assert {n["label"]: (n["depth"], n.get("collapsed", False)) for n in both["nodes"]} == {
+        "t0": (0, True), "tail": (1, False)}
+    assert api.get("/api/lineage/", {**query, "fanout": 0}).json()["errors"][0]["path"] == "fanout"
+
+
 def test_bad_queries_name_the_parameter(mesh, api):
     missing = api.get("/api/lineage/", {"node": "nope.nothing"})
     assert missing.status_code == 400

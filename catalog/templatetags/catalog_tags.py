@@ -44,3 +44,22 @@ def summary(text, words: int = 28) -> str:
     html = str(render_markdown(text))
     plain = unescape(strip_tags(_BLOCK_END.sub(" ", html)))  # the template escapes it again
     return Truncator(" ".join(plain.split())).words(int(words), truncate="…")
+
+
+_FLAG_TEXT = {
+    "schema_drift": "The profiled data of {ports} differs from its contract",
+    "schema_drift_reported": "Pipelines report a schema for {ports} that differs from its contract",
+}
+
+
+@register.filter
+def flag_notes(flags) -> list[str]:
+    """One readable sentence per raised product flag (details live in the panels below)."""
+    notes = []
+    for key, value in (flags or {}).items():
+        if not value:
+            continue
+        ports = ", ".join(sorted(value)) if isinstance(value, dict) else ""
+        text = _FLAG_TEXT.get(key, key.replace("_", " ").capitalize() + (" on {ports}" if ports else ""))
+        notes.append(text.format(ports=ports or "a port"))
+    return notes

@@ -204,3 +204,13 @@ def test_listing_pages_queries_do_not_grow_with_products(mesh, url):
     few = queries()
     add(6)
     assert queries() == few
+
+
+def test_raised_flags_read_as_sentences_not_data(mesh):
+    from catalog.models import DataProduct
+
+    drift = {"orders@1.0.0": {"added": ["scanner_id"], "missing": ["status"], "changed": []}}
+    DataProduct.objects.filter(identifier="sales.orders").update(flags={"schema_drift": drift})
+    html = page(mesh.users.consumer, "/products/sales.orders/")
+    assert "The profiled data of orders@1.0.0 differs from its contract" in html
+    assert "scanner_id" not in html.split("Overview")[0]  # the banner summarises; details sit in the panel

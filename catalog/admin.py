@@ -180,7 +180,7 @@ class ColumnInline(admin.TabularInline):
     extra = 0
     fields = [
         "position", "name", "logical_type", "physical_type", "classification", "required", "unique",
-        "primary_key", "critical", "description",
+        "primary_key", "critical", "observed", "description",
     ]
 
 
@@ -219,8 +219,8 @@ class InputPortAdmin(ProductChangeAdmin):
 
 @admin.register(Column)
 class ColumnAdmin(ProductChangeAdmin):
-    list_display = ["name", "port", "logical_type", "classification", "required", "primary_key", "critical"]
-    list_filter = ["classification", "critical", "required", "port__product__domain"]
+    list_display = ["name", "port", "logical_type", "classification", "required", "primary_key", "critical", "observed"]
+    list_filter = ["classification", "critical", "required", "observed", "port__product__domain"]
     search_fields = ["name", "description", "port__product__identifier"]
     autocomplete_fields = ["port"]
     list_select_related = ["port__product"]

@@ -279,6 +279,8 @@ class Column(models.Model):
     primary_key = models.BooleanField(default=False)
     classification = models.CharField(max_length=32, blank=True, choices=Classification.choices)
     critical = models.BooleanField(default=False, help_text="ODCS criticalDataElement.")
+    observed = models.BooleanField(
+        default=False, help_text="Reported by a pipeline (an OpenLineage schema facet), not declared by the contract.")
 
     class Meta:
         ordering = ["port", "position", "name"]

@@ -92,8 +92,17 @@ def output_ports_sync(product: DataProduct, ports: list[dict], contracts: dict[s
 
 
 def columns_sync(port: OutputPort, columns: list[dict]) -> bool:
+    """The contract's columns; what pipelines reported beyond it stays (else every re-import would undo it).
+
+    A column a pipeline reported and the contract does not declare is kept, and so is an observed
+    type where the contract gives none: the next OpenLineage event would only write them back.
+    """
     existing = {c.name: c for c in port.columns.all()}
-    wanted = {c["name"]: c for c in columns}
+    wanted = {c["name"]: {**c, "observed": False} for c in columns}
+    for name, column in existing.items():
+        if name in wanted and not wanted[name].get("physical_type"):
+            wanted[name]["physical_type"] = column.physical_type
+    existing = {name: c for name, c in existing.items() if name in wanted or not c.observed}
 
     def build(name, values):
         return Column(port=port, **values)

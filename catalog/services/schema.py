@@ -82,7 +82,7 @@ def _columns_upsert(port: OutputPort, fields: list[dict]) -> bool:
         kind = (field.get("type") or "")[:100]
         if column is None:
             Column.objects.create(
-                port=port, name=field["name"][:200], physical_type=kind,
+                port=port, name=field["name"][:200], physical_type=kind, observed=True,
                 position=field.get("ordinal_position") or position, description=field.get("description") or "",
             )
             changed = True

@@ -88,6 +88,31 @@ def test_reimport_of_the_same_documents_writes_nothing(docs, sales):
     assert {p.pk: p.updated for p in OutputPort.objects.all()} == stamps
 
 
+def test_reimport_keeps_what_a_pipeline_reported_beyond_the_contract(docs, sales):
+    """A schema facet adds a column and a type the contract leaves out; re-importing must not undo them."""
+    from catalog.services.schema import output_port_schema_observe
+
+    run(docs)
+    port = OutputPort.objects.get()
+    output_port_schema_observe(port=port, fields=[{"name": "order_id", "type": "BIGINT"},
+                                                  {"name": "amount", "type": "DECIMAL(10,2)"},
+                                                  {"name": "coupon", "type": "TEXT"}], source="test")
+    observed = list(port.columns.values_list("name", "physical_type", "observed"))
+    assert ("coupon", "TEXT", True) in observed
+    assert ("amount", "DECIMAL(10,2)", False) in observed
+    product_updated = DataProduct.objects.get().updated
+
+    assert run(docs).unchanged == ["sales.orders"]
+    assert list(port.columns.values_list("name", "physical_type", "observed")) == observed
+    assert DataProduct.objects.get().updated == product_updated
+
+    # Once the contract declares the column, it is the contract's.
+    product, contract = copy.deepcopy(docs)
+    contract["schema"][1]["properties"].append({"name": "coupon", "logicalType": "string", "physicalType": "varchar"})
+    assert run([product, contract]).updated == ["sales.orders"]
+    assert port.columns.filter(name="coupon").values_list("physical_type", "observed").get() == ("varchar", False)
+
+
 def test_key_order_does_not_count_as_a_change(docs, sales):
     run(docs)
     reordered = [dict(reversed(list(d.items()))) for d in docs]

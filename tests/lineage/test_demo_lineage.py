@@ -88,3 +88,19 @@ def test_reported_schema_drift_and_rerun_changes_nothing(demo):
     demo_events_post()
     assert LineageEvent.objects.count() == events
     assert ColumnEdge.objects.count() == edges
+
+
+def test_reimporting_the_demo_descriptors_after_its_pipelines_reported_changes_nothing(demo):
+    """Issue 2's check on the whole demo: the reported columns survive, no product is touched."""
+    from catalog.models import Column
+
+    data_dir = Path(DataProduct.objects.get(identifier="logistics.delivery_events").output_ports.get().location).parent
+    descriptors = data_dir.parent / "descriptors"
+    stamps = dict(DataProduct.objects.values_list("identifier", "updated"))
+    columns = sorted(Column.objects.values_list("port_id", "name", "physical_type", "observed"))
+    out = io.StringIO()
+    call_command("import_descriptors", str(descriptors), stdout=out)
+    assert f"0 created, 0 updated, {len(stamps)} unchanged." in out.getvalue()
+    assert dict(DataProduct.objects.values_list("identifier", "updated")) == stamps
+    assert sorted(Column.objects.values_list("port_id", "name", "physical_type", "observed")) == columns
+    assert {"event_status", "scanner_id"} <= set(Column.objects.filter(observed=True).values_list("name", flat=True))

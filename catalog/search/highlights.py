@@ -8,15 +8,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 START, END = "\x02", "\x03"
 _RESTORE = str.maketrans({"\x01": "<", "\x04": ">"})  # PostgreSQL headlines swap these out
 
 
-def marked(fragments: Iterable[str | None]) -> list[str]:
-    """The fragments that contain a match, escaped and marked."""
+def marked(fragments: Iterable[str | None]) -> list[SafeString]:
+    """The fragments that contain a match, escaped and marked (safe: templates must not escape them again)."""
     return [
-        escape(f.strip().translate(_RESTORE)).replace(START, "<mark>").replace(END, "</mark>")
+        mark_safe(escape(f.strip().translate(_RESTORE)).replace(START, "<mark>").replace(END, "</mark>"))  # noqa: S308
         for f in fragments
         if f and START in f
     ]

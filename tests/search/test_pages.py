@@ -20,6 +20,13 @@ def test_results_page_shows_hits_with_highlights(client, indexed):
     assert 'href="/products/finance.revenue/"' in html
 
 
+def test_column_and_tag_highlights_are_marked_not_shown_as_tags(client, indexed):
+    html = client.get("/search/", {"q": "shipped_at ecommerce"}).content.decode()
+    assert "<mark>shipped_at</mark>" in html or "<mark>shipped</mark>" in html
+    assert "<mark>ecommerce</mark>" in html
+    assert "&lt;mark&gt;" not in html
+
+
 def test_facet_links_filter_without_javascript(client, indexed):
     html = client.get("/search/", {"q": "orders"}).content.decode()
     assert "?q=orders&amp;domain=sales" in html

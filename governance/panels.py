@@ -15,7 +15,7 @@ def quality_context(request, product) -> dict:
     return {
         "product": product,
         "summary": summary,
-        "band": _band(summary["score"]),
+        "band": band(summary["score"]),
         "dimensions": dims,
         "explanations": selectors.explanations(product, viewer=user),
         "details_visible": product.details_visible_to(user),
@@ -29,7 +29,8 @@ def quality_panel(request, product) -> str:
     return render_to_string("governance/quality_panel.html", quality_context(request, product), request=request)
 
 
-def _band(score: float | None) -> str:
+def band(score: float | None) -> str:
+    """The badge a score wears: good, fair, poor (or none)."""
     if score is None:
         return "none"
     return "good" if score >= 80 else "fair" if score >= 60 else "poor"

@@ -1,7 +1,10 @@
 """Reads for quality: the checks that count now, score history, and the API/page summary."""
 from __future__ import annotations
 
+from django.db.models import Avg, Count, JSONField, Min, OuterRef, Q, Subquery
+
 from catalog.models import DataProduct
+from catalog.selectors import details_visible_q
 from governance.models import CheckResult, QualityRun, QualityScore
 
 HISTORY_LIMIT = 200
@@ -79,3 +82,39 @@ def explanations(product: DataProduct, *, viewer) -> list[dict]:
 
 def recent_runs(product: DataProduct, *, limit: int = 5):
     return QualityRun.objects.filter(product=product).select_related("port")[:limit]
+
+
+# --- the mesh at a glance (/governance/) --------------------------------------------------------
+
+# A product scoring under this is listed for attention: below the "good" badge of its page.
+ATTENTION_BELOW = 80.0
+ATTENTION_LIMIT = 25
+
+
+def _listed_for(viewer):
+    return DataProduct.objects.filter(pk__in=DataProduct.objects.visible_to(viewer).listed().values("pk"))
+
+
+def domain_quality(*, viewer) -> list[dict]:
+    """Per domain, of the products the viewer may know: how many, how many scored, mean, lowest, below the bar."""
+    return list(
+        _listed_for(viewer).values("domain__slug", "domain__name")
+        .annotate(products=Count("pk"), scored=Count("quality_score"), average=Avg("quality_score"),
+                  lowest=Min("quality_score"), below=Count("pk", filter=Q(quality_score__lt=ATTENTION_BELOW)))
+        .order_by("domain__name")
+    )
+
+
+def needs_attention(*, viewer, limit: int = ATTENTION_LIMIT) -> list[DataProduct]:
+    """The lowest-scored products under the bar, each with ``reasons``: what costs it points (if the viewer may see)."""
+    latest = QualityScore.objects.filter(product=OuterRef("pk")).values("breakdown")[:1]
+    products = list(
+        _listed_for(viewer).filter(quality_score__lt=ATTENTION_BELOW).select_related("domain")
+        .annotate(latest_breakdown=Subquery(latest, output_field=JSONField())).order_by("quality_score", "identifier")[:limit]
+    )
+    visible = set(_listed_for(viewer).filter(pk__in=[p.pk for p in products])
+                  .filter(details_visible_q(viewer)).values_list("pk", flat=True))
+    for product in products:
+        breakdown = product.latest_breakdown or {}
+        product.reasons = [e["text"] for e in breakdown.get("explanations", [])[:3]] if product.pk in visible else []
+    return products

@@ -1,4 +1,4 @@
-"""Governance pages: a product's quality on its own page, and the owner's "check again" button."""
+"""Governance pages: quality across the mesh, a product's quality on its own page, the owner's "check again" button."""
 from __future__ import annotations
 
 from django.contrib import messages
@@ -9,7 +9,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from catalog.models import DataProduct
-from governance.panels import quality_panel
+from governance.panels import band, quality_panel
+from governance.selectors import ATTENTION_BELOW, domain_quality, needs_attention
 from governance.services import product_quality_request
 
 
@@ -22,6 +23,18 @@ def _product_url(product: DataProduct) -> str:
         return product.get_absolute_url()
     except NoReverseMatch:  # the catalog pages are not mounted (e.g. an API-only deployment)
         return reverse("governance:product_quality", args=[product.identifier])
+
+
+def overview(request):
+    """Quality per domain and the products that most need their owners, for stewards and everyone else."""
+    domains = domain_quality(viewer=request.user)
+    for row in domains:
+        row["band"] = band(row["average"])
+    attention = needs_attention(viewer=request.user)
+    for product in attention:
+        product.band = band(product.quality_score)
+    return render(request, "governance/overview.html",
+                  {"domains": domains, "attention": attention, "bar": ATTENTION_BELOW})
 
 
 def product_quality(request, identifier: str):

@@ -1,0 +1,47 @@
+"""/governance/: quality per domain and the products that need attention, with what costs them points."""
+import pytest
+
+from catalog.models import DataProduct, Domain
+from governance.services import product_quality_check
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def scored(make_product):
+    """A product whose e-mails are partly null (a failed check), and a restricted one scored low by hand."""
+    product = make_product()
+    product_quality_check(product_id=product.pk)
+    product.refresh_from_db()
+    hr = Domain.objects.create(slug="hr", name="People")
+    secret = DataProduct.objects.create(domain=hr, slug="salaries", external_id="s", name="Salaries",
+                                        status="published", visibility="restricted", quality_score=40.0)
+    DataProduct.objects.create(domain=hr, slug="draft", external_id="d", name="Draft thing", status="draft",
+                               quality_score=10.0)
+    return product, secret
+
+
+def test_overview_lists_domains_and_the_products_under_the_bar(client, scored):
+    product, secret = scored
+    assert product.quality_score < 80
+    response = client.get("/governance/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert product.domain.name in html
+    assert "People" in html
+    attention = html.split('data-testid="needs-attention"')[1]
+    # lowest first; the draft is not anyone's business outside its domain
+    assert attention.index("Salaries") < attention.index(product.name)
+    assert "Draft thing" not in html
+    assert "nullValues on email" in attention or "nulls in email" in attention
+
+
+def test_a_restricted_products_reasons_are_hidden_from_outsiders(client, scored, make_user):
+    _, secret = scored
+    from governance.models import QualityScore
+
+    QualityScore.objects.create(product=secret, score=40.0, breakdown={"explanations": [
+        {"text": "−60: 12% of employee_ssn are invalid", "points": 60}]})
+    html = client.get("/governance/").content.decode()
+    assert "employee_ssn" not in html
+    assert "Restricted: its checks are shown to its domain team and stewards." in html

@@ -86,8 +86,7 @@ def recent_runs(product: DataProduct, *, limit: int = 5):
 
 # --- the mesh at a glance (/governance/) --------------------------------------------------------
 
-# A product scoring under this is listed for attention: below the "good" badge of its page.
-ATTENTION_BELOW = 80.0
+GOOD = 80.0  # the "good" badge of a product page starts here
 ATTENTION_LIMIT = 25
 
 
@@ -96,20 +95,20 @@ def _listed_for(viewer):
 
 
 def domain_quality(*, viewer) -> list[dict]:
-    """Per domain, of the products the viewer may know: how many, how many scored, mean, lowest, below the bar."""
+    """Per domain, of the products the viewer may know: how many, how many scored, mean, lowest, how many under GOOD."""
     return list(
         _listed_for(viewer).values("domain__slug", "domain__name")
         .annotate(products=Count("pk"), scored=Count("quality_score"), average=Avg("quality_score"),
-                  lowest=Min("quality_score"), below=Count("pk", filter=Q(quality_score__lt=ATTENTION_BELOW)))
+                  lowest=Min("quality_score"), below=Count("pk", filter=Q(quality_score__lt=GOOD)))
         .order_by("domain__name")
     )
 
 
 def needs_attention(*, viewer, limit: int = ATTENTION_LIMIT) -> list[DataProduct]:
-    """The lowest-scored products under the bar, each with ``reasons``: what costs it points (if the viewer may see)."""
+    """The lowest-scored products that lose any points, each with ``reasons``: what costs it points (if the viewer may see)."""
     latest = QualityScore.objects.filter(product=OuterRef("pk")).values("breakdown")[:1]
     products = list(
-        _listed_for(viewer).filter(quality_score__lt=ATTENTION_BELOW).select_related("domain")
+        _listed_for(viewer).filter(quality_score__lt=100).select_related("domain")
         .annotate(latest_breakdown=Subquery(latest, output_field=JSONField())).order_by("quality_score", "identifier")[:limit]
     )
     visible = set(_listed_for(viewer).filter(pk__in=[p.pk for p in products])

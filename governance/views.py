@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from catalog.models import DataProduct
 from governance.panels import band, quality_panel
-from governance.selectors import ATTENTION_BELOW, domain_quality, needs_attention
+from governance.selectors import GOOD, domain_quality, needs_attention
 from governance.services import product_quality_request
 
 
@@ -34,7 +34,7 @@ def overview(request):
     for product in attention:
         product.band = band(product.quality_score)
     return render(request, "governance/overview.html",
-                  {"domains": domains, "attention": attention, "bar": ATTENTION_BELOW})
+                  {"domains": domains, "attention": attention, "bar": GOOD})
 
 
 def product_quality(request, identifier: str):

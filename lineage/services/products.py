@@ -4,8 +4,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
+from django.db.models import Count
 
 from catalog.models import InputPort, OutputPort
+from catalog.services.usage import products_usage_set
 from lineage.models import Dataset, ProductEdge
 from lineage.selectors.sql import products_reached
 from lineage.services.matching import port_address
@@ -80,6 +82,16 @@ def _replace_edges(kind: str, wanted: set[tuple[int, int]], *, sources=(), targe
     ProductEdge.objects.bulk_create(
         [ProductEdge(source_id=s, target_id=t, kind=kind) for s, t in wanted - existing], ignore_conflicts=True
     )
+    _usage_refresh({s for s, _ in stale | (wanted - existing)})
+
+
+def _usage_refresh(sources: set[int]) -> None:
+    """A product's usage is how many other products read it, declared or observed (search ranks by it)."""
+    if not sources:
+        return
+    consumers = dict(ProductEdge.objects.filter(source_id__in=sources).values("source_id")
+                     .annotate(n=Count("target_id", distinct=True)).values_list("source_id", "n"))
+    products_usage_set(counts={pk: consumers.get(pk, 0) for pk in sources})
 
 
 @transaction.atomic
@@ -102,4 +114,5 @@ def lineage_rebuild() -> int:
             column_edges_rebuild(dataset)
     ids = list(DataProduct.objects.values_list("pk", flat=True))
     lineage_products_sync(product_ids=ids)
+    _usage_refresh(set(ids))  # usage counts are derived from the edges too
     return len(ids)

@@ -19,6 +19,7 @@ class QualityRun(models.Model):
         PROFILED = "profiled", "After a profile"
         MANUAL = "manual", "Requested by an owner"
         FRESHNESS = "freshness", "Hourly freshness check"
+        REPORTED = "reported", "Reported by a pipeline"
 
     product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="quality_runs")
     port = models.ForeignKey(OutputPort, null=True, blank=True, on_delete=models.CASCADE, related_name="quality_runs")
@@ -47,6 +48,7 @@ class CheckResult(models.Model):
         CUSTOM = "custom", "Custom"
         FRESHNESS = "freshness", "Freshness"
         SCHEMA = "schema", "Schema conformity"
+        REPORTED = "reported", "Reported by a pipeline (OpenLineage)"
 
     run = models.ForeignKey(QualityRun, on_delete=models.CASCADE, related_name="checks")
     name = models.CharField(max_length=300)

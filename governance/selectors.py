@@ -11,17 +11,21 @@ HISTORY_LIMIT = 200
 
 
 def current_checks(product: DataProduct) -> list[CheckResult]:
-    """Per port, the last full run's checks, with freshness taken from any newer freshness run."""
+    """Per port, the last full run's checks, freshness from any newer freshness run, and the pipeline's last report."""
     checks: list[CheckResult] = []
     done = QualityRun.objects.filter(product=product, state=QualityRun.State.SUCCEEDED)
     for port in product.output_ports.all():
-        full = done.filter(port=port, freshness_only=False).first()
-        fresh = done.filter(port=port, freshness_only=True)
+        ours = done.exclude(reason=QualityRun.Reason.REPORTED)
+        full = ours.filter(port=port, freshness_only=False).first()
+        fresh = ours.filter(port=port, freshness_only=True)
         fresh = fresh.filter(started__gt=full.started).first() if full else fresh.first()
         port_checks = list(full.checks.all()) if full else []
         if fresh is not None:
             port_checks = [c for c in port_checks if c.rule_kind != CheckResult.Kind.FRESHNESS]
             port_checks += list(fresh.checks.all())
+        reported = done.filter(port=port, reason=QualityRun.Reason.REPORTED).first()  # the pipeline's latest word
+        if reported is not None:
+            port_checks += list(reported.checks.all())
         checks += port_checks
     return checks
 

@@ -18,6 +18,7 @@ from governance.models import CheckResult, QualityRun, QualityScore
 from governance.quality import scoring
 from governance.quality.engine import Outcome
 from governance.quality.metadata import metadata_items
+from governance.quality.reported import assertion_outcomes
 from governance.quality.runner import port_outcomes
 
 logger = logging.getLogger(__name__)
@@ -124,6 +125,28 @@ def product_freshness_check(*, product_id: int, now: datetime | None = None) -> 
     for port in _data_ports(product):
         quality_run_execute(port=port, reason=QualityRun.Reason.FRESHNESS, freshness_only=True, now=now)
     return quality_score_compute(product=product)
+
+
+def pipeline_quality_record(*, port_id: int) -> QualityScore | None:
+    """The assertions pipelines last reported on a port become a run of its checks; the product is re-scored.
+
+    Idempotent: a report already recorded (same port, same observation time) is not recorded twice.
+    """
+    from lineage.models import QualityObservation
+
+    observation = (QualityObservation.objects.filter(port_id=port_id, kind=QualityObservation.Kind.ASSERTIONS)
+                   .select_related("port__product", "run__job", "dataset").first())
+    if observation is None or observation.port is None:
+        return None
+    port = observation.port
+    done = QualityRun.objects.filter(port=port, reason=QualityRun.Reason.REPORTED, started=observation.observed_at)
+    if done.exists():
+        return None
+    source = f"job {observation.run.job.name}" if observation.run else observation.dataset.address
+    _run_record(port=port, reason=QualityRun.Reason.REPORTED, started=observation.observed_at,
+                state=QualityRun.State.SUCCEEDED, error="",
+                outcomes=assertion_outcomes(observation.payload, source=source))
+    return quality_score_compute(product=port.product)
 
 
 def _data_ports(product: DataProduct):

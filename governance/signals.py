@@ -1,15 +1,18 @@
-"""Governance listens to catalog: a finished profile runs the checks, a change re-scores metadata."""
+"""Governance listens to catalog and lineage: a finished profile runs the checks, a change re-scores
+metadata, assertions a pipeline reported become checks."""
 from __future__ import annotations
 
 from django.db import transaction
 
 from catalog.events import product_changed
 from catalog.profiling.signals import port_profiled
+from lineage.signals import quality_observed
 
 
 def register_signal_handlers() -> None:
     port_profiled.connect(on_port_profiled, dispatch_uid="governance.quality.port_profiled")
     product_changed.connect(on_product_changed, dispatch_uid="governance.quality.product_changed")
+    quality_observed.connect(on_quality_observed, dispatch_uid="governance.quality.quality_observed")
 
 
 def on_port_profiled(sender, *, port_id: int, run_id: int, **kwargs) -> None:
@@ -26,3 +29,10 @@ def on_product_changed(sender, *, product_ids: list[int], **kwargs) -> None:
 
     for product_id in product_ids:
         transaction.on_commit(lambda pk=product_id: quality_score_refresh_task.delay(pk))
+
+
+def on_quality_observed(sender, *, port_ids: list[int], **kwargs) -> None:
+    from governance.tasks import pipeline_quality_task
+
+    for port_id in port_ids:
+        pipeline_quality_task.delay(port_id)

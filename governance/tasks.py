@@ -11,6 +11,14 @@ def product_quality_task(product_id: int, port_id: int | None = None, profile_ru
 
 
 @shared_task(acks_late=True)
+def pipeline_quality_task(port_id: int) -> None:
+    """After OpenLineage quality facets: the pipeline's assertions become checks, the product is re-scored."""
+    from governance.services import pipeline_quality_record
+
+    pipeline_quality_record(port_id=port_id)
+
+
+@shared_task(acks_late=True)
 def quality_score_refresh_task(product_id: int) -> None:
     """After a product change: re-score with fresh metadata (stored only if it changed)."""
     from catalog.models import DataProduct

@@ -1,7 +1,7 @@
 """Steward admin for lineage: explicit dataset-to-port mappings, and read views of the graph."""
 from django.contrib import admin
 
-from lineage.models import Dataset, DatasetPortMapping, Job, LineageEvent, Run
+from lineage.models import Dataset, DatasetPortMapping, Job, LineageEvent, QualityObservation, Run
 from lineage.services.products import dataset_port_mapping_set
 
 
@@ -47,3 +47,13 @@ class RunAdmin(ReadOnly):
 class LineageEventAdmin(ReadOnly):
     list_display = ("event_time", "kind", "event_type", "received")
     list_filter = ("kind", "event_type")
+
+
+@admin.register(QualityObservation)
+class QualityObservationAdmin(ReadOnly):
+    """What pipelines reported: assertions also become checks in governance, metrics are kept as sent."""
+
+    list_display = ("observed_at", "kind", "dataset", "port", "run")
+    list_filter = ("kind", "port__product__domain")
+    search_fields = ("dataset__namespace", "dataset__name", "port__product__identifier")
+    list_select_related = ("dataset", "port__product", "run")

@@ -149,7 +149,14 @@ def _staging_run(mesh: _Mesh, day: dt.date, started: dt.datetime) -> list[dict]:
         "columnLineage": _facet("1-2-0/ColumnLineageDatasetFacet.json", fields={
             c: {"inputFields": [{"namespace": address[0], "name": address[1], "field": c}]} for c in STAGING_COLUMNS}),
     }}
-    return _run("finance.stage_orders", [{"namespace": address[0], "name": address[1]}], [staged], day, started)
+    # The staging job tests what it reads, as dbt does; the duplicated order ids fail its uniqueness test.
+    tests = _facet("1-0-1/DataQualityAssertionsDatasetFacet.json", assertions=[
+        {"assertion": "not_null", "success": True, "column": "order_id"},
+        {"assertion": "unique", "success": False, "column": truth.DUPLICATE_ORDER_IDS.column},
+        {"assertion": "not_null", "success": True, "column": "customer_id"},
+    ])
+    source = {"namespace": address[0], "name": address[1], "inputFacets": {"dataQualityAssertions": tests}}
+    return _run("finance.stage_orders", [source], [staged], day, started)
 
 
 def demo_events(*, day: dt.date | None = None) -> list[dict]:

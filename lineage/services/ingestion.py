@@ -17,6 +17,7 @@ from lineage.openlineage import FieldError, event_kind, validate_event
 from lineage.services.facets import make_stamp, merge_facets, merge_state, parse_time
 from lineage.services.matching import match_port
 from lineage.services.products import product_lineage_edges_refresh, products_upstream_of
+from lineage.signals import quality_observed
 
 QUALITY_FACETS = ("dataQualityMetrics", "dataQualityAssertions")
 
@@ -233,6 +234,9 @@ class _Batch:
             output_port_schema_observe(port=dataset.port, fields=fields, source=f"openlineage:{dataset.address}")
         if self.edge_sources:
             product_lineage_edges_refresh(product_ids=products_upstream_of(sorted(self.edge_sources)))
+        ports = sorted({d.port_id for d, *_ in self.quality if d.port_id})
+        if ports:
+            transaction.on_commit(lambda: quality_observed.send(sender=QualityObservation, port_ids=ports))
 
 
 

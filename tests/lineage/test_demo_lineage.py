@@ -104,3 +104,15 @@ def test_reimporting_the_demo_descriptors_after_its_pipelines_reported_changes_n
     assert dict(DataProduct.objects.values_list("identifier", "updated")) == stamps
     assert sorted(Column.objects.values_list("port_id", "name", "physical_type", "observed")) == columns
     assert {"event_status", "scanner_id"} <= set(Column.objects.filter(observed=True).values_list("name", flat=True))
+
+
+def test_the_staging_jobs_tests_count_in_the_orders_score(demo):
+    """The demo's staging job reports dbt-style tests on sales.orders; its failed uniqueness test is scored."""
+    from governance.models import QualityScore
+
+    latest = QualityScore.objects.filter(product__identifier="sales.orders").first()
+    reported = {c["name"]: c for c in latest.breakdown["checks"] if c["rule_kind"] == "reported"}
+    assert reported[f"unique on {truth.DUPLICATE_ORDER_IDS.column}"]["passed"] is False
+    assert reported["not_null on order_id"]["passed"] is True
+    assert any("failed in the pipeline (job finance.stage_orders)" in e["text"]
+               for e in latest.breakdown["explanations"])

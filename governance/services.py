@@ -18,7 +18,8 @@ from governance.models import CheckResult, QualityRun, QualityScore
 from governance.quality import scoring
 from governance.quality.engine import Outcome
 from governance.quality.metadata import metadata_items
-from governance.quality.reported import assertion_outcomes
+from governance.quality.reported import assertion_outcomes, metric_outcomes
+from governance.quality.rules import contract_rules
 from governance.quality.runner import port_outcomes
 
 logger = logging.getLogger(__name__)
@@ -128,25 +129,37 @@ def product_freshness_check(*, product_id: int, now: datetime | None = None) -> 
 
 
 def pipeline_quality_record(*, port_id: int) -> QualityScore | None:
-    """The assertions pipelines last reported on a port become a run of its checks; the product is re-scored.
+    """What pipelines last reported on a port (assertions, metrics) becomes a run of checks; the product is re-scored.
 
-    Idempotent: a report already recorded (same port, same observation time) is not recorded twice.
+    Idempotent: a report already recorded (same port, same latest observation) is not recorded twice.
     """
     from lineage.models import QualityObservation
 
-    observation = (QualityObservation.objects.filter(port_id=port_id, kind=QualityObservation.Kind.ASSERTIONS)
-                   .select_related("port__product", "run__job", "dataset").first())
-    if observation is None or observation.port is None:
+    port = OutputPort.objects.filter(pk=port_id).select_related("product", "contract").first()
+    if port is None:
         return None
-    port = observation.port
-    done = QualityRun.objects.filter(port=port, reason=QualityRun.Reason.REPORTED, started=observation.observed_at)
-    if done.exists():
+    observations = QualityObservation.objects.filter(port=port).select_related("run__job", "dataset")
+    latest = {kind: observations.filter(kind=kind).first() for kind in QualityObservation.Kind.values}
+    latest = {kind: o for kind, o in latest.items() if o is not None}
+    if not latest:
         return None
-    source = f"job {observation.run.job.name}" if observation.run else observation.dataset.address
-    _run_record(port=port, reason=QualityRun.Reason.REPORTED, started=observation.observed_at,
-                state=QualityRun.State.SUCCEEDED, error="",
-                outcomes=assertion_outcomes(observation.payload, source=source))
+    stamp = max(o.observed_at for o in latest.values())
+    if QualityRun.objects.filter(port=port, reason=QualityRun.Reason.REPORTED, started=stamp).exists():
+        return None
+    outcomes = []
+    if assertions := latest.get(QualityObservation.Kind.ASSERTIONS):
+        outcomes += assertion_outcomes(assertions.payload, source=_reporter(assertions))
+    if metrics := latest.get(QualityObservation.Kind.METRICS):
+        document = port.contract.document if port.contract_id else {}
+        outcomes += metric_outcomes(metrics.payload, contract_rules(document, port.schema_object),
+                                    source=_reporter(metrics))
+    _run_record(port=port, reason=QualityRun.Reason.REPORTED, started=stamp, state=QualityRun.State.SUCCEEDED,
+                error="", outcomes=outcomes)
     return quality_score_compute(product=port.product)
+
+
+def _reporter(observation) -> str:
+    return f"job {observation.run.job.name}" if observation.run else observation.dataset.address
 
 
 def _data_ports(product: DataProduct):

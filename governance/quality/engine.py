@@ -96,14 +96,28 @@ def _evaluate(con, rule: Rule, outcome: Outcome, *, rows: int, object_names, tim
 def _evaluate_library(con, rule: Rule, outcome: Outcome, *, rows: int, timeout: float) -> None:
     if rule.metric not in ("rowCount", *_ROW_METRICS):
         raise RuleError(f"unknown metric {rule.metric!r}")
-    default = ("mustBeGreaterThan", 0) if rule.metric == "rowCount" else ("mustBe", 0)
-    op, threshold = expectations.expectation_from(rule.raw, default)
+    op, threshold = rule_expectation(rule)
     if rule.metric == "rowCount":
-        outcome.unit = "rows"
-        _judge(outcome, rows, op, threshold, f"{rows} rows")
+        judge_rows(outcome, rows=rows, op=op, threshold=threshold)
         return
     sql, params = _count_sql(rule)
     count = int(sqlguard.fetch_one(con, sql, params, timeout=timeout)[0] or 0)
+    judge_count(rule, outcome, count=count, rows=rows, op=op, threshold=threshold)
+
+
+def rule_expectation(rule: Rule) -> tuple[str, object]:
+    """A library rule's (operator, threshold); without one, rows must exist and nothing may break the rule."""
+    default = ("mustBeGreaterThan", 0) if rule.metric == "rowCount" else ("mustBe", 0)
+    return expectations.expectation_from(rule.raw, default)
+
+
+def judge_rows(outcome: Outcome, *, rows: int, op: str, threshold) -> None:
+    outcome.unit = "rows"
+    _judge(outcome, rows, op, threshold, f"{rows} rows")
+
+
+def judge_count(rule: Rule, outcome: Outcome, *, count: int, rows: int, op: str, threshold) -> None:
+    """Judge a row-level metric from the number of rows that break it (counted here or by a pipeline)."""
     outcome.rows_checked, outcome.rows_failed = rows, count
     measured = _in_unit(count, rows, rule.unit)
     share = f"{100 * count / rows:.3g}% of {rows} rows" if rows else "no rows"

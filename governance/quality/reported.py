@@ -1,12 +1,16 @@
-"""Checks that pipelines ran themselves, as OpenLineage ``dataQualityAssertions`` report them.
+"""What pipelines report about the data they read or wrote, as OpenLineage quality facets, turned into checks.
 
-A pipeline's assertion (dbt's ``not_null``, Great Expectations' ``expect_column_values_to_be_unique``…)
-counts like a contract rule: its name says which dimension it tests, its ``severity`` (when the
-emitter sends one) how much it weighs.
+- ``dataQualityAssertions``: a pipeline's own tests (dbt's ``not_null``, Great Expectations'
+  ``expect_column_values_to_be_unique``…) count like contract rules: the name says which dimension
+  an assertion tests, its ``severity`` (when the emitter sends one) how much it weighs.
+- ``dataQualityMetrics``: the counts a pipeline measured judge the contract's ``rowCount`` and
+  ``nullValues`` rules, the ones such counts answer exactly.
 """
 from __future__ import annotations
 
-from governance.quality.engine import Outcome
+from governance.quality.engine import Outcome, judge_count, judge_rows, rule_expectation
+from governance.quality.expectations import ExpectationError
+from governance.quality.rules import Rule
 
 # Words in an assertion's name, and the dimension such an assertion tests (first match wins).
 _DIMENSIONS = (
@@ -38,4 +42,34 @@ def assertion_outcomes(payload: dict, *, source: str) -> list[Outcome]:
             dimension=dimension_of(assertion), severity=severity_of(item.get("severity")), column=column[:200],
             passed=item["success"], message=f"{verdict} in the pipeline ({source})",
         ))
+    return outcomes
+
+
+def _count(value) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def metric_outcomes(payload: dict, rules: list[Rule], *, source: str) -> list[Outcome]:
+    """The contract's ``rowCount`` and ``nullValues`` rules judged on the counts a pipeline reported."""
+    rows = _count(payload.get("rowCount"))
+    if rows is None:
+        return []
+    columns = payload.get("columnMetrics") if isinstance(payload.get("columnMetrics"), dict) else {}
+    outcomes = []
+    for rule in rules:
+        nulls = _count((columns.get(rule.column) or {}).get("nullCount")) if rule.column else None
+        if rule.kind != "library" or not (rule.metric == "rowCount" or (rule.metric == "nullValues" and nulls is not None)):
+            continue
+        try:
+            op, threshold = rule_expectation(rule)
+        except ExpectationError:
+            continue  # the contract's own run reports the mistake
+        outcome = Outcome(name=f"{rule.name} (reported)", rule_kind="reported", dimension=rule.dimension,
+                          severity=rule.severity, column=rule.column, metric=rule.metric, unit=rule.unit)
+        if rule.metric == "rowCount":
+            judge_rows(outcome, rows=rows, op=op, threshold=threshold)
+        else:
+            judge_count(rule, outcome, count=nulls, rows=rows, op=op, threshold=threshold)
+        outcome.message += f"; counted by the pipeline ({source})"
+        outcomes.append(outcome)
     return outcomes

@@ -69,3 +69,25 @@ def test_stewards_read_the_reports_in_admin(mesh, post, admin_client):
     page = admin_client.get("/admin/lineage/qualityobservation/")
     assert page.status_code == 200
     assert "shop.public.orders" in page.content.decode()
+
+
+def test_reported_counts_judge_the_contracts_row_and_null_rules(mesh, post):
+    from catalog.models import Contract
+
+    contract = Contract.objects.get(external_id="orders-contract")
+    obj = contract.document["schema"][0]
+    obj["quality"] = [{"metric": "rowCount", "mustBeGreaterThan": 100}]
+    obj["properties"][2]["quality"] = [{"metric": "nullValues", "mustBeLessThan": 1, "unit": "percent"}]
+    contract.save()
+    metrics = facet(rowCount=1000, columnMetrics={"customer_id": {"nullCount": 50}, "amount": {"nullCount": 0}})
+    event = run_event("COMPLETE", job="spark.orders_stats", inputs=[
+        {**ORDERS, "inputFacets": {"dataQualityMetrics": metrics}}])
+    assert post(event) == 201
+    run = QualityRun.objects.get(port__product=mesh["orders"], reason="reported")
+    checks = {c.name: c for c in run.checks.all()}
+    assert set(checks) == {"rowCount on orders (reported)", "nullValues on customer_id (reported)"}
+    nulls = checks["nullValues on customer_id (reported)"]
+    assert (nulls.passed, nulls.rows_failed, nulls.rows_checked, nulls.dimension) == (False, 50, 1000, "completeness")
+    assert nulls.message == ("5% nulls in customer_id (50 of 1000 rows), rule allows less than 1%; "
+                             "counted by the pipeline (job spark.orders_stats)")
+    assert checks["rowCount on orders (reported)"].passed is True

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 import orjson
 from django.db.models import Count
@@ -20,7 +19,6 @@ MAX_DEPTH = 50
 DEFAULT_MAX_NODES = 5000
 # Nodes with more edges than this one way are shown but not expanded (hubs would flood the graph).
 DEFAULT_FANOUT = 500
-HUB_ROUNDS = 4
 ROWS_PER_NODE = sql.ROWS_PER_NODE
 
 
@@ -115,59 +113,91 @@ def product_graph(*, seeds: list[int] | None, direction: str, depth: int, max_no
 
 def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: int,
                   fanout: int = DEFAULT_FANOUT) -> Graph:
-    """Datasets around ``seeds``, nearest first; a node with more than ``fanout`` edges is collapsed.
+    """Datasets around ``seeds``, nearest first (downstream wins a tie, then the lower id), capped.
 
-    Hubs are rare, so the walk first runs unhindered; if its answer holds hubs, it runs again
-    without expanding them (a few rounds at most: new nodes may be hubs too).
+    A node a walk would expand that has more than ``fanout`` edges that way is kept, marked
+    ``collapsed`` and not expanded; the edges are those among the nodes, one per pair.
     """
-    hubs: dict[str, set[int]] = {way: set() for way in _directions(direction)}
-    for _ in range(HUB_ROUNDS):
-        rows, truncated = _nearest_datasets(seeds, direction=direction, depth=depth, max_nodes=max_nodes, hubs=hubs)
-        edges, found = _edges_and_hubs(rows, direction=direction, depth=depth, fanout=fanout)
-        if all(found[way] <= hubs[way] for way in hubs):
-            break
-        for way in hubs:
-            hubs[way] |= found[way]
-    return _dataset_result(rows, edges, truncated, set().union(*hubs.values()))
-
-
-def _nearest_datasets(seeds: list[int], *, direction: str, depth: int, max_nodes: int,
-                      hubs: dict[str, set[int]]) -> tuple[list[tuple], bool]:
-    """``(id, depth, namespace, name, product_id)`` nearest first (downstream wins a tie), capped; and a cut flag."""
+    walks = [_Walk(seeds, way, depth=depth, max_nodes=max_nodes, fanout=fanout) for way in _directions(direction)]
     rank: dict[int, int] = {}
-    cut = False
-    for way in _directions(direction):
-        found, more = sql.walk_nearest(seeds, direction=way, depth=depth, max_nodes=max_nodes, hubs=hubs[way])
-        cut |= more
-        for node, d in found.items():
-            r = 2 * d + (way == "upstream")
+    for walk in walks:
+        up = walk.way == "upstream"
+        for node, d in walk.found.items():
+            r = 2 * d + up
             if r < rank.get(node, r + 1):
                 rank[node] = r
-    kept = sorted(rank, key=lambda node: (rank[node], node))
-    names = sql.dataset_rows(kept[:max_nodes])
-    rows = []
-    for node in kept[:max_nodes]:
-        r, (_, namespace, name, product_id) = rank[node], names[node]
-        rows.append((node, -(r // 2) if r % 2 else r // 2, namespace, name, product_id))
-    return rows, cut or len(kept) > max_nodes
+    ordered = sorted(rank, key=lambda node: (rank[node], node))
+    kept = {node: -(rank[node] // 2) if rank[node] % 2 else rank[node] // 2 for node in ordered[:max_nodes]}
+    truncated = len(ordered) > max_nodes or any(walk.cut for walk in walks)
+    pairs = _finish_walks(walks, kept, depth=depth)
+    edges = [(s, t) for s, t in pairs if s in kept and t in kept]
+    hubs = set().union(*(walk.hubs for walk in walks)) & kept.keys()
+    names = sql.dataset_rows(list(kept))
+    rows = [(node, d, *names[node][1:]) for node, d in kept.items()]
+    return _dataset_result(rows, edges, truncated, hubs)
 
 
-def _edges_and_hubs(rows: list[tuple], *, direction: str, depth: int, fanout: int) -> tuple[list, dict]:
-    """The edges among ``rows``, and per way the nodes the walk expands with more than ``fanout`` edges that way.
+class _Walk:
+    """A breadth-first walk one way, one query per level: the edges leading from the whole frontier.
 
-    Every edge leading one way from the nodes is fetched once: the edges among them are in it, and
-    so is each node's degree that way (for ``both``, the upstream degrees are counted separately).
+    Each node is expanded once, at its nearest depth, so cycles and nodes reached at several
+    depths cost nothing more. The fetched edges are kept: they hold each expanded node's fan-out
+    (a hub is known before it would be expanded, so it simply is not) and the edges among the nodes.
     """
-    way = "upstream" if direction == "upstream" else "downstream"
-    ids = {row[0] for row in rows}
-    edges = list(dict.fromkeys(sql.edges_from(ids, direction=way)))  # one per pair, whatever the jobs
-    degree = Counter(map(itemgetter(0 if way == "downstream" else 1), edges))
-    hubs = {way: {pk for pk, d, *_ in rows
-                  if degree[pk] > fanout and abs(d) < depth and (d <= 0 if way == "upstream" else d >= 0)}}
-    if direction == "both":
-        upstream = [pk for pk, d, *_ in rows if d <= 0 and abs(d) < depth]
-        hubs["upstream"] = set(sql.busy_nodes(upstream, direction="upstream", fanout=fanout) if upstream else ())
-    return [(s, t) for s, t in edges if s in ids and t in ids], hubs
+
+    def __init__(self, seeds: list[int], way: str, *, depth: int, max_nodes: int, fanout: int):
+        self.way, self.fanout = way, fanout
+        self.here, self.there = (0, 1) if way == "downstream" else (1, 0)
+        self.found: dict[int, int] = dict.fromkeys(seeds, 0)
+        self.probed: set[int] = set()  # nodes whose edges this way are all in ``pairs``
+        self.pairs: dict[tuple[int, int], None] = {}  # (source, target), one per pair whatever the jobs
+        self.hubs: set[int] = set()
+        frontier = list(self.found)
+        for level in range(1, depth + 1):
+            # Once the finished levels hold more than the cap, deeper nodes cannot be among the nearest.
+            if not frontier or len(self.found) > max_nodes:
+                break
+            fetched = self.expand(frontier)
+            reached = dict.fromkeys(pair[self.there] for pair in fetched if pair[self.here] not in self.hubs)
+            frontier = [node for node in reached if node not in self.found]
+            self.found.update(dict.fromkeys(frontier, level))
+        self.cut = len(self.found) > max_nodes
+
+    def expand(self, nodes) -> dict[tuple[int, int], None]:
+        """Fetch the edges from ``nodes``, marking as hubs those with more than ``fanout`` of them."""
+        fetched = self.fetch(nodes)
+        if len(fetched) > self.fanout:  # else no node can have more
+            degree = Counter(pair[self.here] for pair in fetched)
+            self.hubs.update(node for node, n in degree.items() if n > self.fanout)
+        return fetched
+
+    def fetch(self, nodes) -> dict[tuple[int, int], None]:
+        fetched = dict.fromkeys(sql.edges_from(nodes, direction=self.way))
+        self.probed.update(nodes)
+        self.pairs.update(fetched)
+        return fetched
+
+
+def _finish_walks(walks: list[_Walk], kept: dict[int, int], *, depth: int) -> dict[tuple[int, int], None]:
+    """Every edge among ``kept``, after fetching what the walks did not (the nodes they never expanded).
+
+    A kept node within the depth that a walk stopped short of (at the cap) is collapsed if it fans
+    out too much that way, as if the walk had gone on, but only on its own side of the seeds. An
+    edge is known when a walk probed its near end; the rest lead from nodes one walk left unprobed.
+    """
+    for walk in walks:
+        up = walk.way == "upstream"
+        short = [node for node, d in kept.items()
+                 if abs(d) < depth and (d <= 0 if up else d >= 0) and node not in walk.probed]
+        if short:
+            walk.expand(short)
+    last = min(walks, key=lambda walk: len(kept.keys() - walk.probed))  # either will do: the cheaper
+    if rest := kept.keys() - last.probed:
+        last.fetch(rest)
+    pairs: dict[tuple[int, int], None] = {}
+    for walk in walks:
+        pairs.update(walk.pairs)
+    return pairs
 
 
 def _dataset_result(rows: list[tuple], edges: list, truncated: bool, hubs: set[int]) -> Graph:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import connection
 
 
 def id_list_sql(ids: Iterable[int]) -> tuple[str, list]:
@@ -154,64 +154,6 @@ def products_reached(seeds: Iterable[int], *, direction: str, row_limit: int) ->
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *params, row_limit])
         return {row[0] for row in cursor.fetchall()}
-
-
-# Rows read per round trip while streaming a walk: small enough to stop soon after the cap.
-WALK_CHUNK = 1000
-
-
-def walk_nearest(
-    seeds: Iterable[int], *, direction: str, depth: int, max_nodes: int, hubs: Iterable[int] = ()
-) -> tuple[dict[int, int], bool]:
-    """Shortest depth of the nodes nearest ``seeds`` (the ``max_nodes`` nearest among them), and a cut flag.
-
-    Rows come level by level (SQLite's recursion queue is FIFO; PostgreSQL emits each iteration
-    whole), so the first row of a node has its shortest depth, and once the finished levels hold
-    more than ``max_nodes`` nodes the rest of the walk cannot change which are nearest: reading
-    stops there, and so does the database (rows are produced as they are read). ``hubs`` are not
-    expanded. The flag is true when more than ``max_nodes`` nodes exist or the row budget ran out.
-    """
-    here, there = _DIRECTIONS[direction]
-    seed_sql, params = id_list_sql(seeds)
-    hub_sql, hub_params = id_list_sql(hubs)
-    row_limit = max_nodes * ROWS_PER_NODE
-    sql = f"""
-        WITH RECURSIVE w(node, depth) AS (
-            SELECT s.v, 0 FROM ({seed_sql}) AS s
-            UNION
-            SELECT e.{there}, w.depth + 1 FROM w JOIN lineage_datasetedge e ON e.{here} = w.node
-            WHERE w.depth < %s AND w.node NOT IN (SELECT v FROM ({hub_sql}) AS h)
-        )
-        SELECT node, depth FROM w LIMIT %s
-    """  # noqa: S608 -- identifiers come from the constants above, values are bound
-    found: dict[int, int] = {}
-    level = read = 0
-    # In a transaction, PostgreSQL's server-side cursor is not holdable: it computes rows only as they are fetched.
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [*params, depth, *hub_params, row_limit])
-        while rows := cursor.fetchmany(WALK_CHUNK):
-            read += len(rows)
-            for node, d in rows:
-                if d != level:
-                    level = d
-                    if len(found) > max_nodes:
-                        return found, True
-                found.setdefault(node, d)
-    return found, len(found) > max_nodes or read >= row_limit
-
-
-def busy_nodes(ids: Iterable[int], *, direction: str, fanout: int) -> list[int]:
-    """Those of ``ids`` with more than ``fanout`` edges leading ``direction``."""
-    here = _DIRECTIONS[direction][0]
-    sub, params = id_list_sql(ids)
-    # Scans only the index entries of these nodes (covering on ``here``), counted in one pass.
-    sql = f"""
-        SELECT e.{here} FROM lineage_datasetedge e WHERE e.{here} IN (SELECT v FROM ({sub}) AS s)
-        GROUP BY e.{here} HAVING COUNT(*) > %s
-    """  # noqa: S608 -- identifiers come from the constants above, values are bound
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, fanout])
-        return [row[0] for row in cursor.fetchall()]
 
 
 def dataset_rows(ids: list[int]) -> dict[int, tuple[int, str, str, int | None]]:

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain, compress, islice
+from operator import itemgetter
 
 import orjson
 from django.db.models import Count
@@ -119,22 +122,33 @@ def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: in
     ``collapsed`` and not expanded; the edges are those among the nodes, one per pair.
     """
     walks = [_Walk(seeds, way, depth=depth, max_nodes=max_nodes, fanout=fanout) for way in _directions(direction)]
-    rank: dict[int, int] = {}
-    for walk in walks:
-        up = walk.way == "upstream"
-        for node, d in walk.found.items():
-            r = 2 * d + up
-            if r < rank.get(node, r + 1):
-                rank[node] = r
-    ordered = sorted(rank, key=lambda node: (rank[node], node))
-    kept = {node: -(rank[node] // 2) if rank[node] % 2 else rank[node] // 2 for node in ordered[:max_nodes]}
-    truncated = len(ordered) > max_nodes or any(walk.cut for walk in walks)
-    pairs = _finish_walks(walks, kept, depth=depth)
-    edges = [(s, t) for s, t in pairs if s in kept and t in kept]
+    kept = _nearest(walks, max_nodes)
+    truncated = len(kept) > max_nodes or any(walk.cut for walk in walks)
+    kept = dict(islice(kept.items(), max_nodes))
+    _finish_walks(walks, kept, depth=depth)
+    edges = dict.fromkeys(chain.from_iterable(_among(rows, kept) for walk in walks for rows in walk.fetched))
     hubs = set().union(*(walk.hubs for walk in walks)) & kept.keys()
-    names = sql.dataset_rows(list(kept))
-    rows = [(node, d, *names[node][1:]) for node, d in kept.items()]
-    return _dataset_result(rows, edges, truncated, hubs)
+    return _dataset_result(kept, edges, truncated, hubs)
+
+
+def _among(rows: list[tuple[int, int]], nodes: dict) -> Iterator[tuple[int, int]]:
+    """The rows with both ends in ``nodes`` (filtered in C: there are tens of thousands)."""
+    inside = nodes.__contains__
+    rows = list(compress(rows, map(inside, map(itemgetter(0), rows))))
+    return compress(rows, map(inside, map(itemgetter(1), rows)))
+
+
+def _nearest(walks: list[_Walk], max_nodes: int) -> dict[int, int]:
+    """``node -> depth`` by rank (downstream level d ranks 2d, upstream 2d + 1), then id; a node past the cap shows a cut."""
+    levels = sorted((2 * d + (walk.way == "upstream"), nodes) for walk in walks for d, nodes in enumerate(walk.levels))
+    kept: dict[int, int] = {}
+    for rank, nodes in levels:
+        if len(kept) > max_nodes:
+            break
+        d = -(rank // 2) if rank % 2 else rank // 2
+        for node in nodes:
+            kept.setdefault(node, d)
+    return kept
 
 
 class _Walk:
@@ -148,38 +162,42 @@ class _Walk:
     def __init__(self, seeds: list[int], way: str, *, depth: int, max_nodes: int, fanout: int):
         self.way, self.fanout = way, fanout
         self.here, self.there = (0, 1) if way == "downstream" else (1, 0)
-        self.found: dict[int, int] = dict.fromkeys(seeds, 0)
-        self.probed: set[int] = set()  # nodes whose edges this way are all in ``pairs``
-        self.pairs: dict[tuple[int, int], None] = {}  # (source, target), one per pair whatever the jobs
+        self.levels: list[list[int]] = [sorted(set(seeds))]  # the nodes first reached at each depth, by id
+        self.probed: set[int] = set()  # nodes whose edges this way are all in ``fetched``
+        self.fetched: list[list[tuple[int, int]]] = []  # (source, target) rows, a pair once per job
         self.hubs: set[int] = set()
-        frontier = list(self.found)
-        for level in range(1, depth + 1):
+        seen = set(seeds)
+        while len(self.levels) <= depth and self.levels[-1]:
             # Once the finished levels hold more than the cap, deeper nodes cannot be among the nearest.
-            if not frontier or len(self.found) > max_nodes:
+            if len(seen) > max_nodes:
                 break
-            fetched = self.expand(frontier)
-            reached = dict.fromkeys(pair[self.there] for pair in fetched if pair[self.here] not in self.hubs)
-            frontier = [node for node in reached if node not in self.found]
-            self.found.update(dict.fromkeys(frontier, level))
-        self.cut = len(self.found) > max_nodes
+            rows = self.expand(self.levels[-1])
+            ends = ({pair[self.there] for pair in rows if pair[self.here] not in self.hubs} if self.hubs
+                    else set(map(itemgetter(self.there), rows)))
+            self.levels.append(sorted(ends - seen))
+            seen |= ends
+        self.cut = len(seen) > max_nodes
 
-    def expand(self, nodes) -> dict[tuple[int, int], None]:
+    def expand(self, nodes) -> list[tuple[int, int]]:
         """Fetch the edges from ``nodes``, marking as hubs those with more than ``fanout`` of them."""
-        fetched = self.fetch(nodes)
-        if len(fetched) > self.fanout:  # else no node can have more
-            degree = Counter(pair[self.here] for pair in fetched)
-            self.hubs.update(node for node, n in degree.items() if n > self.fanout)
-        return fetched
+        rows = self.fetch(nodes)
+        if len(rows) > self.fanout:  # else no node can have more
+            busy = {node for node, n in Counter(map(itemgetter(self.here), rows)).items() if n > self.fanout}
+            if busy:  # counted again without the pairs repeated for several jobs
+                pairs = {pair for pair in rows if pair[self.here] in busy}
+                degree = Counter(map(itemgetter(self.here), pairs))
+                self.hubs.update(node for node in busy if degree[node] > self.fanout)
+        return rows
 
-    def fetch(self, nodes) -> dict[tuple[int, int], None]:
-        fetched = dict.fromkeys(sql.edges_from(nodes, direction=self.way))
+    def fetch(self, nodes) -> list[tuple[int, int]]:
+        rows = sql.edges_from(nodes, direction=self.way)
         self.probed.update(nodes)
-        self.pairs.update(fetched)
-        return fetched
+        self.fetched.append(rows)
+        return rows
 
 
-def _finish_walks(walks: list[_Walk], kept: dict[int, int], *, depth: int) -> dict[tuple[int, int], None]:
-    """Every edge among ``kept``, after fetching what the walks did not (the nodes they never expanded).
+def _finish_walks(walks: list[_Walk], kept: dict[int, int], *, depth: int) -> None:
+    """Fetch the edges among ``kept`` the walks did not (from the nodes they never expanded).
 
     A kept node within the depth that a walk stopped short of (at the cap) is collapsed if it fans
     out too much that way, as if the walk had gone on, but only on its own side of the seeds. An
@@ -187,23 +205,21 @@ def _finish_walks(walks: list[_Walk], kept: dict[int, int], *, depth: int) -> di
     """
     for walk in walks:
         up = walk.way == "upstream"
-        short = [node for node, d in kept.items()
-                 if abs(d) < depth and (d <= 0 if up else d >= 0) and node not in walk.probed]
+        short = [node for node in kept.keys() - walk.probed
+                 if abs(kept[node]) < depth and (kept[node] <= 0 if up else kept[node] >= 0)]
         if short:
-            walk.expand(short)
+            walk.expand(sorted(short))
     last = min(walks, key=lambda walk: len(kept.keys() - walk.probed))  # either will do: the cheaper
     if rest := kept.keys() - last.probed:
-        last.fetch(rest)
-    pairs: dict[tuple[int, int], None] = {}
-    for walk in walks:
-        pairs.update(walk.pairs)
-    return pairs
+        last.fetch(sorted(rest))
 
 
-def _dataset_result(rows: list[tuple], edges: list, truncated: bool, hubs: set[int]) -> Graph:
-    products = _product_labels({row[4] for row in rows} - {None})
+def _dataset_result(depths: dict[int, int], edges: Iterable, truncated: bool, hubs: set[int]) -> Graph:
+    rows = sql.dataset_rows(sorted(depths))  # in id order, the index's
+    products = _product_labels({row[3] for row in rows.values()} - {None})
     address, nodes = {}, []
-    for pk, d, namespace, name, product_id in rows:
+    for pk, d in depths.items():
+        _, namespace, name, product_id = rows[pk]
         address[pk] = node_id = f"{namespace}:{name}"
         product, domain = products.get(product_id, (None, None))
         node = {"id": node_id, "kind": "dataset", "label": name, "namespace": namespace,

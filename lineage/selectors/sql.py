@@ -15,7 +15,7 @@ from django.db import connection
 
 def id_list_sql(ids: Iterable[int]) -> tuple[str, list]:
     """A sub-select yielding ``ids``, bound as one parameter whatever their number."""
-    text = ",".join(str(int(i)) for i in ids)
+    text = ",".join(map(str, map(int, ids)))
     if connection.vendor == "postgresql":
         # An array literal in a string: psycopg dumps a list of 5,000 ints element by element, 20x slower.
         return "SELECT unnest(%s::bigint[]) AS v", [f"{{{text}}}"]

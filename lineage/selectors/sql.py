@@ -158,8 +158,14 @@ def products_reached(seeds: Iterable[int], *, direction: str, row_limit: int) ->
 
 def dataset_rows(ids: list[int]) -> dict[int, tuple[int, str, str, int | None]]:
     """``id -> (id, namespace, name, product_id)`` for these datasets."""
+    if not ids:
+        return {}
     sub, params = id_list_sql(ids)
-    sql = f"SELECT d.id, d.namespace, d.name, d.product_id FROM ({sub}) AS k JOIN lineage_dataset d ON d.id = k.v"  # noqa: S608
+    # The id range is redundant, but without it PostgreSQL merge-joins from the start of the primary key.
+    sql = f"""
+        SELECT d.id, d.namespace, d.name, d.product_id FROM ({sub}) AS k JOIN lineage_dataset d ON d.id = k.v
+        WHERE d.id BETWEEN %s AND %s
+    """  # noqa: S608 -- the sub-select is ours, values are bound
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, min(ids), max(ids)])
         return {row[0]: row for row in cursor.fetchall()}

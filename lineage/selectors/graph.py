@@ -1,4 +1,16 @@
-"""Lineage graphs for the API and pages: product, dataset or column level, bounded and cycle-safe."""
+"""Lineage graphs for the API and pages: product, dataset or column level, bounded and cycle-safe.
+
+Product and column graphs come from recursive CTEs (``sql.walk``, ``sql.column_walk``). The
+dataset graph, the big one (every table a pipeline touches), is walked level by level instead: per
+depth, one query fetches every edge leading from the current frontier (ids bound as one
+parameter, each one an index probe), and the nodes not seen yet form the next frontier. Each node
+is expanded once, at its nearest depth; a recursive CTE cannot do that, as its recursive term sees
+only the previous iteration's rows: carrying ``(node, depth)`` walks a node again at every depth
+it is reached at (about twice per node on a 300,000-edge graph), and carrying the node alone loses
+the depth. The fetched edges are reused: they are the edges among the nodes (only the last
+level's are fetched again) and they give each node's fan-out when it is about to be expanded, so
+hubs are collapsed as they are met rather than by walking again. See BENCHMARKS.md, "Lineage".
+"""
 from __future__ import annotations
 
 from collections import Counter

@@ -1,9 +1,14 @@
-"""Recursive graph walks in SQL, written once for SQLite and PostgreSQL.
+"""Graph queries in SQL, written once for SQLite and PostgreSQL.
 
-Rows carry ``(node, depth)`` and the CTE uses ``UNION``, so a node is expanded at most once per
-depth: cycles end at the depth limit. Both engines evaluate the recursion breadth first, so the
-first row for a node carries its shortest distance, and an outer ``LIMIT`` stops the walk early
-instead of computing the whole closure.
+Product- and column-level walks are recursive CTEs: rows carry ``(node, depth)`` and the CTE uses
+``UNION``, so a node is expanded at most once per depth and cycles end at the depth limit. Both
+engines evaluate the recursion breadth first, so the first row for a node carries its shortest
+distance, and an outer ``LIMIT`` stops the walk early. Those graphs are small (one node per
+product, or per column that lineage names), so walking a node again at each depth it is reached
+at costs little.
+
+The dataset-level walk is not a CTE: ``graph.dataset_graph`` walks level by level with
+:func:`edges_from` (see there why).
 """
 from __future__ import annotations
 
@@ -115,7 +120,10 @@ def edges_among(table: str, ids: Iterable[int]) -> list[tuple[int, int]]:
 
 
 def edges_from(ids: Iterable[int], *, direction: str) -> list[tuple[int, int]]:
-    """``(source, target)`` of every dataset edge leading ``direction`` from ``ids`` (once per job)."""
+    """``(source, target)`` of every dataset edge leading ``direction`` from ``ids`` (once per job).
+
+    One probe of the covering ``(source, target)`` or ``(target, source)`` index per id.
+    """
     here = _DIRECTIONS[direction][0]
     sub, params = id_list_sql(ids)
     sql = f"""

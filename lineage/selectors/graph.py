@@ -151,7 +151,10 @@ def _among(rows: list[tuple[int, int]], nodes: dict) -> Iterator[tuple[int, int]
 
 
 def _nearest(walks: list[_Walk], max_nodes: int) -> dict[int, int]:
-    """``node -> depth`` by rank (downstream level d ranks 2d, upstream 2d + 1), then id; a node past the cap shows a cut."""
+    """``node -> depth``, nearest first: by rank (downstream level d ranks 2d, upstream 2d + 1), then id.
+
+    Stops past ``max_nodes``: one node more says the cap was reached.
+    """
     levels = sorted((2 * d + (walk.way == "upstream"), nodes) for walk in walks for d, nodes in enumerate(walk.levels))
     kept: dict[int, int] = {}
     for rank, nodes in levels:

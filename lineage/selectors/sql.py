@@ -3,12 +3,12 @@
 Product- and column-level walks are recursive CTEs: rows carry ``(node, depth)`` and the CTE uses
 ``UNION``, so a node is expanded at most once per depth and cycles end at the depth limit. Both
 engines evaluate the recursion breadth first, so the first row for a node carries its shortest
-distance, and an outer ``LIMIT`` stops the walk early. Those graphs are small (one node per
-product, or per column that lineage names), so walking a node again at each depth it is reached
-at costs little.
+distance, and an outer ``LIMIT`` stops the walk early. They are kept as they were: those graphs
+are far smaller (a node per product, or per column that lineage names), and no measurement has
+asked for more.
 
 The dataset-level walk is not a CTE: ``graph.dataset_graph`` walks level by level with
-:func:`edges_from` (see there why).
+:func:`edges_from` (``graph``'s docstring says why).
 """
 from __future__ import annotations
 

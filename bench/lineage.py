@@ -12,7 +12,8 @@ in its own process. Per engine it:
 4. posts OpenLineage events through ``POST /api/v1/lineage`` and ``/batch`` and counts events/s.
 
 Usage: ``python bench/lineage.py`` (both engines) or ``--engine sqlite|postgres``; ``--quick``
-shrinks the graph tenfold for a smoke run.
+shrinks the graph tenfold for a smoke run; ``--repeat N`` times each query N times and keeps the
+fastest (API and baseline alike), for figures a shared machine disturbs less.
 """
 from __future__ import annotations
 
@@ -123,7 +124,7 @@ def load(n: int, edges: list[tuple[int, int]]) -> float:
     return time.perf_counter() - started
 
 
-def queries(n: int, edges, rng: random.Random) -> dict:
+def queries(n: int, edges, rng: random.Random, repeat: int = 1) -> dict:
     from django.test import Client
 
     adjacency: dict[int, list[int]] = {}
@@ -134,16 +135,22 @@ def queries(n: int, edges, rng: random.Random) -> dict:
     api_ms, bfs_ms, sizes, truncated = [], [], [], 0
     for seed in seeds:
         address = f"postgres://warehouse:5432:dwh.layer{(seed - 1) // (n // LAYERS)}.t{seed}"
-        started = time.perf_counter()
-        response = client.get("/api/lineage/", {"node": address, "level": "dataset", "direction": "downstream",
-                                                "depth": DEPTH, "max_nodes": CAP})
-        api_ms.append((time.perf_counter() - started) * 1000)  # the body is rendered; parsing it is the client's
+        # With --repeat, the fastest of the tries counts, for the API and the baseline alike: on a shared
+        # machine, that is the figure other processes disturb least.
+        api, baseline = [], []
+        for _ in range(repeat):
+            started = time.perf_counter()
+            response = client.get("/api/lineage/", {"node": address, "level": "dataset", "direction": "downstream",
+                                                    "depth": DEPTH, "max_nodes": CAP})
+            api.append((time.perf_counter() - started) * 1000)  # the body is rendered; parsing it is the client's
+            started = time.perf_counter()
+            expected = bfs(adjacency, seed, DEPTH, CAP)
+            baseline.append((time.perf_counter() - started) * 1000)
         body = response.json()
-        started = time.perf_counter()
-        expected = bfs(adjacency, seed, DEPTH, CAP)
-        bfs_ms.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, body
         assert len(body["nodes"]) == expected, (seed, len(body["nodes"]), expected)
+        api_ms.append(min(api))
+        bfs_ms.append(min(baseline))
         sizes.append(expected)
         truncated += body["truncated"]
     return {"api": api_ms, "bfs": bfs_ms, "sizes": sizes, "truncated": truncated}
@@ -184,7 +191,7 @@ def ingestion(rng: random.Random, count: int) -> tuple[float, float]:
     return one_by_one, batched
 
 
-def run_engine(engine: str, quick: bool) -> None:
+def run_engine(engine: str, quick: bool, repeat: int = 1) -> None:
     setup_django(engine)
     from django.db import connection
 
@@ -194,7 +201,7 @@ def run_engine(engine: str, quick: bool) -> None:
     edges = generate(n, m, rng)
     generated = time.perf_counter() - started
     loaded = load(n, edges)
-    result = queries(n, edges, rng)
+    result = queries(n, edges, rng, repeat)
     single, batched = ingestion(rng, EVENTS // 10 if quick else EVENTS)
     api95, bfs95 = pct(result["api"], 95), pct(result["bfs"], 95)
     sizes = result["sizes"]
@@ -204,6 +211,8 @@ def run_engine(engine: str, quick: bool) -> None:
     print(f"generate {generated:.1f}s, bulk load {loaded:.1f}s")
     print(f"closure sizes: median {statistics.median(sizes):.0f}, max {max(sizes)}, "
           f"{result['truncated']}/{QUERIES} hit the {CAP}-node cap (depth {DEPTH})")
+    if repeat > 1:
+        print(f"each query {repeat} times, the fastest counts")
     print(f"API (query + JSON)   p50 {pct(result['api'], 50):7.1f} ms   p95 {api95:7.1f} ms")
     print(f"in-memory BFS        p50 {pct(result['bfs'], 50):7.1f} ms   p95 {bfs95:7.1f} ms")
     print(f"ratio API/BFS at p95 {api95 / bfs95:.2f}x  (target: p95 <= 100 ms and <= 5x)")
@@ -215,12 +224,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=["sqlite", "postgres"])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--repeat", type=int, default=1, help="time each query this many times, keep the fastest")
     args = parser.parse_args()
     if args.engine:
-        run_engine(args.engine, args.quick)
+        run_engine(args.engine, args.quick, args.repeat)
         return
     for engine in ("sqlite", "postgres"):
-        command = [sys.executable, __file__, "--engine", engine] + (["--quick"] if args.quick else [])
+        command = [sys.executable, __file__, "--engine", engine, "--repeat", str(args.repeat)]
+        command += ["--quick"] if args.quick else []
         subprocess.run(command, check=True)
 
 

@@ -1,8 +1,22 @@
-"""Lineage graphs for the API and pages: product, dataset or column level, bounded and cycle-safe."""
+"""Lineage graphs for the API and pages: product, dataset or column level, bounded and cycle-safe.
+
+Product and column graphs come from recursive CTEs (``sql.walk``, ``sql.column_walk``). The
+dataset graph, the big one (every table a pipeline touches), is walked level by level instead: per
+depth, one query fetches every edge leading from the current frontier (ids bound as one
+parameter, each one an index probe), and the nodes not seen yet form the next frontier. Each node
+is expanded once, at its nearest depth; a recursive CTE cannot do that, as its recursive term sees
+only the previous iteration's rows: carrying ``(node, depth)`` walks a node again at every depth
+it is reached at (about twice per node on a 300,000-edge graph), and carrying the node alone loses
+the depth. The fetched edges are reused: they are the edges among the nodes (only the last
+level's are fetched again) and they give each node's fan-out when it is about to be expanded, so
+hubs are collapsed as they are met rather than by walking again. See BENCHMARKS.md, "Lineage".
+"""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain, compress, islice
 from operator import itemgetter
 
 import orjson
@@ -20,7 +34,6 @@ MAX_DEPTH = 50
 DEFAULT_MAX_NODES = 5000
 # Nodes with more edges than this one way are shown but not expanded (hubs would flood the graph).
 DEFAULT_FANOUT = 500
-HUB_ROUNDS = 4
 ROWS_PER_NODE = sql.ROWS_PER_NODE
 
 
@@ -115,72 +128,119 @@ def product_graph(*, seeds: list[int] | None, direction: str, depth: int, max_no
 
 def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: int,
                   fanout: int = DEFAULT_FANOUT) -> Graph:
-    """Datasets around ``seeds``, nearest first; a node with more than ``fanout`` edges is collapsed.
+    """Datasets around ``seeds``, nearest first (downstream wins a tie, then the lower id), capped.
 
-    Hubs are rare, so the walk first runs unhindered; if its answer holds hubs, it runs again
-    without expanding them (a few rounds at most: new nodes may be hubs too).
+    A node a walk would expand that has more than ``fanout`` edges that way is kept, marked
+    ``collapsed`` and not expanded; the edges are those among the nodes, one per pair.
     """
-    hubs: dict[str, set[int]] = {way: set() for way in _directions(direction)}
-    for _ in range(HUB_ROUNDS):
-        rows, truncated = _nearest_datasets(seeds, direction=direction, depth=depth, max_nodes=max_nodes, hubs=hubs)
-        edges, found = _edges_and_hubs(rows, direction=direction, depth=depth, fanout=fanout)
-        if all(found[way] <= hubs[way] for way in hubs):
+    walks = [_Walk(seeds, way, depth=depth, max_nodes=max_nodes, fanout=fanout) for way in _directions(direction)]
+    kept = _nearest(walks, max_nodes)
+    truncated = len(kept) > max_nodes or any(walk.cut for walk in walks)
+    kept = dict(islice(kept.items(), max_nodes))
+    _finish_walks(walks, kept, depth=depth)
+    edges = dict.fromkeys(chain.from_iterable(_among(rows, kept) for walk in walks for rows in walk.fetched))
+    hubs = set().union(*(walk.hubs for walk in walks)) & kept.keys()
+    return _dataset_result(kept, edges, truncated, hubs)
+
+
+def _among(rows: list[tuple[int, int]], nodes: dict) -> Iterator[tuple[int, int]]:
+    """The rows with both ends in ``nodes`` (filtered in C: there are tens of thousands)."""
+    inside = nodes.__contains__
+    rows = list(compress(rows, map(inside, map(itemgetter(0), rows))))
+    return compress(rows, map(inside, map(itemgetter(1), rows)))
+
+
+def _nearest(walks: list[_Walk], max_nodes: int) -> dict[int, int]:
+    """``node -> depth``, nearest first: by rank (downstream level d ranks 2d, upstream 2d + 1), then id.
+
+    Stops past ``max_nodes``: one node more says the cap was reached.
+    """
+    levels = sorted((2 * d + (walk.way == "upstream"), nodes) for walk in walks for d, nodes in enumerate(walk.levels))
+    kept: dict[int, int] = {}
+    for rank, nodes in levels:
+        if len(kept) > max_nodes:
             break
-        for way in hubs:
-            hubs[way] |= found[way]
-    return _dataset_result(rows, edges, truncated, set().union(*hubs.values()))
+        d = -(rank // 2) if rank % 2 else rank // 2
+        for node in nodes:
+            kept.setdefault(node, d)
+    return kept
 
 
-def _nearest_datasets(seeds: list[int], *, direction: str, depth: int, max_nodes: int,
-                      hubs: dict[str, set[int]]) -> tuple[list[tuple], bool]:
-    """``(id, depth, namespace, name, product_id)`` nearest first (downstream wins a tie), capped; and a cut flag."""
-    rank: dict[int, int] = {}
-    cut = False
-    for way in _directions(direction):
-        found, more = sql.walk_nearest(seeds, direction=way, depth=depth, max_nodes=max_nodes, hubs=hubs[way])
-        cut |= more
-        for node, d in found.items():
-            r = 2 * d + (way == "upstream")
-            if r < rank.get(node, r + 1):
-                rank[node] = r
-    kept = sorted(rank, key=lambda node: (rank[node], node))
-    names = sql.dataset_rows(kept[:max_nodes])
-    rows = []
-    for node in kept[:max_nodes]:
-        r, (_, namespace, name, product_id) = rank[node], names[node]
-        rows.append((node, -(r // 2) if r % 2 else r // 2, namespace, name, product_id))
-    return rows, cut or len(kept) > max_nodes
+class _Walk:
+    """A breadth-first walk one way, one query per level: the edges leading from the whole frontier.
 
-
-def _edges_and_hubs(rows: list[tuple], *, direction: str, depth: int, fanout: int) -> tuple[list, dict]:
-    """The edges among ``rows``, and per way the nodes the walk expands with more than ``fanout`` edges that way.
-
-    Every edge leading one way from the nodes is fetched once: the edges among them are in it, and
-    so is each node's degree that way (for ``both``, the upstream degrees are counted separately).
+    Each node is expanded once, at its nearest depth, so cycles and nodes reached at several
+    depths cost nothing more. The fetched edges are kept: they hold each expanded node's fan-out
+    (a hub is known before it would be expanded, so it simply is not) and the edges among the nodes.
     """
-    way = "upstream" if direction == "upstream" else "downstream"
-    ids = {row[0] for row in rows}
-    edges = list(dict.fromkeys(sql.edges_from(ids, direction=way)))  # one per pair, whatever the jobs
-    degree = Counter(map(itemgetter(0 if way == "downstream" else 1), edges))
-    hubs = {way: {pk for pk, d, *_ in rows
-                  if degree[pk] > fanout and abs(d) < depth and (d <= 0 if way == "upstream" else d >= 0)}}
-    if direction == "both":
-        upstream = [pk for pk, d, *_ in rows if d <= 0 and abs(d) < depth]
-        hubs["upstream"] = set(sql.busy_nodes(upstream, direction="upstream", fanout=fanout) if upstream else ())
-    return [(s, t) for s, t in edges if s in ids and t in ids], hubs
+
+    def __init__(self, seeds: list[int], way: str, *, depth: int, max_nodes: int, fanout: int):
+        self.way, self.fanout = way, fanout
+        self.here, self.there = (0, 1) if way == "downstream" else (1, 0)
+        self.levels: list[list[int]] = [sorted(set(seeds))]  # the nodes first reached at each depth, by id
+        self.probed: set[int] = set()  # nodes whose edges this way are all in ``fetched``
+        self.fetched: list[list[tuple[int, int]]] = []  # (source, target) rows, a pair once per job
+        self.hubs: set[int] = set()
+        seen = set(seeds)
+        while len(self.levels) <= depth and self.levels[-1]:
+            # Once the finished levels hold more than the cap, deeper nodes cannot be among the nearest.
+            if len(seen) > max_nodes:
+                break
+            rows = self.expand(self.levels[-1])
+            ends = ({pair[self.there] for pair in rows if pair[self.here] not in self.hubs} if self.hubs
+                    else set(map(itemgetter(self.there), rows)))
+            self.levels.append(sorted(ends - seen))
+            seen |= ends
+        self.cut = len(seen) > max_nodes
+
+    def expand(self, nodes) -> list[tuple[int, int]]:
+        """Fetch the edges from ``nodes``, marking as hubs those with more than ``fanout`` of them."""
+        rows = self.fetch(nodes)
+        if len(rows) > self.fanout:  # else no node can have more
+            busy = {node for node, n in Counter(map(itemgetter(self.here), rows)).items() if n > self.fanout}
+            if busy:  # counted again without the pairs repeated for several jobs
+                pairs = {pair for pair in rows if pair[self.here] in busy}
+                degree = Counter(map(itemgetter(self.here), pairs))
+                self.hubs.update(node for node in busy if degree[node] > self.fanout)
+        return rows
+
+    def fetch(self, nodes) -> list[tuple[int, int]]:
+        rows = sql.edges_from(nodes, direction=self.way)
+        self.probed.update(nodes)
+        self.fetched.append(rows)
+        return rows
 
 
-def _dataset_result(rows: list[tuple], edges: list, truncated: bool, hubs: set[int]) -> Graph:
-    products = _product_labels({row[4] for row in rows} - {None})
-    address, nodes = {}, []
-    for pk, d, namespace, name, product_id in rows:
-        address[pk] = node_id = f"{namespace}:{name}"
-        product, domain = products.get(product_id, (None, None))
-        node = {"id": node_id, "kind": "dataset", "label": name, "namespace": namespace,
-                "product": product, "domain": domain, "depth": d}
+def _finish_walks(walks: list[_Walk], kept: dict[int, int], *, depth: int) -> None:
+    """Fetch the edges among ``kept`` the walks did not (from the nodes they never expanded).
+
+    A kept node within the depth that a walk stopped short of (at the cap) is collapsed if it fans
+    out too much that way, as if the walk had gone on, but only on its own side of the seeds. An
+    edge is known when a walk probed its near end; the rest lead from nodes one walk left unprobed.
+    """
+    for walk in walks:
+        up = walk.way == "upstream"
+        short = [node for node in kept.keys() - walk.probed
+                 if abs(kept[node]) < depth and (kept[node] <= 0 if up else kept[node] >= 0)]
+        if short:
+            walk.expand(sorted(short))
+    last = min(walks, key=lambda walk: len(kept.keys() - walk.probed))  # either will do: the cheaper
+    if rest := kept.keys() - last.probed:
+        last.fetch(sorted(rest))
+
+
+def _dataset_result(depths: dict[int, int], edges: Iterable, truncated: bool, hubs: set[int]) -> Graph:
+    rows = sql.dataset_rows(sorted(depths))  # in id order, the index's
+    products = _product_labels({row[3] for row in rows.values()} - {None})
+    products[None] = (None, None)
+    address = {pk: f"{namespace}:{name}" for pk, namespace, name, _ in rows.values()}
+    # A comprehension, not a loop: thousands of nodes, and nothing else to do for most of them.
+    nodes = [{"id": address[pk], "kind": "dataset", "label": name, "namespace": namespace,
+              "product": products[product_id][0], "domain": products[product_id][1], "depth": depths[pk]}
+             for pk, namespace, name, product_id in map(rows.__getitem__, depths)]
+    for node, pk in zip(nodes, depths, strict=True):
         if pk in hubs:
             node["collapsed"] = truncated = True
-        nodes.append(node)
     return Graph(nodes, [{"source": address[s], "target": address[t]} for s, t in edges], truncated)
 
 

@@ -1,21 +1,26 @@
-"""Recursive graph walks in SQL, written once for SQLite and PostgreSQL.
+"""Graph queries in SQL, written once for SQLite and PostgreSQL.
 
-Rows carry ``(node, depth)`` and the CTE uses ``UNION``, so a node is expanded at most once per
-depth: cycles end at the depth limit. Both engines evaluate the recursion breadth first, so the
-first row for a node carries its shortest distance, and an outer ``LIMIT`` stops the walk early
-instead of computing the whole closure.
+Product- and column-level walks are recursive CTEs: rows carry ``(node, depth)`` and the CTE uses
+``UNION``, so a node is expanded at most once per depth and cycles end at the depth limit. Both
+engines evaluate the recursion breadth first, so the first row for a node carries its shortest
+distance, and an outer ``LIMIT`` stops the walk early. They are kept as they were: those graphs
+are far smaller (a node per product, or per column that lineage names), and no measurement has
+asked for more.
+
+The dataset-level walk is not a CTE: ``graph.dataset_graph`` walks level by level with
+:func:`edges_from` (``graph``'s docstring says why).
 """
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
 
-from django.db import connection, transaction
+from django.db import connection
 
 
 def id_list_sql(ids: Iterable[int]) -> tuple[str, list]:
     """A sub-select yielding ``ids``, bound as one parameter whatever their number."""
-    text = ",".join(str(int(i)) for i in ids)
+    text = ",".join(map(str, map(int, ids)))
     if connection.vendor == "postgresql":
         # An array literal in a string: psycopg dumps a list of 5,000 ints element by element, 20x slower.
         return "SELECT unnest(%s::bigint[]) AS v", [f"{{{text}}}"]
@@ -115,7 +120,10 @@ def edges_among(table: str, ids: Iterable[int]) -> list[tuple[int, int]]:
 
 
 def edges_from(ids: Iterable[int], *, direction: str) -> list[tuple[int, int]]:
-    """``(source, target)`` of every dataset edge leading ``direction`` from ``ids`` (once per job)."""
+    """``(source, target)`` of every dataset edge leading ``direction`` from ``ids`` (once per job).
+
+    One probe of the covering ``(source, target)`` or ``(target, source)`` index per id.
+    """
     here = _DIRECTIONS[direction][0]
     sub, params = id_list_sql(ids)
     sql = f"""
@@ -156,68 +164,16 @@ def products_reached(seeds: Iterable[int], *, direction: str, row_limit: int) ->
         return {row[0] for row in cursor.fetchall()}
 
 
-# Rows read per round trip while streaming a walk: small enough to stop soon after the cap.
-WALK_CHUNK = 1000
-
-
-def walk_nearest(
-    seeds: Iterable[int], *, direction: str, depth: int, max_nodes: int, hubs: Iterable[int] = ()
-) -> tuple[dict[int, int], bool]:
-    """Shortest depth of the nodes nearest ``seeds`` (the ``max_nodes`` nearest among them), and a cut flag.
-
-    Rows come level by level (SQLite's recursion queue is FIFO; PostgreSQL emits each iteration
-    whole), so the first row of a node has its shortest depth, and once the finished levels hold
-    more than ``max_nodes`` nodes the rest of the walk cannot change which are nearest: reading
-    stops there, and so does the database (rows are produced as they are read). ``hubs`` are not
-    expanded. The flag is true when more than ``max_nodes`` nodes exist or the row budget ran out.
-    """
-    here, there = _DIRECTIONS[direction]
-    seed_sql, params = id_list_sql(seeds)
-    hub_sql, hub_params = id_list_sql(hubs)
-    row_limit = max_nodes * ROWS_PER_NODE
-    sql = f"""
-        WITH RECURSIVE w(node, depth) AS (
-            SELECT s.v, 0 FROM ({seed_sql}) AS s
-            UNION
-            SELECT e.{there}, w.depth + 1 FROM w JOIN lineage_datasetedge e ON e.{here} = w.node
-            WHERE w.depth < %s AND w.node NOT IN (SELECT v FROM ({hub_sql}) AS h)
-        )
-        SELECT node, depth FROM w LIMIT %s
-    """  # noqa: S608 -- identifiers come from the constants above, values are bound
-    found: dict[int, int] = {}
-    level = read = 0
-    # In a transaction, PostgreSQL's server-side cursor is not holdable: it computes rows only as they are fetched.
-    with transaction.atomic(), connection.chunked_cursor() as cursor:
-        cursor.execute(sql, [*params, depth, *hub_params, row_limit])
-        while rows := cursor.fetchmany(WALK_CHUNK):
-            read += len(rows)
-            for node, d in rows:
-                if d != level:
-                    level = d
-                    if len(found) > max_nodes:
-                        return found, True
-                found.setdefault(node, d)
-    return found, len(found) > max_nodes or read >= row_limit
-
-
-def busy_nodes(ids: Iterable[int], *, direction: str, fanout: int) -> list[int]:
-    """Those of ``ids`` with more than ``fanout`` edges leading ``direction``."""
-    here = _DIRECTIONS[direction][0]
-    sub, params = id_list_sql(ids)
-    # Scans only the index entries of these nodes (covering on ``here``), counted in one pass.
-    sql = f"""
-        SELECT e.{here} FROM lineage_datasetedge e WHERE e.{here} IN (SELECT v FROM ({sub}) AS s)
-        GROUP BY e.{here} HAVING COUNT(*) > %s
-    """  # noqa: S608 -- identifiers come from the constants above, values are bound
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, fanout])
-        return [row[0] for row in cursor.fetchall()]
-
-
 def dataset_rows(ids: list[int]) -> dict[int, tuple[int, str, str, int | None]]:
     """``id -> (id, namespace, name, product_id)`` for these datasets."""
+    if not ids:
+        return {}
     sub, params = id_list_sql(ids)
-    sql = f"SELECT d.id, d.namespace, d.name, d.product_id FROM ({sub}) AS k JOIN lineage_dataset d ON d.id = k.v"  # noqa: S608
+    # The id range is redundant, but without it PostgreSQL merge-joins from the start of the primary key.
+    sql = f"""
+        SELECT d.id, d.namespace, d.name, d.product_id FROM ({sub}) AS k JOIN lineage_dataset d ON d.id = k.v
+        WHERE d.id BETWEEN %s AND %s
+    """  # noqa: S608 -- the sub-select is ours, values are bound
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*params, min(ids), max(ids)])
         return {row[0]: row for row in cursor.fetchall()}

@@ -70,6 +70,7 @@ class _Batch:
         self.events = events
         self.digests = [_digest(e) for e in events]
         self.datasets: dict[tuple[str, str], Dataset] = {}
+        self.prefetched: set[tuple[str, str]] = set()  # addresses looked up already, found or not
         self.jobs: dict[tuple[str, str], Job] = {}
         self.runs: dict[uuid.UUID, Run] = {}
         self.dirty_runs: set[uuid.UUID] = set()
@@ -103,6 +104,7 @@ class _Batch:
         if wanted:
             rows = Dataset.objects.filter(namespace__in={a for a, _ in wanted}, name__in={b for _, b in wanted})
             self.datasets = {(d.namespace, d.name): d for d in rows if (d.namespace, d.name) in wanted}
+            self.prefetched = wanted
         jobs = {(e["job"]["namespace"], e["job"]["name"]) for e in events if "job" in e}
         if jobs:
             rows = Job.objects.filter(namespace__in={a for a, _ in jobs}, name__in={b for _, b in jobs})
@@ -140,7 +142,7 @@ class _Batch:
 
     def address(self, namespace: str, name: str) -> Dataset:
         dataset = self.datasets.get((namespace, name))
-        if dataset is None:  # not prefetched (a rebuild outside a batch): look before creating
+        if dataset is None and (namespace, name) not in self.prefetched:  # a rebuild outside a batch: look first
             dataset = next(iter(Dataset.objects.filter(namespace=namespace, name=name)[:1]), None)
         if dataset is None:
             port = match_port(namespace, name)

@@ -189,3 +189,52 @@ def test_explicit_mapping_links_an_unmatched_dataset_and_rebuild_restores_derive
     ProductEdge.objects.all().delete()
     call_command("lineage_rebuild", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert set(ProductEdge.objects.values_list("source_id", "target_id", "kind")) == before
+
+
+def test_dataset_walk_is_nearest_first_ties_by_id_and_the_cap_keeps_the_nearest(mesh, api):
+    """seed feeds c, b, a (made in that order) and d through a; d feeds back to seed and to a (cycles)."""
+    seed, c, b, a, d = [Dataset.objects.create(namespace="x", name=n) for n in ("seed", "c", "b", "a", "d")]
+    for source, target in ((seed, a), (seed, b), (seed, c), (a, d), (d, seed), (d, a), (b, c)):
+        DatasetEdge.objects.create(source=source, target=target)
+    query = {"node": "x:seed", "level": "dataset", "direction": "downstream", "depth": 10}
+
+    whole = api.get("/api/lineage/", query).json()
+    assert [(n["label"], n["depth"]) for n in whole["nodes"]] == [("seed", 0), ("c", 1), ("b", 1), ("a", 1), ("d", 2)]
+    assert whole["truncated"] is False
+    assert len(whole["edges"]) == 7
+
+    capped = api.get("/api/lineage/", {**query, "max_nodes": 3}).json()
+    assert [n["label"] for n in capped["nodes"]] == ["seed", "c", "b"]  # a ties with them, but has a higher id
+    assert capped["truncated"] is True
+    assert {(e["source"], e["target"]) for e in capped["edges"]} == {("x:seed", "x:c"), ("x:seed", "x:b"), ("x:b", "x:c")}
+
+
+def test_nodes_at_the_depth_limit_keep_their_edges_but_are_not_collapsed(mesh, api):
+    seed, a, b = [Dataset.objects.create(namespace="x", name=n) for n in ("seed", "a", "b")]
+    for source, target in ((seed, a), (seed, b), (a, b), (b, seed)):
+        DatasetEdge.objects.create(source=source, target=target)
+    extra = [Dataset.objects.create(namespace="x", name=f"e{i}") for i in range(3)]
+    for target in extra:  # a fans out more than the limit, but the walk ends there anyway
+        DatasetEdge.objects.create(source=a, target=target)
+    body = api.get("/api/lineage/", {"node": "x:seed", "level": "dataset", "direction": "downstream",
+                                     "depth": 1, "fanout": 2}).json()
+    assert [n["label"] for n in body["nodes"]] == ["seed", "a", "b"]
+    assert not any(n.get("collapsed") for n in body["nodes"])
+    assert body["truncated"] is False
+    assert {(e["source"], e["target"]) for e in body["edges"]} == {
+        ("x:seed", "x:a"), ("x:seed", "x:b"), ("x:a", "x:b"), ("x:b", "x:seed")}
+
+
+def test_the_fanout_counts_neighbours_not_the_jobs_between_them(mesh, api):
+    """t is written from s1 and s2 by two jobs each: two inputs, one edge each in the answer, either way."""
+    from lineage.models import Job
+
+    t, s1, s2 = [Dataset.objects.create(namespace="x", name=n) for n in ("t", "s1", "s2")]
+    for job in (Job.objects.create(namespace="j", name="one"), Job.objects.create(namespace="j", name="two")):
+        for source in (s1, s2):
+            DatasetEdge.objects.create(source=source, target=t, job=job)
+    for direction in ("upstream", "both"):
+        body = api.get("/api/lineage/", {"node": "x:t", "level": "dataset", "direction": direction, "depth": 2,
+                                         "fanout": 2}).json()
+        assert {n["label"]: n.get("collapsed", False) for n in body["nodes"]} == {"t": False, "s1": False, "s2": False}
+        assert len(body["edges"]) == 2

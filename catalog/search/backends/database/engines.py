@@ -109,15 +109,22 @@ class SqliteEngine:
         return sql, [*members, self.expression(parsed, operator, OPEN_FIELDS)]
 
     def highlight_sql(self, parsed: ParsedQuery, ids: list[int]) -> tuple[str, list]:
+        """The page's rows, in one FTS5 scan of the match bounded by the page's lowest and highest id.
+
+        A plain ``rowid IN (…)`` makes SQLite call FTS5 once per id, and each call evaluates the
+        whole expression again (for a prefix, merging the doclists of every matching term): on a
+        broad word that is twenty full matches. ``+rowid`` keeps the list a filter on one scan.
+        """
         marks = ", ".join(["%s"] * len(ids))
         hl = f"'{HL_START}', '{HL_END}'"
         sql = (
             f"SELECT rowid, highlight(catalog_search_fts, 1, {hl}), highlight(catalog_search_fts, 2, {hl}), "  # noqa: S608
             f"snippet(catalog_search_fts, 3, {hl}, '…', 12) || ' | ' || snippet(catalog_search_fts, 7, {hl}, '…', 12), "
             f"snippet(catalog_search_fts, 5, {hl}, '…', 24) "
-            f"FROM catalog_search_fts WHERE catalog_search_fts MATCH %s AND rowid IN ({marks})"
+            "FROM catalog_search_fts WHERE catalog_search_fts MATCH %s AND rowid BETWEEN %s AND %s "
+            f"AND +rowid IN ({marks})"
         )
-        return sql, [self.expression(parsed, "or"), *ids]
+        return sql, [self.expression(parsed, "or"), min(ids), max(ids), *ids]
 
     def suggest_sql(self, parsed: ParsedQuery) -> tuple[str, list]:
         """Name and identifier words; the last (being typed) and any long one as a prefix."""

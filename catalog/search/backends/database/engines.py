@@ -40,6 +40,12 @@ class SqliteEngine:
 
     def entry_params(self, texts: dict) -> tuple:
         return ()
+
+    materialized = "MATERIALIZED"  # read twice (the page, then count and facets): computed once
+
+    @staticmethod
+    def concat_sql(column: str) -> str:
+        return f"group_concat({column}, char(30))"  # FACET_SEP
     # FTS_FIELDS order. The domain's words recur in the identifier and often in owner names:
     # those fields weigh little, or the domain would outweigh a product's own name and tags.
     weights = (1.0, 10.0, 5.0, 3.0, 2.0, 1.0, 0.5, 3.0)
@@ -153,6 +159,12 @@ class PostgresEngine:
     entry_columns = ("search_vector", "suggest_vector")
     entry_values = f"{_vector}, to_tsvector('simple', %s)"
     query_columns = ("search_vector",)
+
+    materialized = "MATERIALIZED"
+
+    @staticmethod
+    def concat_sql(column: str) -> str:
+        return f"string_agg({column}, chr(30))"  # FACET_SEP
 
     def entry_params(self, texts: dict) -> tuple:
         weighted = self._weighted(texts)

@@ -140,7 +140,7 @@ class DatabaseQuery:
             f"FROM (SELECT {', '.join((_ENTRY_FIELDS, *self.engine.query_columns))}, "
             "CASE WHEN e.identifier = %s OR e.name_norm = %s THEN 1 ELSE 0 END AS exact, "
             f"m.score * e.rank_boost AS rank FROM ({match_sql}) m "
-            "JOIN catalog_searchentry e ON e.product_id = m.id) e "
+            f"JOIN {self.engine.entries} ON e.product_id = m.id) e "
             f"WHERE {' AND '.join([*where, *more_where, *restricted_where])}"
         )
         return sql, [exact, exact, *match_params, *params, *more_params, *restricted_params]

@@ -27,6 +27,8 @@ class SearchEntry(models.Model):
 
     class Meta:
         db_table = "catalog_searchentry"
+        # On SQLite a covering index, catalog_searchentry_hits (migration 0004), serves the search's
+        # join; the query names it, so a table rebuild must keep it (tests fail loudly otherwise).
 
     def __str__(self) -> str:
         return self.identifier

@@ -11,7 +11,7 @@ from collections import Counter
 from django.db import connection
 
 from catalog.search import query as q
-from catalog.search.backends.database.store import FACET_SEP, FIELD_SEP
+from catalog.search.backends.database.store import FACET_SEP, FIELD_SEP, GROUP_SEP
 from catalog.search.highlights import marked
 from catalog.search.types import FACET_FIELDS, Hit, SearchPage, SearchRequest, Suggestion
 from catalog.search.typos import add_corrections
@@ -69,9 +69,22 @@ def filter_sql(request: SearchRequest) -> tuple[list[str], list]:
     return where, params
 
 
-def count_facets(keys) -> dict[str, list[dict]]:
-    """Facet counts from each hit's ``facet_keys`` ("field\x1fvalue" joined by "\x1e")."""
-    counted = Counter(FACET_SEP.join(keys).split(FACET_SEP))  # one join and one split: C speed
+def count_facets(keys: str | None) -> dict[str, list[dict]]:
+    """Facet counts from the hits' packed ``facet_keys`` (see ``store.pack_facet_keys``), joined by
+    FACET_SEP into one string by the database.
+
+    The hits' parts are counted first (one split, one count, at C speed); each distinct part's keys
+    then count as often as the part occurred. Parts seen once are split and counted together, so
+    hits whose key sets are all different cost no more than counting every key.
+    """
+    counted: Counter[str] = Counter()
+    if keys:
+        parts = Counter(keys.split(FACET_SEP))
+        counted.update(GROUP_SEP.join([part for part, n in parts.items() if n == 1]).split(GROUP_SEP))
+        for part, n in parts.items():
+            if n > 1:
+                for key in part.split(GROUP_SEP):
+                    counted[key] += n
     counted.pop("", None)
     facets: dict[str, list[dict]] = {field: [] for field in FACET_FIELDS}
     for key, count in counted.items():
@@ -93,21 +106,30 @@ class DatabaseQuery:
             add_corrections(self.parsed)
 
     def run(self) -> SearchPage:
-        """One ranked pass over every match (ids and facet keys only), then the page's rows.
+        """One statement: the matches, filtered, kept once; the page, their count and facet keys read from them.
 
-        Counting facets from that pass, in Python, costs one read of each hit; a GROUP BY over
-        the facet table would evaluate the text match again and probe an index per facet value.
+        The hits are materialised (ids, sort keys and packed facet keys only); the page is a
+        top-N sort of them and the count and facet keys one aggregate row, so no hit is sorted
+        in full nor sent to Python as a row of its own. Facets are counted from the keys in
+        Python: a GROUP BY over the facet table would evaluate the text match again and probe
+        an index per facet value.
         """
         base_sql, base_params = self._base()
-        ranked = self._fetch(
-            f"SELECT e.product_id, e.facet_keys, rank {base_sql} ORDER BY {_ORDER[self.request.sort]}",  # noqa: S608
-            base_params,
+        keys = f"{self.engine.concat_sql('e.facet_keys')}" if self.request.facets else "NULL"
+        rows = self._fetch(
+            f"WITH h AS {self.engine.materialized} (SELECT e.product_id, e.name_norm, e.quality_score, "  # noqa: S608
+            f"e.usage_count, e.updated, e.facet_keys, e.exact, e.rank {base_sql}) "
+            "SELECT * FROM (SELECT 0 AS part, e.product_id, e.rank, NULL AS facet_keys FROM h e "
+            f"ORDER BY {_ORDER[self.request.sort]} LIMIT %s OFFSET %s) page "
+            f"UNION ALL SELECT 1, count(*), NULL, {keys} FROM h e",
+            [*base_params, self.request.page_size, self.request.offset],
         )
-        start = self.request.offset
-        page = ranked[start : start + self.request.page_size]
+        summary = rows.pop()  # the aggregate row comes last (UNION ALL keeps the parts in order)
+        assert summary[0] == 1, summary
+        page = [(pk, rank) for _, pk, rank, _ in rows]
         hits = self._hits(page)
-        facets = count_facets(row[1] for row in ranked) if self.request.facets else {}
-        return SearchPage(count=len(ranked), hits=hits, facets=facets)
+        facets = count_facets(summary[3]) if self.request.facets else {}
+        return SearchPage(count=summary[1], hits=hits, facets=facets)
 
     def _hits(self, page: list[tuple]) -> list[Hit]:
         if not page:
@@ -116,7 +138,7 @@ class DatabaseQuery:
         rows = {row[0]: row for row in self._fetch(
             "SELECT product_id, result, visibility, domain_id FROM catalog_searchentry "  # noqa: S608
             f"WHERE product_id IN ({_marks(ids)})", ids)}
-        hits = [self._hit(rows[pk], rank) for pk, _, rank in page]
+        hits = [self._hit(rows[pk], rank) for pk, rank in page]
         self._highlight(hits, {pk: (row[2], row[3]) for pk, row in rows.items()})
         return hits
 
@@ -130,7 +152,7 @@ class DatabaseQuery:
             f"FROM (SELECT {', '.join((_ENTRY_FIELDS, *self.engine.query_columns))}, "
             "CASE WHEN e.identifier = %s OR e.name_norm = %s THEN 1 ELSE 0 END AS exact, "
             f"m.score * e.rank_boost AS rank FROM ({match_sql}) m "
-            "JOIN catalog_searchentry e ON e.product_id = m.id) e "
+            f"JOIN {self.engine.entries} ON e.product_id = m.id) e "
             f"WHERE {' AND '.join([*where, *more_where, *restricted_where])}"
         )
         return sql, [exact, exact, *match_params, *params, *more_params, *restricted_params]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0003_search_fts'),
+        ('catalog', '0005_search_facet_key_parts'),
     ]
 
     operations = [

@@ -128,14 +128,17 @@ def product_freshness_check(*, product_id: int, now: datetime | None = None) -> 
     return quality_score_compute(product=product)
 
 
+@transaction.atomic
 def pipeline_quality_record(*, port_id: int) -> QualityScore | None:
     """What pipelines last reported on a port (assertions, metrics) becomes a run of checks; the product is re-scored.
 
-    Idempotent: a report already recorded (same port, same latest observation) is not recorded twice.
+    Idempotent: a report already recorded (same port, same latest observation) is not recorded
+    twice; the port's row is locked so that two deliveries of the task cannot both record it.
     """
     from lineage.models import QualityObservation
 
-    port = OutputPort.objects.filter(pk=port_id).select_related("product", "contract").first()
+    ports = OutputPort.objects.select_for_update(of=("self",)).select_related("product", "contract")
+    port = ports.filter(pk=port_id).first()
     if port is None:
         return None
     observations = QualityObservation.objects.filter(port=port).select_related("run__job", "dataset")

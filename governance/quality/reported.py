@@ -37,10 +37,11 @@ def assertion_outcomes(payload: dict, *, source: str) -> list[Outcome]:
             continue
         assertion, column = str(item["assertion"]), str(item.get("column") or "")
         verdict = "passed" if item["success"] else "failed"
+        name = f"{assertion} on {column}" if column else assertion
         outcomes.append(Outcome(
-            name=f"{assertion} on {column}" if column else assertion, rule_kind="reported", metric=assertion[:50],
-            dimension=dimension_of(assertion), severity=severity_of(item.get("severity")), column=column[:200],
-            passed=item["success"], message=f"{verdict} in the pipeline ({source})",
+            name=name, rule_kind="reported", metric=assertion[:50], dimension=dimension_of(assertion),
+            severity=severity_of(item.get("severity")), column=column[:200], passed=item["success"],
+            message=f"{name} {verdict} in the pipeline ({source})",  # the score's explanation says what failed
         ))
     return outcomes
 

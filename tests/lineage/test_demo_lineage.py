@@ -114,5 +114,6 @@ def test_the_staging_jobs_tests_count_in_the_orders_score(demo):
     reported = {c["name"]: c for c in latest.breakdown["checks"] if c["rule_kind"] == "reported"}
     assert reported[f"unique on {truth.DUPLICATE_ORDER_IDS.column}"]["passed"] is False
     assert reported["not_null on order_id"]["passed"] is True
-    assert any("failed in the pipeline (job finance.stage_orders)" in e["text"]
+    assert any(f"unique on {truth.DUPLICATE_ORDER_IDS.column} failed in the pipeline (job finance.stage_orders)"
+               in e["text"]
                for e in latest.breakdown["explanations"])

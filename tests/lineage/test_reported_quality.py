@@ -36,7 +36,7 @@ def test_reported_assertions_are_scored_and_drawn_in_the_history(mesh, post, api
     failed = run.checks.get(passed=False)
     assert (failed.name, failed.dimension, failed.severity, failed.column) == (
         "not_null on order_id", "completeness", "error", "order_id")
-    assert failed.message == "failed in the pipeline (job dbt.test_orders)"
+    assert failed.message == "not_null on order_id failed in the pipeline (job dbt.test_orders)"
     assert set(run.checks.values_list("dimension", flat=True)) == {"completeness", "uniqueness", "validity"}
 
     body = api.get("/api/products/sales.orders/quality/").json()

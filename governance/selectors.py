@@ -115,8 +115,8 @@ def needs_attention(*, viewer, limit: int = ATTENTION_LIMIT) -> list[DataProduct
         _listed_for(viewer).filter(quality_score__lt=100).select_related("domain")
         .annotate(latest_breakdown=Subquery(latest, output_field=JSONField())).order_by("quality_score", "identifier")[:limit]
     )
-    visible = set(_listed_for(viewer).filter(pk__in=[p.pk for p in products])
-                  .filter(details_visible_q(viewer)).values_list("pk", flat=True))
+    visible = set(DataProduct.objects.filter(details_visible_q(viewer), pk__in=[p.pk for p in products])
+                  .values_list("pk", flat=True))
     for product in products:
         breakdown = product.latest_breakdown or {}
         product.reasons = [e["text"] for e in breakdown.get("explanations", [])[:3]] if product.pk in visible else []

@@ -1,6 +1,7 @@
 """The denormalised usage signal on a product: how many other products read it, written by lineage."""
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Mapping
 
 from django.db import transaction
@@ -17,7 +18,10 @@ def products_usage_set(*, counts: Mapping[int, int]) -> list[int]:
     """
     current = dict(DataProduct.objects.select_for_update().filter(pk__in=list(counts)).values_list("pk", "usage_count"))
     changed = [pk for pk, count in counts.items() if pk in current and current[pk] != count]
+    by_count: dict[int, list[int]] = defaultdict(list)
     for pk in changed:
-        DataProduct.objects.filter(pk=pk).update(usage_count=counts[pk])
+        by_count[counts[pk]].append(pk)
+    for count, pks in by_count.items():  # one UPDATE per distinct count, not per product (rebuilds touch all)
+        DataProduct.objects.filter(pk__in=pks).update(usage_count=count)
     products_reindex(changed)
     return changed

@@ -58,9 +58,11 @@ def metric_outcomes(payload: dict, rules: list[Rule], *, source: str) -> list[Ou
     columns = payload.get("columnMetrics") if isinstance(payload.get("columnMetrics"), dict) else {}
     outcomes = []
     for rule in rules:
-        nulls = _count((columns.get(rule.column) or {}).get("nullCount")) if rule.column else None
-        if rule.kind != "library" or not (rule.metric == "rowCount" or (rule.metric == "nullValues" and nulls is not None)):
+        if rule.kind != "library" or rule.metric not in ("rowCount", "nullValues"):
             continue
+        nulls = _count((columns.get(rule.column) or {}).get("nullCount")) if rule.column else None
+        if rule.metric == "nullValues" and nulls is None:
+            continue  # the pipeline did not count this column's nulls
         try:
             op, threshold = rule_expectation(rule)
         except ExpectationError:

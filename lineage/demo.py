@@ -172,12 +172,13 @@ def demo_events(*, day: dt.date | None = None) -> list[dict]:
     return events
 
 
-def demo_events_post(*, stdout=None) -> None:
-    """Post the demo's events to ``/api/v1/lineage/batch`` in-process, as a steward's pipeline would."""
+def demo_events_post(*, day: dt.date | None = None, stdout=None) -> None:
+    """Post the demo's runs of ``day`` (today by default) to ``/api/v1/lineage/batch`` in-process, as a
+    steward's pipeline would."""
     from django.urls import reverse
     from rest_framework.test import APIClient
 
-    events = demo_events()
+    events = demo_events(day=day)
     client = APIClient(SERVER_NAME=_host())
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {_steward_token()}")
     response = client.post(reverse("openlineage-batch"), events, format="json", secure=True)

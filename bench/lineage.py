@@ -118,9 +118,6 @@ def load(n: int, edges: list[tuple[int, int]]) -> float:
                 "INSERT INTO lineage_dataset (id, namespace, name, facets, facet_stamps) VALUES (%s, %s, %s, %s, %s)",
                 datasets)
             cursor.executemany("INSERT INTO lineage_datasetedge (id, source_id, target_id) VALUES (%s, %s, %s)", rows)
-    from lineage.services.adjacency import adjacency_rebuild
-
-    adjacency_rebuild()  # raw inserts send no signal: derive the packed neighbours as `lineage_rebuild` does
     with connection.cursor() as cursor:
         # Outside the transaction: VACUUM sets the visibility map, so walks can use index-only scans.
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")

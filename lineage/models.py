@@ -98,38 +98,6 @@ class DatasetEdge(models.Model):
         return f"{self.source} → {self.target}"
 
 
-class RowidOneToOneField(models.OneToOneField):
-    """A one-to-one primary key that SQLite stores as the table's rowid (declared ``integer``).
-
-    SQLite makes a primary key the rowid only when its type is exactly ``integer``; Django declares
-    a key to a ``BigAutoField`` as ``bigint``, which adds a separate index to look up first.
-    """
-
-    def db_type(self, connection):
-        return "integer" if connection.vendor == "sqlite" else super().db_type(connection)
-
-
-class Adjacency(models.Model):
-    """A dataset's distinct neighbours, packed: derived from ``DatasetEdge``, read by the dataset walk.
-
-    The walk fetches one row per node it expands instead of one row per edge, and the dataset's
-    name in the same query (``lineage.selectors.graph``). ``downstream`` and ``upstream`` hold the
-    neighbours' ids, ascending, as little-endian int64 (``lineage.adjacency``). Rewritten by
-    ``lineage.services.adjacency`` in the transaction that adds edges; ``lineage_rebuild`` re-derives
-    every row.
-    """
-
-    dataset = RowidOneToOneField(Dataset, primary_key=True, on_delete=models.CASCADE, related_name="adjacency")
-    downstream = models.BinaryField(default=bytes)
-    upstream = models.BinaryField(default=bytes)
-
-    class Meta:
-        verbose_name_plural = "adjacencies"
-
-    def __str__(self) -> str:
-        return f"adjacency of dataset {self.dataset_id}"
-
-
 class ColumnEdge(models.Model):
     """One output column derived from one input column (OpenLineage ``columnLineage``)."""
 

@@ -2,21 +2,21 @@
 
 Product and column graphs come from recursive CTEs (``sql.walk``, ``sql.column_walk``). The
 dataset graph, the big one (every table a pipeline touches), is walked level by level instead: per
-depth, one query fetches the frontier's rows of ``Adjacency`` (each dataset's distinct neighbours,
-packed, with its name from the same query), and the neighbours not seen yet form the next
-frontier. Each node is expanded once, at its nearest depth; a recursive CTE cannot do that, as its
-recursive term sees only the previous iteration's rows: carrying ``(node, depth)`` walks a node
-again at every depth it is reached at (about twice per node on a 300,000-edge graph), and carrying
-the node alone loses the depth. A row per node, not per edge, is read (a third of the rows on that
-graph, and no separate query for the names), and the rows are reused: they are the edges among
-the nodes (only the last level's rows are fetched again) and they give each node's fan-out when it
-is about to be expanded, so hubs are collapsed as they are met. See BENCHMARKS.md, "Lineage".
+depth, one query fetches every edge leading from the current frontier (ids bound as one
+parameter, each one an index probe), and the nodes not seen yet form the next frontier. Each node
+is expanded once, at its nearest depth; a recursive CTE cannot do that, as its recursive term sees
+only the previous iteration's rows: carrying ``(node, depth)`` walks a node again at every depth
+it is reached at (about twice per node on a 300,000-edge graph), and carrying the node alone loses
+the depth. The fetched edges are reused: they are the edges among the nodes (only the last
+level's are fetched again) and they give each node's fan-out when it is about to be expanded, so
+hubs are collapsed as they are met rather than by walking again. See BENCHMARKS.md, "Lineage".
 """
 from __future__ import annotations
 
-from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain, islice
+from itertools import chain, compress, islice
 from operator import itemgetter
 
 import orjson
@@ -24,7 +24,6 @@ from django.db.models import Count
 from django.urls import NoReverseMatch
 
 from catalog.models import DataProduct
-from lineage.adjacency import SWAP, unpack
 from lineage.models import ColumnEdge, Dataset
 from lineage.selectors import sql
 from lineage.selectors.sql import one
@@ -131,20 +130,24 @@ def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: in
                   fanout: int = DEFAULT_FANOUT) -> Graph:
     """Datasets around ``seeds``, nearest first (downstream wins a tie, then the lower id), capped.
 
-    A node a walk would expand that has more than ``fanout`` neighbours that way is kept, marked
+    A node a walk would expand that has more than ``fanout`` edges that way is kept, marked
     ``collapsed`` and not expanded; the edges are those among the nodes, one per pair.
     """
-    rows: dict[int, tuple] = {}
-    walks = [_Walk(seeds, way, rows, depth=depth, max_nodes=max_nodes, fanout=fanout)
-             for way in _directions(direction)]
+    walks = [_Walk(seeds, way, depth=depth, max_nodes=max_nodes, fanout=fanout) for way in _directions(direction)]
     kept = _nearest(walks, max_nodes)
     truncated = len(kept) > max_nodes or any(walk.cut for walk in walks)
     kept = dict(islice(kept.items(), max_nodes))
     _finish_walks(walks, kept, depth=depth)
-    if len(rows.keys() & kept.keys()) < len(kept):  # a dataset deleted since its neighbours were packed
-        kept = {node: d for node, d in kept.items() if node in rows}
+    edges = dict.fromkeys(chain.from_iterable(_among(rows, kept) for walk in walks for rows in walk.fetched))
     hubs = set().union(*(walk.hubs for walk in walks)) & kept.keys()
-    return _dataset_result(kept, rows, walks, truncated, hubs)
+    return _dataset_result(kept, edges, truncated, hubs)
+
+
+def _among(rows: list[tuple[int, int]], nodes: dict) -> Iterator[tuple[int, int]]:
+    """The rows with both ends in ``nodes`` (filtered in C: there are tens of thousands)."""
+    inside = nodes.__contains__
+    rows = list(compress(rows, map(inside, map(itemgetter(0), rows))))
+    return compress(rows, map(inside, map(itemgetter(1), rows)))
 
 
 def _nearest(walks: list[_Walk], max_nodes: int) -> dict[int, int]:
@@ -164,70 +167,52 @@ def _nearest(walks: list[_Walk], max_nodes: int) -> dict[int, int]:
 
 
 class _Walk:
-    """A breadth-first walk one way, one query per level: the frontier's rows of packed neighbours.
+    """A breadth-first walk one way, one query per level: the edges leading from the whole frontier.
 
     Each node is expanded once, at its nearest depth, so cycles and nodes reached at several
-    depths cost nothing more. A fetched row gives the node's name (kept in the shared ``rows``)
-    and its distinct neighbours this way (kept in ``near``): a hub is known before it would be
-    expanded, so it simply is not, and the edges among the answer's nodes need no other query.
+    depths cost nothing more. The fetched edges are kept: they hold each expanded node's fan-out
+    (a hub is known before it would be expanded, so it simply is not) and the edges among the nodes.
     """
 
-    def __init__(self, seeds: list[int], way: str, rows: dict[int, tuple], *, depth: int, max_nodes: int,
-                 fanout: int):
-        self.way, self.fanout, self.rows = way, fanout, rows
+    def __init__(self, seeds: list[int], way: str, *, depth: int, max_nodes: int, fanout: int):
+        self.way, self.fanout = way, fanout
+        self.here, self.there = (0, 1) if way == "downstream" else (1, 0)
         self.levels: list[list[int]] = [sorted(set(seeds))]  # the nodes first reached at each depth, by id
-        self.near: dict[int, array] = {}  # node -> its neighbours this way, for every node fetched
+        self.probed: set[int] = set()  # nodes whose edges this way are all in ``fetched``
+        self.fetched: list[list[tuple[int, int]]] = []  # (source, target) rows, a pair once per job
         self.hubs: set[int] = set()
         seen = set(seeds)
         while len(self.levels) <= depth and self.levels[-1]:
             # Once the finished levels hold more than the cap, deeper nodes cannot be among the nearest.
             if len(seen) > max_nodes:
                 break
-            level = self.levels[-1]
-            self.expand(level)
-            ends: set[int] = set()
-            hubs, near = self.hubs, self.near
-            for node in level:
-                if node not in hubs:
-                    ends.update(near[node])
+            rows = self.expand(self.levels[-1])
+            ends = ({pair[self.there] for pair in rows if pair[self.here] not in self.hubs} if self.hubs
+                    else set(map(itemgetter(self.there), rows)))
             self.levels.append(sorted(ends - seen))
             seen |= ends
         self.cut = len(seen) > max_nodes
 
-    def expand(self, nodes: list[int]) -> None:
-        """Fetch these nodes' rows, marking as hubs those with more than ``fanout`` neighbours."""
-        self.fetch(nodes)
-        near, fanout = self.near, self.fanout
-        self.hubs.update(node for node in nodes if len(near[node]) > fanout)
+    def expand(self, nodes) -> list[tuple[int, int]]:
+        """Fetch the edges from ``nodes``, marking as hubs those with more than ``fanout`` of them."""
+        rows = self.fetch(nodes)
+        if len(rows) > self.fanout:  # else no node can have more
+            busy = {node for node, n in Counter(map(itemgetter(self.here), rows)).items() if n > self.fanout}
+            if busy:  # counted again without the pairs repeated for several jobs
+                pairs = {pair for pair in rows if pair[self.here] in busy}
+                degree = Counter(map(itemgetter(self.here), pairs))
+                self.hubs.update(node for node in busy if degree[node] > self.fanout)
+        return rows
 
-    def fetch(self, nodes: list[int]) -> None:
-        found = sql.adjacency_rows(nodes, direction=self.way)
-        self.rows.update(zip(map(itemgetter(0), found), found, strict=True))
-        self.near.update(dict.fromkeys(nodes, _NONE))  # a node whose dataset is gone has no row
-        if SWAP:
-            self.near.update((row[0], unpack(row[4])) for row in found)
-        else:  # the bytes are the array's own: decoded in C, no call per row
-            self.near.update((row[0], array("q", row[4] or b"")) for row in found)
-
-    @property
-    def probed(self) -> dict[int, array]:
-        return self.near
-
-    def edges_among(self, address: dict[int, str]) -> list[dict]:
-        """The edges this walk fetched with both ends in ``address`` (the answer's nodes), a pair once."""
-        near = self.near
-        if self.way == "downstream":
-            return [{"source": address[node], "target": address[end]}
-                    for node in near if node in address for end in near[node] if end in address]
-        return [{"source": address[end], "target": address[node]}
-                for node in near if node in address for end in near[node] if end in address]
-
-
-_NONE = array("q")
+    def fetch(self, nodes) -> list[tuple[int, int]]:
+        rows = sql.edges_from(nodes, direction=self.way)
+        self.probed.update(nodes)
+        self.fetched.append(rows)
+        return rows
 
 
 def _finish_walks(walks: list[_Walk], kept: dict[int, int], *, depth: int) -> None:
-    """Fetch the rows of ``kept`` the walks did not (the nodes they never expanded).
+    """Fetch the edges among ``kept`` the walks did not (from the nodes they never expanded).
 
     A kept node within the depth that a walk stopped short of (at the cap) is collapsed if it fans
     out too much that way, as if the walk had gone on, but only on its own side of the seeds. An
@@ -235,31 +220,28 @@ def _finish_walks(walks: list[_Walk], kept: dict[int, int], *, depth: int) -> No
     """
     for walk in walks:
         up = walk.way == "upstream"
-        short = [node for node in kept.keys() - walk.probed.keys()
+        short = [node for node in kept.keys() - walk.probed
                  if abs(kept[node]) < depth and (kept[node] <= 0 if up else kept[node] >= 0)]
         if short:
             walk.expand(sorted(short))
-    last = min(walks, key=lambda walk: len(kept.keys() - walk.probed.keys()))  # either will do: the cheaper
-    if rest := kept.keys() - last.probed.keys():
+    last = min(walks, key=lambda walk: len(kept.keys() - walk.probed))  # either will do: the cheaper
+    if rest := kept.keys() - last.probed:
         last.fetch(sorted(rest))
 
 
-def _dataset_result(depths: dict[int, int], rows: dict[int, tuple], walks: list[_Walk], truncated: bool,
-                    hubs: set[int]) -> Graph:
-    products = _product_labels({rows[pk][3] for pk in depths} - {None})
+def _dataset_result(depths: dict[int, int], edges: Iterable, truncated: bool, hubs: set[int]) -> Graph:
+    rows = sql.dataset_rows(sorted(depths))  # in id order, the index's
+    products = _product_labels({row[3] for row in rows.values()} - {None})
     products[None] = (None, None)
-    address = {pk: f"{rows[pk][1]}:{rows[pk][2]}" for pk in depths}
+    address = {pk: f"{namespace}:{name}" for pk, namespace, name, _ in rows.values()}
     # A comprehension, not a loop: thousands of nodes, and nothing else to do for most of them.
     nodes = [{"id": address[pk], "kind": "dataset", "label": name, "namespace": namespace,
               "product": products[product_id][0], "domain": products[product_id][1], "depth": depths[pk]}
-             for pk, namespace, name, product_id, _ in map(rows.__getitem__, depths)]
+             for pk, namespace, name, product_id in map(rows.__getitem__, depths)]
     for node, pk in zip(nodes, depths, strict=True):
         if pk in hubs:
             node["collapsed"] = truncated = True
-    edges = walks[0].edges_among(address)
-    for walk in walks[1:]:  # both ways: an edge between two nodes both walks expanded is in each
-        edges = list({(e["source"], e["target"]): e for e in chain(edges, walk.edges_among(address))}.values())
-    return Graph(nodes, edges, truncated)
+    return Graph(nodes, [{"source": address[s], "target": address[t]} for s, t in edges], truncated)
 
 
 def _product_labels(ids: set[int]) -> dict[int, tuple[str, str]]:

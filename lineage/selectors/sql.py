@@ -8,7 +8,7 @@ are far smaller (a node per product, or per column that lineage names), and no m
 asked for more.
 
 The dataset-level walk is not a CTE: ``graph.dataset_graph`` walks level by level with
-:func:`adjacency_rows` (``graph``'s docstring says why).
+:func:`edges_from` (``graph``'s docstring says why).
 """
 from __future__ import annotations
 
@@ -119,28 +119,18 @@ def edges_among(table: str, ids: Iterable[int]) -> list[tuple[int, int]]:
         return cursor.fetchall()
 
 
-def adjacency_rows(ids: Iterable[int], *, direction: str) -> list[tuple[int, str, str, int | None, bytes | None]]:
-    """``(id, namespace, name, product_id, packed neighbours that way)`` of these datasets.
+def edges_from(ids: Iterable[int], *, direction: str) -> list[tuple[int, int]]:
+    """``(source, target)`` of every dataset edge leading ``direction`` from ``ids`` (once per job).
 
-    One row per dataset (the neighbours are ``Adjacency``'s packed ids; None for a dataset without
-    edges); ids without a dataset are left out.
+    One probe of the covering ``(source, target)`` or ``(target, source)`` index per id.
     """
-    ids = list(ids)
-    if not ids:
-        return []
-    column = "downstream" if direction == "downstream" else "upstream"
+    here = _DIRECTIONS[direction][0]
     sub, params = id_list_sql(ids)
-    # The id ranges are redundant, but without them PostgreSQL hashes the whole adjacency table
-    # once the list passes a thousand ids, rather than probing its key.
     sql = f"""
-        SELECT d.id, d.namespace, d.name, d.product_id, a.{column} FROM ({sub}) AS k
-        JOIN lineage_dataset d ON d.id = k.v
-        LEFT JOIN lineage_adjacency a ON a.dataset_id = k.v AND a.dataset_id BETWEEN %s AND %s
-        WHERE d.id BETWEEN %s AND %s
+        SELECT e.source_id, e.target_id FROM ({sub}) AS a JOIN lineage_datasetedge e ON e.{here} = a.v
     """  # noqa: S608 -- identifiers come from the constants above, values are bound
-    low, high = min(ids), max(ids)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, low, high, low, high])
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
@@ -172,3 +162,18 @@ def products_reached(seeds: Iterable[int], *, direction: str, row_limit: int) ->
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, *params, row_limit])
         return {row[0] for row in cursor.fetchall()}
+
+
+def dataset_rows(ids: list[int]) -> dict[int, tuple[int, str, str, int | None]]:
+    """``id -> (id, namespace, name, product_id)`` for these datasets."""
+    if not ids:
+        return {}
+    sub, params = id_list_sql(ids)
+    # The id range is redundant, but without it PostgreSQL merge-joins from the start of the primary key.
+    sql = f"""
+        SELECT d.id, d.namespace, d.name, d.product_id FROM ({sub}) AS k JOIN lineage_dataset d ON d.id = k.v
+        WHERE d.id BETWEEN %s AND %s
+    """  # noqa: S608 -- the sub-select is ours, values are bound
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, min(ids), max(ids)])
+        return {row[0]: row for row in cursor.fetchall()}

@@ -14,7 +14,6 @@ from django.db import transaction
 
 from lineage.models import ColumnEdge, Dataset, DatasetEdge, Job, LineageEvent, QualityObservation, Run
 from lineage.openlineage import FieldError, event_kind, validate_event
-from lineage.services.adjacency import adjacency_refresh
 from lineage.services.facets import make_stamp, merge_facets, merge_state, parse_time
 from lineage.services.matching import match_port
 from lineage.services.products import product_lineage_edges_refresh, products_upstream_of
@@ -222,9 +221,6 @@ class _Batch:
             new = self.pairs - known
             DatasetEdge.objects.bulk_create([DatasetEdge(source_id=s, target_id=t, job_id=j) for s, t, j in new])
             self.edge_sources |= {s for s, _, _ in new}
-            # Only a pair no job linked before changes who neighbours whom.
-            linked = {(s, t) for s, t, _ in new} - {(s, t) for s, t, _ in known}
-            adjacency_refresh(dataset_ids=[end for pair in linked for end in pair])
         QualityObservation.objects.bulk_create([
             QualityObservation(dataset=d, kind=k, run=r, observed_at=w, port_id=d.port_id, payload=p)
             for d, k, r, w, p in self.quality

@@ -105,12 +105,10 @@ def dataset_port_mapping_set(*, port: OutputPort, namespace: str, name: str) -> 
 
 @transaction.atomic
 def lineage_rebuild() -> int:
-    """Recompute everything derived from stored facts: packed neighbours, port links, column and product edges."""
+    """Recompute everything derived (port links, column edges, product edges) from stored facts."""
     from catalog.models import DataProduct
-    from lineage.services.adjacency import adjacency_rebuild
     from lineage.services.ingestion import column_edges_rebuild
 
-    adjacency_rebuild()
     for dataset in Dataset.objects.exclude(facets={}).iterator(chunk_size=500):
         if "columnLineage" in dataset.facets:
             column_edges_rebuild(dataset)

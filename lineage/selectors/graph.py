@@ -16,11 +16,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import reduce
 from itertools import chain, compress, islice
-from operator import itemgetter
+from operator import itemgetter, or_
 
 import orjson
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.urls import NoReverseMatch
 
 from catalog.models import DataProduct
@@ -55,15 +56,22 @@ class Graph:
 
 
 def resolve_node(node: str, *, viewer=None) -> DataProduct | Dataset:
-    """A product identifier, or a dataset written ``namespace:name`` (namespaces may hold colons)."""
-    product = one(DataProduct.objects.visible_to(viewer).filter(identifier=node))
-    if product is not None:
-        return product
-    for i, char in reversed(list(enumerate(node))):
-        if char == ":":
-            dataset = one(Dataset.objects.filter(namespace=node[:i], name=node[i + 1:]))
-            if dataset is not None:
-                return dataset
+    """A product identifier, or a dataset written ``namespace:name`` (namespaces may hold colons).
+
+    An identifier is two slugs, so a colon says dataset; one query tries every split of the address,
+    and the longest namespace that exists wins.
+    """
+    if ":" not in node:
+        product = one(DataProduct.objects.visible_to(viewer).filter(identifier=node))
+        if product is not None:
+            return product
+    else:
+        splits = [(node[:i], node[i + 1:]) for i, char in enumerate(node) if char == ":"]
+        found = {(d.namespace, d.name): d for d in Dataset.objects.filter(
+            reduce(or_, (Q(namespace=namespace, name=name) for namespace, name in splits)))}
+        for split in reversed(splits):
+            if split in found:
+                return found[split]
     raise NodeNotFound(f"No product or dataset is called {node!r}.")
 
 

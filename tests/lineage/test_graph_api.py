@@ -238,3 +238,21 @@ def test_the_fanout_counts_neighbours_not_the_jobs_between_them(mesh, api):
                                          "fanout": 2}).json()
         assert {n["label"]: n.get("collapsed", False) for n in body["nodes"]} == {"t": False, "s1": False, "s2": False}
         assert len(body["edges"]) == 2
+
+
+def test_a_dataset_address_splits_at_the_colon_that_names_an_existing_dataset(mesh, api):
+    """Namespaces and names may both hold colons: the longest namespace that exists wins."""
+    Dataset.objects.create(namespace="s3://lake:9000", name="raw/a.csv")
+    Dataset.objects.create(namespace="s3://lake", name="9000:raw/a.csv")
+    Dataset.objects.create(namespace="file", name="C:/exports/b.csv")
+
+    def namespace(node: str) -> str:
+        body = api.get("/api/lineage/", {"node": node, "level": "dataset", "depth": 0}).json()
+        return body["nodes"][0]["namespace"]
+
+    assert namespace("s3://lake:9000:raw/a.csv") == "s3://lake:9000"
+    assert namespace("file:C:/exports/b.csv") == "file"
+    unknown = api.get("/api/lineage/", {"node": "file:C:/nowhere.csv", "level": "dataset"})
+    assert unknown.status_code == 400
+    error = unknown.json()["errors"][0]
+    assert error["path"] == "node" and "file:C:/nowhere.csv" in error["message"]

@@ -9,6 +9,7 @@ import os
 import uuid
 
 import pytest
+from django.db import connections
 from playwright.sync_api import sync_playwright
 
 from catalog.models import DataProduct, Domain
@@ -32,6 +33,9 @@ def page(live_server, monkeypatch):
         page = browser.new_page(viewport={"width": 1400, "height": 900})
         yield page
         browser.close()
+        # The test's ORM calls ran while Playwright's loop was current, on a connection of that
+        # context: close it here, or PostgreSQL keeps a session that stops the test database's removal.
+        connections.close_all()
 
 
 def drawn(page, kind=None) -> list[str]:

@@ -72,6 +72,10 @@ class SqliteEngine:
             values[3] = ""
         return [*values, hidden]
 
+    @staticmethod
+    def write_facets(cursor, rows: list[tuple[int, str, str]]) -> None:
+        cursor.executemany("INSERT INTO catalog_searchfacet (entry_id, field, value) VALUES (%s, %s, %s)", rows)
+
     def optimize(self) -> None:
         """After a full load: merge the FTS5 segments it left into one b-tree, rebuild the hits index."""
         with connection.cursor() as cursor:
@@ -195,6 +199,13 @@ class PostgresEngine:
 
     def delete_text(self, cursor, ids, marks) -> None:
         """The vector lives on the entry row: deleting the entry deletes it."""
+
+    @staticmethod
+    def write_facets(cursor, rows: list[tuple[int, str, str]]) -> None:
+        """COPY: a rebuild writes ~7 facet rows a product, and one INSERT each costs 5x as much."""
+        with cursor.cursor.copy("COPY catalog_searchfacet (entry_id, field, value) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def optimize(self) -> None:
         with connection.cursor() as cursor:

@@ -63,10 +63,7 @@ def write(engine, docs: list[ProductDoc], *, replace: bool) -> int:
     text = {d.id: texts(d) for d in docs}
     with connection.cursor() as cursor:
         cursor.executemany(_entry_sql(engine), [_entry_row(engine, d, text[d.id]) for d in docs])
-        cursor.executemany(
-            "INSERT INTO catalog_searchfacet (entry_id, field, value) VALUES (%s, %s, %s)",
-            [row for d in docs for row in _facet_rows(d)],
-        )
+        engine.write_facets(cursor, [row for d in docs for row in _facet_rows(d)])
         engine.write_text(cursor, [(d.id, text[d.id], d.visibility == "restricted") for d in docs])
     SearchTerm.objects.bulk_create([SearchTerm(term=t) for t in sorted(_vocabulary(text.values()))],
                                    ignore_conflicts=True)

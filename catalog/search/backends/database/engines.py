@@ -109,6 +109,15 @@ class SqliteEngine:
         return " OR ".join([*terms, *(f'"{w}"' for w in group.corrections),
                             *([f"{{name tags}} : ({synonyms})"] if synonyms else [])])
 
+    def hits_from(self, parsed: ParsedQuery | None, operator: str, scope: Scope) -> tuple[str, str, list]:
+        """``FROM`` text yielding the matched entries as ``e``, the SQL of their text score, its params.
+
+        The match is the FTS5 table's: its rowids are joined to the entries (``parsed`` None: all).
+        """
+        match, params = (("SELECT product_id AS id, 1.0 AS score FROM catalog_searchentry", []) if parsed is None
+                         else self.match_sql(parsed, operator, scope))
+        return f"({match}) m JOIN {self.entries} ON e.product_id = m.id", "m.score", params
+
     def match_sql(self, parsed: ParsedQuery, operator: str, scope: Scope) -> tuple[str, list]:
         weights = ", ".join(str(w) for w in self.weights)
         sql = (
@@ -223,12 +232,16 @@ class PostgresEngine:
         synonyms = [f"{w}:AB" for w in group.other_synonyms]  # names, identifiers, tags (see SqliteEngine._group)
         return " | ".join([f"{word}:*" if group.prefix else word, *group.corrections, *synonyms])
 
-    def match_sql(self, parsed: ParsedQuery, operator: str, scope: Scope) -> tuple[str, list]:
-        sql = (
-            f"SELECT product_id AS id, ts_rank({self.rank_weights}, search_vector, q, 1) AS score "  # noqa: S608
-            "FROM catalog_searchentry, to_tsquery('english', %s) q WHERE search_vector @@ q"
-        )
-        return sql, [self.tsquery(parsed, operator)]
+    def hits_from(self, parsed: ParsedQuery | None, operator: str, scope: Scope) -> tuple[str, str, list]:
+        """The match is a condition on the entry row itself: one scan of the entries, no self-join.
+
+        (Joined to a sub-select of its own matches, the table was read twice: on a word that 36,000
+        of 100,000 entries hold, two parallel scans and a hash join, about half the query's time.)
+        """
+        if parsed is None:
+            return self.entries, "1.0", []
+        sql = f"{self.entries} CROSS JOIN to_tsquery('english', %s) q WHERE e.search_vector @@ q"
+        return sql, f"ts_rank({self.rank_weights}, e.search_vector, q, 1)", [self.tsquery(parsed, operator)]
 
     def restricted_guard(self, parsed: ParsedQuery, operator: str, scope: Scope) -> tuple[str, list]:
         """Restricted products outside the viewer's domains match only outside their columns (weight C)."""

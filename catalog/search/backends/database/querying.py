@@ -143,7 +143,8 @@ class DatabaseQuery:
         return hits
 
     def _base(self) -> tuple[str, list]:
-        match_sql, match_params = self._match()
+        source, score, match_params = self.engine.hits_from(
+            None if self.parsed.is_empty else self.parsed, self.request.operator, self.request.scope)
         where, params = scope_sql(self.request)
         more_where, more_params = filter_sql(self.request)
         restricted_where, restricted_params = self._restricted()
@@ -151,16 +152,10 @@ class DatabaseQuery:
         sql = (  # only the columns filters and sorts read: not the result JSON nor the text vector
             f"FROM (SELECT {', '.join((_ENTRY_FIELDS, *self.engine.query_columns))}, "
             "CASE WHEN e.identifier = %s OR e.name_norm = %s THEN 1 ELSE 0 END AS exact, "
-            f"m.score * e.rank_boost AS rank FROM ({match_sql}) m "
-            f"JOIN {self.engine.entries} ON e.product_id = m.id) e "
+            f"{score} * e.rank_boost AS rank FROM {source}) e "
             f"WHERE {' AND '.join([*where, *more_where, *restricted_where])}"
         )
         return sql, [exact, exact, *match_params, *params, *more_params, *restricted_params]
-
-    def _match(self) -> tuple[str, list]:
-        if self.parsed.is_empty:
-            return "SELECT product_id AS id, 1.0 AS score FROM catalog_searchentry", []
-        return self.engine.match_sql(self.parsed, self.request.operator, self.request.scope)
 
     def _restricted(self) -> tuple[list[str], list]:
         """Viewers without access to a restricted product may not find it through its columns."""

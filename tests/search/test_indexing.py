@@ -101,6 +101,23 @@ def test_search_index_command_checks_and_rebuilds(search_backend, small_mesh, ca
     assert not DataProduct.objects.filter(search_dirty=True).exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_on_its_own_vacuums_what_it_replaced(database_backend, small_mesh):
+    """Outside a transaction the rebuild commits, then (PostgreSQL) vacuums the dead copy of every row."""
+    from django.db import connection
+
+    def vacuums() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'catalog_searchentry'")
+            return cursor.fetchone()[0]
+
+    before = vacuums() if connection.vendor == "postgresql" else 0
+    call_command("search_index", "--rebuild", "--no-progress")
+    assert found(database_backend, "customer orders")[0] == "sales.orders"
+    if connection.vendor == "postgresql":
+        assert vacuums() == before + 1
+
+
 def test_elasticsearch_rebuild_swaps_the_alias_without_downtime(elasticsearch_url, small_mesh):
     backend = ElasticsearchBackend(url=elasticsearch_url, index="test-rebuild-alias")
     backend.drop()

@@ -52,4 +52,7 @@ class DatabaseBackend(SearchBackend):
         # One transaction: readers keep seeing the old index until the new one commits.
         with transaction.atomic():
             store.delete_all(self.engine)
-            return store.write_chunks(self.engine, docs, progress=progress)
+            written = store.write_chunks(self.engine, docs, progress=progress)
+        if not connection.in_atomic_block:  # VACUUM cannot run in a transaction (nor in a test's)
+            self.engine.vacuum()
+        return written

@@ -224,7 +224,7 @@ class PostgresEngine:
     @staticmethod
     def vacuum() -> None:
         """After a rebuild's commit: its delete left a dead copy of every row, which searches would
-        wade through until autovacuum came by (a broad query's p95 went from ~235 to ~360 ms)."""
+        wade through until autovacuum came by (at 100k products, API p95 ~150 ms instead of ~92)."""
         with connection.cursor() as cursor:
             cursor.execute("VACUUM catalog_searchentry, catalog_searchfacet")
 

@@ -43,20 +43,18 @@ class SqliteEngine:
     entry_columns: tuple[str, ...] = ()
     query_columns: tuple[str, ...] = ()
     entry_values = ""
+    # The hits' columns come from a covering index (migration 0004): one b-tree descent per hit.
+    entries = f"catalog_searchentry e INDEXED BY {HITS_INDEX}"
+    # FTS_FIELDS order. The domain's words recur in the identifier and often in owner names:
+    # those fields weigh little, or the domain would outweigh a product's own name and tags.
+    weights = (1.0, 10.0, 5.0, 3.0, 2.0, 1.0, 0.5, 3.0)
 
     def entry_params(self, texts: dict) -> tuple:
         return ()
 
-    materialized = "MATERIALIZED"  # read twice (the page, then count and facets): computed once
-    # The hits' columns come from a covering index (migration 0004): one b-tree descent per hit.
-    entries = f"catalog_searchentry e INDEXED BY {HITS_INDEX}"
-
     @staticmethod
     def concat_sql(column: str) -> str:
         return f"group_concat({column}, char(30))"  # FACET_SEP
-    # FTS_FIELDS order. The domain's words recur in the identifier and often in owner names:
-    # those fields weigh little, or the domain would outweigh a product's own name and tags.
-    weights = (1.0, 10.0, 5.0, 3.0, 2.0, 1.0, 0.5, 3.0)
 
     def write_text(self, cursor, rows: list[tuple[int, dict, bool]]) -> None:
         cursor.executemany(
@@ -189,7 +187,6 @@ class PostgresEngine:
     entry_values = f"{_vector}, to_tsvector('simple', %s)"
     query_columns = ("search_vector",)
 
-    materialized = "MATERIALIZED"
     entries = "catalog_searchentry e"
 
     @staticmethod

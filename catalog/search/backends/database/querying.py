@@ -115,9 +115,9 @@ class DatabaseQuery:
         an index per facet value.
         """
         base_sql, base_params = self._base()
-        keys = f"{self.engine.concat_sql('e.facet_keys')}" if self.request.facets else "NULL"
-        rows = self._fetch(
-            f"WITH h AS {self.engine.materialized} (SELECT e.product_id, e.name_norm, e.quality_score, "  # noqa: S608
+        keys = self.engine.concat_sql("e.facet_keys") if self.request.facets else "NULL"
+        rows = self._fetch(  # MATERIALIZED: h is read twice (the page, then count and facets), computed once
+            "WITH h AS MATERIALIZED (SELECT e.product_id, e.name_norm, e.quality_score, "  # noqa: S608
             f"e.usage_count, e.updated, e.facet_keys, e.exact, e.rank {base_sql}) "
             "SELECT * FROM (SELECT 0 AS part, e.product_id, e.rank, NULL AS facet_keys FROM h e "
             f"ORDER BY {_ORDER[self.request.sort]} LIMIT %s OFFSET %s) page "

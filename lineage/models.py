@@ -180,3 +180,21 @@ class LineageEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.event_type} {self.event_time:%Y-%m-%d %H:%M}"
+
+
+class GraphVersion(models.Model):
+    """When the dataset graph last changed: one row, written only by database triggers (migration 0002).
+
+    Every statement inserting dataset edges adds one to ``additions``; updating or deleting edges, or
+    renaming a dataset, draws a new random ``generation``. ``lineage.selectors.memory`` compares the
+    pair with the copy of the graph it holds: equal, the copy is current; more additions, it loads the
+    edges added since; another generation, it loads the graph again. On PostgreSQL the insert trigger
+    runs before the statement's rows take their ids and holds this row until commit, so edge ids
+    commit in order and "the edges added since" is simply ``id >`` the last one loaded.
+    """
+
+    additions = models.BigIntegerField(default=0)
+    generation = models.CharField(max_length=40)
+
+    def __str__(self) -> str:
+        return f"{self.generation}+{self.additions}"

@@ -116,3 +116,11 @@ def kpi_events(run_id: str) -> list[dict]:
                                                              "field": "revenue"}]}})
     return [run_event("COMPLETE", job="exec.kpis", run_id=run_id, inputs=[ds("file", REVENUE)],
                       outputs=[ds("file", KPIS, columnLineage=lineage)], time="2026-11-20T07:00:00Z")]
+
+
+@pytest.fixture(params=["sql", "memory"])
+def walker(request, settings):
+    """Dataset-level walks both ways: in SQL, and on the in-memory copy (``lineage.selectors.memory``),
+    read privately inside the test's transaction (the shared copy only ever holds committed rows)."""
+    settings.LINEAGE_MEMORY_GRAPH = "always" if request.param == "memory" else False
+    return request.param

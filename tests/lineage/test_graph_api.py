@@ -44,7 +44,7 @@ def test_whole_product_graph_without_a_node_lists_every_product_with_its_domain(
     assert len(body["edges"]) == 2
 
 
-def test_dataset_and_column_levels(fed, api):
+def test_dataset_and_column_levels(fed, api, walker):
     datasets = api.get("/api/lineage/", {"node": "exec.kpis", "level": "dataset", "direction": "upstream",
                                          "depth": 5})
     assert ids(datasets) == {f"file:{KPIS}", f"file:{REVENUE}", f"{PG}:shop.public.orders"}
@@ -54,7 +54,7 @@ def test_dataset_and_column_levels(fed, api):
     assert len(columns.json()["edges"]) == 2
 
 
-def test_cycles_end_and_depth_and_node_caps_truncate(mesh, api):
+def test_cycles_end_and_depth_and_node_caps_truncate(mesh, api, walker):
     names = [f"t{i}" for i in range(6)]
     datasets = [Dataset.objects.create(namespace="postgres://x:1", name=f"db.s.{n}") for n in names]
     for a, b in zip(datasets, datasets[1:] + datasets[:1], strict=True):  # a ring: t0 → … → t5 → t0
@@ -71,7 +71,7 @@ def test_cycles_end_and_depth_and_node_caps_truncate(mesh, api):
     assert capped["truncated"] is True
 
 
-def test_a_node_with_more_edges_than_the_fanout_is_collapsed_not_expanded(mesh, api):
+def test_a_node_with_more_edges_than_the_fanout_is_collapsed_not_expanded(mesh, api, walker):
     """hub feeds four tables, one of which (t0) feeds one more; t0 also reaches hub's neighbour t1."""
     hub, *tables, tail = [Dataset.objects.create(namespace="x", name=n) for n in ("hub", "t0", "t1", "t2", "t3", "tail")]
     seed = Dataset.objects.create(namespace="x", name="seed")
@@ -191,7 +191,7 @@ def test_explicit_mapping_links_an_unmatched_dataset_and_rebuild_restores_derive
     assert set(ProductEdge.objects.values_list("source_id", "target_id", "kind")) == before
 
 
-def test_dataset_walk_is_nearest_first_ties_by_id_and_the_cap_keeps_the_nearest(mesh, api):
+def test_dataset_walk_is_nearest_first_ties_by_id_and_the_cap_keeps_the_nearest(mesh, api, walker):
     """seed feeds c, b, a (made in that order) and d through a; d feeds back to seed and to a (cycles)."""
     seed, c, b, a, d = [Dataset.objects.create(namespace="x", name=n) for n in ("seed", "c", "b", "a", "d")]
     for source, target in ((seed, a), (seed, b), (seed, c), (a, d), (d, seed), (d, a), (b, c)):
@@ -209,7 +209,7 @@ def test_dataset_walk_is_nearest_first_ties_by_id_and_the_cap_keeps_the_nearest(
     assert {(e["source"], e["target"]) for e in capped["edges"]} == {("x:seed", "x:c"), ("x:seed", "x:b"), ("x:b", "x:c")}
 
 
-def test_nodes_at_the_depth_limit_keep_their_edges_but_are_not_collapsed(mesh, api):
+def test_nodes_at_the_depth_limit_keep_their_edges_but_are_not_collapsed(mesh, api, walker):
     seed, a, b = [Dataset.objects.create(namespace="x", name=n) for n in ("seed", "a", "b")]
     for source, target in ((seed, a), (seed, b), (a, b), (b, seed)):
         DatasetEdge.objects.create(source=source, target=target)
@@ -225,7 +225,7 @@ def test_nodes_at_the_depth_limit_keep_their_edges_but_are_not_collapsed(mesh, a
         ("x:seed", "x:a"), ("x:seed", "x:b"), ("x:a", "x:b"), ("x:b", "x:seed")}
 
 
-def test_the_fanout_counts_neighbours_not_the_jobs_between_them(mesh, api):
+def test_the_fanout_counts_neighbours_not_the_jobs_between_them(mesh, api, walker):
     """t is written from s1 and s2 by two jobs each: two inputs, one edge each in the answer, either way."""
     from lineage.models import Job
 
@@ -240,7 +240,7 @@ def test_the_fanout_counts_neighbours_not_the_jobs_between_them(mesh, api):
         assert len(body["edges"]) == 2
 
 
-def test_a_dataset_address_splits_at_the_colon_that_names_an_existing_dataset(mesh, api):
+def test_a_dataset_address_splits_at_the_colon_that_names_an_existing_dataset(mesh, api, walker):
     """Namespaces and names may both hold colons: the longest namespace that exists wins."""
     Dataset.objects.create(namespace="s3://lake:9000", name="raw/a.csv")
     Dataset.objects.create(namespace="s3://lake", name="9000:raw/a.csv")

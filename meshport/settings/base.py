@@ -251,5 +251,5 @@ LOGGING = {
 }
 
 # LINEAGE: each process walks the dataset graph from its own copy in memory (lineage.selectors.memory,
-# ~60 MB at 100,000 datasets / 300,000 edges); off, every walk runs in SQL.
+# ~70 MB at 100,000 datasets / 300,000 edges); off, every walk runs in SQL.
 LINEAGE_MEMORY_GRAPH = env.bool("LINEAGE_MEMORY_GRAPH", default=True)

@@ -146,7 +146,7 @@ def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: in
     A node a walk would expand that has more than ``fanout`` edges that way is kept, marked
     ``collapsed`` and not expanded; the edges are those among the nodes, one per pair.
     """
-    graph = memory.current() if seeds else None
+    graph = memory.current() if seeds and max(seeds) < memory.MAX_ID else None
     if graph is not None:
         return _memory_dataset_graph(graph, seeds, direction, depth=depth, max_nodes=max_nodes, fanout=fanout)
     walks = [_Walk(seeds, way, depth=depth, max_nodes=max_nodes, fanout=fanout) for way in _directions(direction)]

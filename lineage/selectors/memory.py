@@ -31,7 +31,8 @@ import numpy as np
 from django.conf import settings
 from django.db import connection
 
-SHIFT = 32  # a pair is one int64: node << 32 | neighbour (dataset ids stay far below 2**31)
+SHIFT = 32  # a pair is one int64: node << 32 | neighbour
+MAX_ID = 1 << 31  # past it, pairs would overflow: such a graph is walked in SQL
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,8 @@ class Side:
 
 
 def _pairs(rows: np.ndarray, here: int, there: int) -> np.ndarray:
+    if len(rows) and rows[:, 1:].max() >= MAX_ID:
+        raise OverflowError("dataset ids past 2**31")
     return np.unique((rows[:, here] << SHIFT) | rows[:, there])
 
 
@@ -131,7 +134,7 @@ _graphs: dict[tuple, Graph] = {}  # per database
 
 
 def _edge_rows(sql: str, params=()) -> np.ndarray:
-    """``(id, source, target)`` rows as an array, read in chunks (300,000 row tuples at once cost ~50 MB)."""
+    """``(id, source, target)`` rows as an array, read in chunks: the row tuples never all exist at once."""
     chunks = [np.empty((0, 3), dtype=np.int64)]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -165,17 +168,25 @@ def current() -> Graph | None:
     if connection.in_atomic_block:
         if mode != "always":
             return None
-        return Graph.of(version, _edge_rows("SELECT id, source_id, target_id FROM lineage_datasetedge"))
+        try:
+            return Graph.of(version, _edge_rows("SELECT id, source_id, target_id FROM lineage_datasetedge"))
+        except OverflowError:
+            return None
     with _lock:
         graph = _graphs.get(key)
-        if graph is None or graph.version[0] != version[0] or graph.version[1] > version[1]:
-            # Read after the version: the rows are at least as new, and a newer version reloads them.
-            rows = _edge_rows("SELECT id, source_id, target_id FROM lineage_datasetedge")
-            graph = Graph.of(version, rows)
-        elif graph.version != version:
-            rows = _edge_rows("SELECT id, source_id, target_id FROM lineage_datasetedge WHERE id > %s",
-                              [graph.last_edge])
-            graph = graph.plus(version, rows)
+        if graph is not None and graph.version[0] == version[0] and graph.version[1] >= version[1]:
+            return graph  # brought up to date by another thread meanwhile
+        try:
+            if graph is None or graph.version[0] != version[0]:
+                # Read after the version: the rows are at least as new, and a newer version reloads them.
+                graph = Graph.of(version, _edge_rows("SELECT id, source_id, target_id FROM lineage_datasetedge"))
+            else:
+                rows = _edge_rows("SELECT id, source_id, target_id FROM lineage_datasetedge WHERE id > %s",
+                                  [graph.last_edge])
+                graph = graph.plus(version, rows)
+        except OverflowError:
+            _graphs.pop(key, None)
+            return None
         _graphs[key] = graph
     return graph
 

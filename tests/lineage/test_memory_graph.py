@@ -139,3 +139,13 @@ def test_a_transaction_adding_edges_holds_back_the_next_until_it_commits():
         last = DatasetEdge.objects.create(source=c, target=a).pk
     other.join(timeout=10)
     assert second["id"] > last
+
+
+@pytest.mark.django_db
+def test_dataset_ids_too_large_for_the_arrays_are_walked_in_sql(settings):
+    settings.LINEAGE_MEMORY_GRAPH = "always"
+    small = Dataset.objects.create(namespace="x", name="small")
+    large = Dataset.objects.create(pk=memory.MAX_ID + 5, namespace="x", name="large")
+    DatasetEdge.objects.create(source=small, target=large)
+    assert memory.current() is None
+    assert _walk("small") == {"x:small", "x:large"}

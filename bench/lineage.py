@@ -8,7 +8,7 @@ in its own process. Per engine it:
 2. asks ``GET /api/lineage/`` for the full downstream closure (depth 10, 5,000-node cap) of 100
    random datasets, in-process through Django's test client: query plus JSON serialisation. The
    process's first query, which loads the graph into memory, is timed apart, and so are 100 other
-   closures asked next (API and baseline alike: a new process's heap is still growing); the
+   closures asked next (API and baseline alike: a new process's first queries); the
    measured queries are then timed again walking in SQL (what a query inside a transaction
    does), for comparison;
 3. runs a plain in-memory BFS over the same edges from the same nodes, with the same limits
@@ -150,8 +150,7 @@ def queries(n: int, edges, rng: random.Random, repeat: int = 1) -> dict:
     started = time.perf_counter()
     client.get("/api/lineage/", {"node": _address(n, seeds[0]), "level": "dataset", "depth": 0})
     first_ms = (time.perf_counter() - started) * 1000
-    # Then 100 other closures, API and baseline alike, timed apart, so the figures are a running process's:
-    # until its heap has grown to its working size, this VM's page faults double the slowest queries.
+    # Then 100 other closures, API and baseline alike, timed apart: the first queries of a new process.
     cold_ms = []
     for seed in rng.sample(range(1, n + 1), QUERIES):
         started = time.perf_counter()

@@ -259,7 +259,7 @@ def run_engine(engine: str, quick: bool, repeat: int = 1) -> None:
     print(f"in-memory BFS        p50 {pct(result['bfs'], 50):7.1f} ms   p95 {bfs95:7.1f} ms")
     print(f"ratio API/BFS at p95 {api95 / bfs95:.2f}x  (target: p95 <= 100 ms and <= 5x)")
     print(f"first query {result['first']:.0f} ms (loads the graph into the process); the 100 closures after it "
-          f"(another sample, heap growing) p50 {pct(result['cold'], 50):.1f} ms, p95 {pct(result['cold'], 95):.1f} ms")
+          f"(another sample: a new process's first queries) p50 {pct(result['cold'], 50):.1f} ms, p95 {pct(result['cold'], 95):.1f} ms")
     print(f"API walking in SQL (as inside transactions) p50 {pct(result['sql'], 50):.1f} ms, "
           f"p95 {pct(result['sql'], 95):.1f} ms, {pct(result['sql'], 95) / bfs95:.2f}x")
     print(f"ingestion: {single:.0f} events/s one per request, {batched:.0f} events/s in batches of 100 "

@@ -146,7 +146,7 @@ def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: in
     A node a walk would expand that has more than ``fanout`` edges that way is kept, marked
     ``collapsed`` and not expanded; the edges are those among the nodes, one per pair.
     """
-    graph = memory.current() if seeds and max(seeds) < memory.MAX_ID else None
+    graph = memory.current() if memory.walkable(seeds) else None
     if graph is not None:
         return _memory_dataset_graph(graph, seeds, direction, depth=depth, max_nodes=max_nodes, fanout=fanout)
     walks = [_Walk(seeds, way, depth=depth, max_nodes=max_nodes, fanout=fanout) for way in _directions(direction)]
@@ -269,10 +269,8 @@ def _finish_walks(walks: list[_Walk], kept: dict[int, int], *, depth: int) -> No
         last.fetch(sorted(rest))
 
 
-def _dataset_result(depths: dict[int, int], edges: Iterable, truncated: bool, hubs: set[int],
-                    rows: dict[int, tuple] | None = None) -> Graph:
-    if rows is None:
-        rows = sql.dataset_rows(sorted(depths))  # in id order, the index's
+def _dataset_result(depths: dict[int, int], edges: Iterable, truncated: bool, hubs: set[int]) -> Graph:
+    rows = sql.dataset_rows(sorted(depths))  # in id order, the index's
     products = _product_labels({row[3] for row in rows.values()} - {None})
     products[None] = (None, None)
     address = {pk: f"{namespace}:{name}" for pk, namespace, name, _ in rows.values()}

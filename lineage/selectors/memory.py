@@ -54,11 +54,11 @@ class Side:
     def merged(self, keys: np.ndarray) -> Side:
         """With these pairs (sorted, distinct) added; those already here are skipped."""
         at = np.searchsorted(self.keys, keys)
-        fresh = keys[(at == len(self.keys)) | (self.keys[np.minimum(at, len(self.keys) - 1)] != keys)] \
-            if len(self.keys) else keys
-        if not len(fresh):
+        known = at < len(self.keys)
+        known[known] = self.keys[at[known]] == keys[known]
+        if known.all():
             return self
-        return Side.build(np.insert(self.keys, np.searchsorted(self.keys, fresh), fresh))
+        return Side.build(np.insert(self.keys, at[~known], keys[~known]))
 
     def span(self, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where each node's neighbours start, and how many there are (none past the last node)."""
@@ -148,6 +148,11 @@ def _version() -> tuple[str, int] | None:
         cursor.execute("SELECT generation, additions FROM lineage_graphversion WHERE id = 1")
         row = cursor.fetchone()
     return (row[0], int(row[1])) if row else None
+
+
+def walkable(seeds: list[int]) -> bool:
+    """Whether a walk from ``seeds`` can run here: some seeds, and none past ``MAX_ID``."""
+    return bool(seeds) and max(seeds) < MAX_ID
 
 
 def current() -> Graph | None:

@@ -118,6 +118,8 @@ class DataProduct(TimeStamped):
     )
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, help_text="Markdown; rendered sanitised.")
+    # The description rendered once per change (catalog.markdown), not on every read.
+    description_html = models.TextField(blank=True, editable=False)
     purpose = models.TextField(blank=True)
     limitations = models.TextField(blank=True)
     usage = models.TextField(blank=True)
@@ -235,6 +237,24 @@ class OutputPort(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.product.identifier}:{self.name}@{self.version}"
+
+
+class LocationClaim(models.Model):
+    """A data location held by one product: no other product may declare an output port on it.
+
+    ``key`` is the location normalised by ``catalog.locations.location_key`` (a resolved file
+    path, ``duckdb:<file>#schema.table``, ``postgres://host:port/db/schema.table`` …); the unique
+    index makes the refusal hold even for two imports racing each other.
+    """
+
+    key = models.CharField(max_length=1200, unique=True)
+    product = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="location_claims")
+
+    class Meta:
+        ordering = ["key"]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.product_id}"
 
 
 class InputPort(TimeStamped):

@@ -8,7 +8,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
-from django.db.models import Q
 from django.urls import reverse
 
 slug_validator = RegexValidator(
@@ -79,19 +78,14 @@ class ProductQuerySet(models.QuerySet):
         return self.exclude(status=DataProduct.Status.RETIRED)
 
     def visible_to(self, user) -> ProductQuerySet:
-        """Products a user may know exist: drafts only to their own domain and stewards.
+        """Products a user may know exist (``catalog.visibility``): drafts only to their own domain.
 
         Restricted products are listed (consumers learn that they exist and whom to ask);
         their details are hidden by ``DataProduct.details_visible_to``.
         """
-        from catalog.permissions import is_steward
+        from catalog.visibility import Viewer
 
-        if user is not None and user.is_authenticated and is_steward(user):
-            return self
-        draft = Q(status=DataProduct.Status.DRAFT)
-        if user is None or not user.is_authenticated:
-            return self.exclude(draft).exclude(visibility=DataProduct.Visibility.INTERNAL)
-        return self.exclude(draft & ~Q(domain__memberships__user=user)).distinct()
+        return self.filter(Viewer.of(user).lists_q())
 
 
 class DataProduct(TimeStamped):
@@ -161,11 +155,9 @@ class DataProduct(TimeStamped):
 
     def details_visible_to(self, user) -> bool:
         """Whether a user may see columns, locations and contracts of this product."""
-        from catalog.permissions import is_domain_member, is_steward
+        from catalog.visibility import Viewer
 
-        if self.visibility != self.Visibility.RESTRICTED:
-            return True
-        return bool(user and user.is_authenticated and (is_steward(user) or is_domain_member(user, self.domain)))
+        return Viewer.of(user).reads(self)
 
 
 class ProductTeamMember(models.Model):

@@ -9,6 +9,7 @@ from django.db.models.functions import Coalesce
 
 from catalog.models import DataProduct, Domain, DomainMembership, InputPort, OutputPort
 from catalog.permissions import is_steward, member_domain_ids
+from catalog.visibility import Viewer
 
 # What every product row shows (domain, tags, owners): fetched in a fixed number of queries.
 PRODUCT_LIST_SELECT = ("domain",)
@@ -41,9 +42,7 @@ def product_base(*, user) -> QuerySet[DataProduct]:
 
 def details_visible_q(user) -> Q:
     """Products whose details (columns, locations, contract) the user may see, as a filter."""
-    if is_steward(user):
-        return Q()
-    return ~Q(visibility=DataProduct.Visibility.RESTRICTED) | Q(domain_id__in=member_domain_ids(user))
+    return Viewer.of(user).reads_q()
 
 
 def product_list(*, user, filters: Mapping | None = None) -> QuerySet[DataProduct]:

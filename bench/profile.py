@@ -29,6 +29,7 @@ TARGETS = {"vs_pandas": 0.4, "vs_ydata": 0.05, "peak_mb_1m": 500, "scale_10x": 1
 
 def meshport_profile(path: str) -> dict:
     """The production path, minus the database writes."""
+    os.environ.setdefault("SECRET_KEY", "meshport-bench-only-key-" + "x" * 40)  # base refuses to run keyless
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meshport.settings.base")
     os.environ["MESHPORT_DATA_ROOTS"] = str(Path(path).parent)
     sys.path.insert(0, str(ROOT))

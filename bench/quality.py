@@ -50,6 +50,7 @@ FROM port_data
 
 
 def setup_django(path: Path) -> None:
+    os.environ.setdefault("SECRET_KEY", "meshport-bench-only-key-" + "x" * 40)  # base refuses to run keyless
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "meshport.settings.base")
     os.environ["MESHPORT_DATA_ROOTS"] = str(path.parent)
     sys.path.insert(0, str(ROOT))

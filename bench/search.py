@@ -28,6 +28,7 @@ EMULATOR_QUERIES = 20  # the emulator scans (≈10 s per query at 5,000 products
 
 
 def configure(args) -> None:
+    os.environ.setdefault("SECRET_KEY", "meshport-bench-only-key-" + "x" * 40)  # base refuses to run keyless
     os.environ.update(DJANGO_SETTINGS_MODULE="meshport.settings.base", SECURE_SSL_REDIRECT="false",
                       DEBUG="false", LOG_LEVEL="WARNING", MESHPORT_SEARCH_INDEX=f"bench-products-{args.products}")
     db = args.database_url or f"sqlite:///{ROOT / 'var' / 'bench' / f'search-{args.products}.sqlite3'}"

@@ -27,6 +27,7 @@ DEPTH = 10
 
 
 def configure(args, workdir: Path) -> None:
+    os.environ.setdefault("SECRET_KEY", "meshport-bench-only-key-" + "x" * 40)  # base refuses to run keyless
     os.environ.update(DJANGO_SETTINGS_MODULE="meshport.settings.base", DEBUG="false", LOG_LEVEL="WARNING",
                       MESHPORT_DATA_ROOTS=str(workdir), MESHPORT_DEMO_DATA_DIR=str(workdir / "demo"),
                       MESHPORT_SEARCH_INDEX="bench-relevance")

@@ -4,18 +4,43 @@ With no environment at all Meshport runs embedded: SQLite, the database search b
 Celery tasks executed inline. ``DATABASE_URL``, ``REDIS_URL`` and ``ELASTICSEARCH_URL`` move it
 onto PostgreSQL, a Redis broker with separate workers, and Elasticsearch.
 """
+import os
+import secrets
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("MESHPORT_VAR_DIR", default=str(BASE_DIR / "var")))
 
 env = environ.Env()
 
+
+def _development_key(path: Path) -> str:
+    """The key of a DEBUG installation: written once (0600), read by every later process."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
 # GENERAL
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-meshport-embedded-default-key-change-me")
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY and not DEBUG:
+    raise ImproperlyConfigured(
+        "SECRET_KEY is not set. Production (DEBUG off) needs a long random key of its own: "
+        "export SECRET_KEY=\"$(python -c 'import secrets; print(secrets.token_urlsafe(50))')\" "
+        "(keep it secret and the same on every web and worker process), or set DEBUG=true for a local demo."
+    )
+if not SECRET_KEY:
+    # DEBUG (the demo): a random key made once per installation and kept under var/, never a public one.
+    SECRET_KEY = _development_key(VAR_DIR / "secret_key")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 ROOT_URLCONF = "meshport.urls"

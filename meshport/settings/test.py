@@ -1,9 +1,14 @@
 """With these settings, tests run faster and never touch the developer's own data."""
+import os
 import tempfile
 from pathlib import Path
 
-from .base import *  # noqa: F403
-from .base import env
+# The suite's own key, set before base reads it (base refuses to start without one when DEBUG is
+# off). In the environment, so the processes tests start (a Celery worker) inherit it too.
+os.environ.setdefault("SECRET_KEY", "meshport-test-suite-only-key-" + "x" * 40)
+
+from .base import *  # noqa: E402, F403
+from .base import env  # noqa: E402
 
 DEBUG = False
 SECURE_SSL_REDIRECT = False

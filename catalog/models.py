@@ -29,6 +29,11 @@ class Domain(TimeStamped):
     slug = models.SlugField(max_length=64, unique=True, validators=[slug_validator])
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True)
+    data_locations = models.JSONField(
+        default=list, blank=True,
+        help_text="Where this domain's data lies, besides its folder under each MESHPORT_DOMAIN_FOLDERS entry: "
+                  "folders, SQL prefixes (postgres://host:5432/db/schema) or object-store prefixes (s3://bucket/x/).",
+    )
 
     class Meta:
         ordering = ["name"]

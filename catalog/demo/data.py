@@ -91,8 +91,9 @@ def port_path(data_dir: Path, product: Product, port: Port) -> Path:
     return data_dir / product.domain / f"{stem}.{port.kind}"
 
 
-def warehouse_path(data_dir: Path) -> Path:
-    return data_dir / WAREHOUSE
+def warehouse_path(data_dir: Path, domain: str) -> Path:
+    """Each domain's own warehouse file, in its own folder: data belongs to a domain."""
+    return data_dir / domain / WAREHOUSE
 
 
 @dataclass
@@ -155,7 +156,7 @@ def _write_port(ctx: Context, manifest: _Manifest, data_dir: Path, product: Prod
         return Written(key, location, current["rows"], current["bytes"], generated=False)
     table = ctx.tables(product.identifier)[port.name]
     if port.kind == "duckdb":
-        size = _write_duckdb(warehouse_path(data_dir), port.table, table)
+        size = _write_duckdb(warehouse_path(data_dir, product.domain), port.table, table)
     else:
         path = port_path(data_dir, product, port)
         _write_file(path, port.kind, table)
@@ -212,7 +213,7 @@ class _Manifest:
         if not entry or entry["fingerprint"] != fingerprint:
             return None
         if port.kind == "duckdb":
-            return entry if _duckdb_has(warehouse_path(data_dir), port.table, entry["rows"]) else None
+            return entry if _duckdb_has(warehouse_path(data_dir, product.domain), port.table, entry["rows"]) else None
         stat = _stat(port_path(data_dir, product, port))
         if stat is None or (stat.st_size, stat.st_mtime_ns) != (entry["bytes"], entry["mtime_ns"]):
             return None

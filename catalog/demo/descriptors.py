@@ -111,7 +111,7 @@ def _server(product: Product, port: Port, data_dir: Path) -> dict:
     if port.is_file:
         return {**server, "type": "local", "path": str(port_path(data_dir, product, port)), "format": port.kind}
     if port.kind == "duckdb":
-        return {**server, "type": "duckdb", "database": str(warehouse_path(data_dir)), "schema": port.table.split(".")[0]}
+        return {**server, "type": "duckdb", "database": str(warehouse_path(data_dir, product.domain)), "schema": port.table.split(".")[0]}
     return {**server, "type": "api", "location": port.url}
 
 

@@ -46,7 +46,7 @@ def demo_load(*, data_dir: Path, quick: bool = False, stdout=None) -> DemoLoadRe
     started = time.monotonic()
     data_dir = Path(data_dir).resolve()
     _check_data_dir(data_dir)
-    domains = demo_domains_ensure()
+    domains = demo_domains_ensure(data_dir=data_dir)
     users = demo_users_ensure()
     data = demo_data_generate(data_dir=data_dir, quick=quick)
     files = demo_descriptors_write(data_dir=data_dir)

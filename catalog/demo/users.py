@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -63,15 +64,17 @@ def _sync(instance, **fields) -> bool:
 
 
 @transaction.atomic
-def demo_domains_ensure() -> list[Domain]:
-    """The demo domains with their names and descriptions (created, or corrected if edited)."""
+def demo_domains_ensure(*, data_dir: Path) -> list[Domain]:
+    """The demo domains with their names and descriptions (created, or corrected if edited).
+
+    Each is assigned its own folder under ``data_dir``: data belongs to a domain (``catalog.locations``).
+    """
     domains = []
     for spec in DOMAINS:
-        domain, created = Domain.objects.get_or_create(
-            slug=spec.slug, defaults={"name": spec.name, "description": spec.description}
-        )
+        fields = {"name": spec.name, "description": spec.description, "data_locations": [str(data_dir / spec.slug)]}
+        domain, created = Domain.objects.get_or_create(slug=spec.slug, defaults=fields)
         if not created:
-            _sync(domain, name=spec.name, description=spec.description)
+            _sync(domain, **fields)
         domains.append(domain)
     return domains
 

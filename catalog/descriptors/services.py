@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from catalog import locations
 from catalog.descriptors import mapping, sync
 from catalog.descriptors.errors import DescriptorError, DescriptorPermissionError
 from catalog.descriptors.payload import (
@@ -41,6 +42,9 @@ class ImportResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     contracts: list[Contract] = field(default_factory=list)
+    # What the import did beyond what was asked ({"path", "message"}): versions upgraded, ports
+    # kept with their contract pending, other products rewritten through a shared contract.
+    warnings: list[dict] = field(default_factory=list)
 
     def outcome(self, product: DataProduct) -> str:
         for name in ("created", "updated", "unchanged"):
@@ -94,23 +98,27 @@ def _require_one_product(docs: list[Document]) -> None:
 
 
 def _import(docs: list[Document], *, actor, source: str) -> ImportResult:
-    validate_documents(docs, actor=actor)
+    notices = validate_documents(docs, actor=actor)
     products = [d for d in docs if d.kind == PRODUCT_KIND]
     _check_domains(products, actor)
-    result = ImportResult()
-    changed_contracts = set()
+    result = ImportResult(warnings=notices)
+    changed_contracts = {}
     for doc in (d for d in docs if d.kind == CONTRACT_KIND):
         contract, changed = _contract_upsert(doc, actor)
         result.contracts.append(contract)
         if changed:
-            changed_contracts.add(contract.pk)
+            changed_contracts[contract] = doc
     changed_ids = set()
     for doc in products:
-        product, outcome = _product_upsert(doc.data, actor)
+        product, outcome = _product_upsert(doc, actor)
         _record(result, product, outcome, changed_ids)
-    for product in _products_using(changed_contracts, exclude=[p.pk for p in result.products]):
-        _check_product(product, actor)
-        _record(result, *_product_upsert(product.descriptor, actor), changed_ids)
+        result.warnings += _pending_warnings(doc, product)
+    using = _products_using(list(changed_contracts), exclude=[p.pk for p in result.products])
+    _check_products(using, actor)
+    result.warnings += _rewritten_warnings(using, changed_contracts)
+    waiting = _products_waiting(list(changed_contracts), exclude=[p.pk for p in result.products + list(using)], actor=actor)
+    for product in [*using, *waiting]:
+        _record(result, *_product_upsert(Document(data=product.descriptor, label=product.identifier), actor), changed_ids)
     changed_ids |= _input_ports_resolve(_published_refs(result.products))
     products_changed(changed_ids)
     logger.info("descriptors from %s: %d created, %d updated, %d unchanged",
@@ -139,11 +147,39 @@ def _check_domains(products: list[Document], actor) -> None:
             )
 
 
-def _check_product(product: DataProduct, actor) -> None:
-    if actor is not None and not can_write_domain(actor, product.domain):
+def _check_products(using: dict[DataProduct, set[str]], actor) -> None:
+    """Refuse a contract change that would rewrite products of domains the actor may not write."""
+    refused = [f"{p.identifier} (uses {', '.join(sorted(ids))})" for p, ids in using.items()
+               if actor is not None and not can_write_domain(actor, p.domain)]
+    if refused:
         raise DescriptorPermissionError(
-            f"This import changes a contract that {product.identifier} uses; only its domain team may."
+            f"This import changes contracts that products of domains you may not write use: {'; '.join(refused)}. "
+            "Only their domain teams may change them; nothing was imported."
         )
+
+
+# --- warnings ----------------------------------------------------------------------------------
+
+
+def _rewritten_warnings(using: dict[DataProduct, set[str]], changed: dict[Contract, Document]) -> list[dict]:
+    """One warning per changed contract, naming every other product the change rewrote."""
+    warnings = []
+    for contract, doc in changed.items():
+        names = sorted(p.identifier for p, ids in using.items() if contract.external_id in ids)
+        if names:
+            warnings.append(doc.error((), f"Contract {contract.external_id!r} changed: this import also rewrote "
+                                          f"{', '.join(names)}, which use it."))
+    return warnings
+
+
+def _pending_warnings(doc: Document, product: DataProduct) -> list[dict]:
+    pending = (product.flags or {}).get(mapping.PENDING_FLAG) or {}
+    ports = mapping.dict_list(doc.data.get("outputPorts"))
+    return [
+        doc.error(("outputPorts", i, "contractId"), f"Contract {port['contractId']!r} is not in the catalog yet: "
+                                                    "the port is kept as contract pending until it is imported.")
+        for i, port in enumerate(ports) if f"{port.get('name')}@{port.get('version')}" in pending
+    ]
 
 
 # --- contracts ---------------------------------------------------------------------------------
@@ -154,42 +190,86 @@ def _contract_upsert(doc: Document, actor) -> tuple[Contract, bool]:
     fields = mapping.contract_fields(data)
     domain = data.get("domain")
     fields["domain_id"] = Domain.objects.filter(slug=domain).values_list("pk", flat=True).first() if domain else None
+    if fields["domain_id"] is not None and actor is not None and not can_write_domain(actor, Domain(pk=fields["domain_id"])):
+        raise DescriptorPermissionError(f"Contract {data['id']!r} names the {domain!r} domain: only its team may publish its contracts.")
     contract = Contract.objects.filter(external_id=data["id"]).select_related("domain").first()
     if contract is None:
         return Contract.objects.create(external_id=data["id"], **fields), True
+    if fields["domain_id"] is None:
+        fields["domain_id"] = contract.domain_id  # the owner recorded when a product first published it
     if contract.document_hash != fields["document_hash"] and contract.domain and actor is not None:
         if not can_write_domain(actor, contract.domain):
             raise DescriptorPermissionError(f"Only the {contract.domain.slug!r} team may change contract {contract.external_id!r}.")
     return contract, sync.apply(contract, fields)
 
 
-def _products_using(contract_ids: set[int], *, exclude: Iterable[int]) -> list[DataProduct]:
-    if not contract_ids:
-        return []
-    products = DataProduct.objects.filter(output_ports__contract__in=contract_ids).exclude(pk__in=exclude)
-    # Products made without a descriptor (admin, demo code) have nothing to re-derive from.
-    return [p for p in products.select_related("domain").distinct() if p.descriptor.get("id")]
+def _products_using(contracts: list[Contract], *, exclude: Iterable[int]) -> dict[DataProduct, set[str]]:
+    """Products outside this import whose output ports use these contracts → those contracts' ids."""
+    ports = OutputPort.objects.filter(contract__in=contracts).exclude(product__in=exclude)
+    using = {}
+    for port in ports.select_related("product__domain", "contract").order_by("product__identifier"):
+        # Products made without a descriptor (admin, demo code) have nothing to re-derive from.
+        if port.product.descriptor.get("id"):
+            using.setdefault(port.product, set()).add(port.contract.external_id)
+    return using
+
+
+def _products_waiting(contracts: list[Contract], *, exclude: Iterable[int], actor) -> list[DataProduct]:
+    """Products with a port pending on one of these contracts, to resolve now.
+
+    Only products of the contract's own domain that the actor may write: a port cannot claim
+    another domain's contract, nor hold that domain's import hostage by waiting for it.
+    """
+    by_id = {c.external_id: c for c in contracts}
+    ports = OutputPort.objects.filter(contract__isnull=True, contract_ref__in=by_id).exclude(product__in=exclude)
+    waiting = {}
+    for port in ports.select_related("product__domain"):
+        product, contract = port.product, by_id[port.contract_ref]
+        if contract.domain_id not in (None, product.domain_id) or not product.descriptor.get("id"):
+            continue
+        if actor is None or can_write_domain(actor, product.domain):
+            waiting[product.pk] = product
+    return list(waiting.values())
 
 
 # --- products ----------------------------------------------------------------------------------
 
 
-def _product_upsert(data: dict, actor) -> tuple[DataProduct, str]:
+def _product_upsert(doc: Document, actor) -> tuple[DataProduct, str]:
+    data = doc.data
     ports = mapping.dict_list(data.get("outputPorts"))
     contracts = _contracts_by_id(p.get("contractId") for p in ports)
     fields = mapping.product_fields(data)
     fields.update(mapping.product_slos([c.document for c in contracts.values()]))
     product = DataProduct.objects.filter(external_id=data["id"]).select_related("domain").first()
+    pending = mapping.pending_contracts(ports, contracts)
+    fields["flags"] = mapping.product_flags(product.flags if product else {}, pending)
     if product is None:
         domain = _domain_get_or_create(data["domain"])
         product = DataProduct.objects.create(domain=domain, slug=mapping.product_slug(data), external_id=data["id"], **fields)
         _product_children_sync(product, data, contracts)
+        _locations_claim(product, doc)
         return product, "created"
     changed = sync.apply(product, fields)
     if _product_children_sync(product, data, contracts) and not changed:
         product.save(update_fields=["updated"])  # the product changed through its ports or team
         changed = True
+    _locations_claim(product, doc)
     return product, "updated" if changed else "unchanged"
+
+
+def _locations_claim(product: DataProduct, doc: Document) -> None:
+    """Data belongs to a domain (``catalog.locations``): refuse, naming each port, or hold its locations."""
+    problems = locations.claim_problems(product)
+    if not problems:
+        return
+    ports = [(p.get("name"), p.get("version")) for p in mapping.dict_list(doc.data.get("outputPorts"))]
+    errors = []
+    for problem in problems:
+        key = (problem.port.name, problem.port.version)
+        parts = ("outputPorts", ports.index(key), "contractId") if key in ports else ("outputPorts",)
+        errors.append(doc.error(parts, problem.message))
+    raise DescriptorError(errors)
 
 
 def _product_children_sync(product: DataProduct, data: dict, contracts: dict[str, Contract]) -> bool:

@@ -18,8 +18,10 @@ from collections.abc import Iterator
 import duckdb
 from django.conf import settings
 
+from catalog.locations import port_refusal
 from catalog.profiling import sources
 from catalog.profiling.errors import (
+    LocationRefused,
     ProfilingError,
     QueryRefused,
     QueryTimeout,
@@ -103,6 +105,9 @@ def lock_down(con: duckdb.DuckDBPyConnection, allowed_paths: list[str]) -> None:
 
 def attach_port(con: duckdb.DuckDBPyConnection, port) -> list[str]:
     """Attach ``port``'s data as ``port_data``; return the file paths the view needs to read."""
+    refusal = port_refusal(port)  # data belongs to a domain, whichever path wrote the port
+    if refusal:
+        raise LocationRefused(refusal)
     fmt = (port.format or "").lower()
     if fmt in FILE_FORMATS:
         return [attach_file(con, location=port.location or port.server.get("path", ""), fmt=fmt, server=port.server)]

@@ -255,6 +255,11 @@ CELERY_BEAT_SCHEDULE["profiling-due-ports"] = {
     "schedule": 15 * 60,
 }
 CELERY_BEAT_SCHEDULE["profiling-sweep-stale-runs"] = {
+# Data belongs to a domain (catalog.locations): each domain owns the folder named by its slug under
+# each of these folders (unset: the data roots and the demo folder), plus its own prefixes from
+# MESHPORT_DOMAIN_LOCATIONS, JSON: {"finance": ["/srv/finance", "postgres://db:5432/dwh/finance"]}.
+MESHPORT_DOMAIN_FOLDERS = env.list("MESHPORT_DOMAIN_FOLDERS", default=None)
+MESHPORT_DOMAIN_LOCATIONS = env.json("MESHPORT_DOMAIN_LOCATIONS", default={})
     "task": "catalog.tasks.profile_runs_sweep_task",
     "schedule": 5 * 60,
 }

@@ -66,23 +66,24 @@ def check_products(output):
 
 def check_ports(data_dir):
     counts = truth.row_counts(quick=True)
-    warehouse = None
-    for port in OutputPort.objects.select_related("product"):
+    tables = 0
+    for port in OutputPort.objects.select_related("product__domain"):
         key = f"{port.product.identifier}:{port.name}"
         if port.kind == "api":
             assert key not in counts
             assert port.location.startswith("https://")
             continue
-        if port.format == "table":
-            warehouse = warehouse or duckdb.connect(port.server["database"], read_only=True)
-            (rows,) = warehouse.execute(f"SELECT count(*) FROM {port.location}").fetchone()
+        if port.format == "table":  # each domain's own warehouse file, in its own folder
+            assert Path(port.server["database"]).parent == data_dir / port.product.domain.slug
+            with duckdb.connect(port.server["database"], read_only=True) as warehouse:
+                (rows,) = warehouse.execute(f"SELECT count(*) FROM {port.location}").fetchone()
+            tables += 1
         else:
             assert Path(port.location).is_file()
             assert Path(port.location).is_relative_to(data_dir)
             (rows,) = duckdb.execute(f"SELECT count(*) FROM '{port.location}'").fetchone()
         assert rows == counts[key], key
-    assert warehouse is not None
-    warehouse.close()
+    assert tables
 
 
 def check_lineage_and_pii():

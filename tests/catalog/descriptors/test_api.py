@@ -4,7 +4,7 @@ import yaml
 
 from catalog.models import Contract, DataProduct, Domain
 
-from .conftest import bundle, contract_doc, product_doc
+from .conftest import bundle, contract_doc, data_root, product_doc
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,8 @@ def test_posting_the_same_bundle_again_is_unchanged(api, sales_member):
 
 
 def test_steward_publishes_in_a_new_domain(api, steward):
-    response = post(api, steward, bundle(product_doc(domain="marketing")))
+    contract = contract_doc(path=str(data_root() / "marketing" / "orders.csv"))  # data belongs to its domain
+    response = post(api, steward, bundle(product_doc(domain="marketing"), contract))
     assert response.status_code == 201
     assert Domain.objects.filter(slug="marketing").exists()
 

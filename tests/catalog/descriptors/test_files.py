@@ -30,7 +30,7 @@ outputPorts:
 
 @pytest.fixture
 def folder():
-    path = data_root() / "descriptors" / uuid.uuid4().hex
+    path = data_root() / "sales" / "descriptors" / uuid.uuid4().hex  # the sales domain's folder: its data is there
     path.mkdir(parents=True)
     return path
 

@@ -58,7 +58,7 @@ def test_import_maps_product_ports_columns_and_slos(docs, make_user):
 
 
 def test_domain_is_created_for_the_command_line():
-    run([product_doc(domain="logistics"), contract_doc()])
+    run([product_doc(domain="logistics"), contract_doc(path=str(data_root() / "logistics" / "orders.csv"))])
     assert DataProduct.objects.get().identifier == "logistics.orders"
     assert Domain.objects.get(slug="logistics").name == "Logistics"
 

@@ -199,7 +199,7 @@
                       "data-kind": node.kind, tabindex: "0" }, layer);
     var light = node.kind === "column" ? 92 : node.kind === "dataset" ? 86 : 78;
     el("rect", { width: NODE_W, height: NODE_H, rx: node.kind === "domain" ? 14 : 5,
-                 style: "fill:hsl(" + hue(node.domain) + ",55%," + light + "%)" }, g);
+                 fill: "hsl(" + hue(node.domain) + ",55%," + light + "%)" }, g);  // an attribute: CSP refuses style="…"
     var text = el("text", { x: 10, y: 19 }, g);
     var label = node.kind === "domain" ? node.label + " (" + node.count + " products)" : node.label;
     if (node.kind === "product" && node.ref && node.ref.datasets) {

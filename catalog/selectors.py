@@ -83,6 +83,17 @@ def visible_source_ids(*, user, product: DataProduct) -> set[int]:
     return set(DataProduct.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
+def restricted_sources(product: DataProduct) -> list[DataProduct]:
+    """Restricted products this one is built from (from prefetched input ports): it says so.
+
+    What a product reads inherits nothing it may not show; a consumer of a public product made
+    from restricted data should know where it comes from, and whom to ask about it.
+    """
+    sources = {p.source_port.product for p in product.input_ports.all() if p.source_port_id}
+    restricted = [s for s in sources if s.visibility == DataProduct.Visibility.RESTRICTED and s.pk != product.pk]
+    return sorted(restricted, key=lambda s: s.identifier)
+
+
 def recently_updated(*, user, limit: int = 8) -> QuerySet[DataProduct]:
     """Published products, newest change first, for the home page."""
     return product_base(user=user).published().order_by("-updated")[:limit]

@@ -58,6 +58,7 @@ def product_detail(request, identifier: str):
         "input_ports": [(p, p.source_port_id and p.source_port.product_id in visible_sources)
                         for p in product.input_ports.all()],
         "consumers": selectors.product_consumers(user=request.user, product=product),
+        "restricted_sources": selectors.restricted_sources(product),
         "panels": _rendered_panels(request, product),
         "can_edit": can_write_domain(request.user, product.domain),
     })

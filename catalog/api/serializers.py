@@ -170,11 +170,13 @@ class ProductDetailSerializer(ProductSerializer):
     class Meta(ProductSerializer.Meta):
         fields = ProductSerializer.Meta.fields + [
             "purpose", "limitations", "usage", "team_name", "team", "support", "slos", "flags",
-            "output_ports", "input_ports", "consumers",
+            "output_ports", "input_ports", "consumers", "restricted_inputs",
         ]
         read_only_fields = fields
 
     @extend_schema_field(OutputPortSerializer(many=True))
+    restricted_inputs = serializers.SerializerMethodField(
+        help_text="Identifiers of the restricted products this one is built from.")
     def get_output_ports(self, product):
         ports = product.output_ports.all()
         if product.details_visible_to(_viewer(self)):
@@ -190,4 +192,7 @@ class ProductDetailSerializer(ProductSerializer):
     @extend_schema_field(ConsumerSerializer(many=True))
     def get_consumers(self, product):
         consumers = selectors.product_consumers(user=_viewer(self), product=product)
+    def get_restricted_inputs(self, product) -> list[str]:
+        return [source.identifier for source in selectors.restricted_sources(product)]
+
         return ConsumerSerializer(consumers, many=True, context=self.context).data

@@ -188,3 +188,19 @@ def test_the_profiler_refuses_a_port_outside_its_domain_whoever_wrote_it(payment
 
     with pytest.raises(LocationRefused, match="marketing domain's data folders"), port_connection(port):
         pass
+
+
+def test_a_product_built_from_restricted_inputs_says_so(api, payments, marketing_owner, client):
+    contract = contract_doc("c-spend", "spend", domain="marketing", path=str(data_root() / "marketing" / "spend.csv"))
+    product = product_doc("p-spend", "Spend", domain="marketing", contract_id="c-spend",
+                          inputPorts=[{"name": "payments", "version": "1.0.0", "contractId": "c-payments"}])
+    assert post_as(api, marketing_owner, bundle(product, contract)).status_code == 201
+    api.force_authenticate(None)
+
+    body = api.get(f"{URL}marketing.spend/").json()
+    page = client.get("/products/marketing.spend/").content.decode()
+
+    assert body["restricted_inputs"] == ["finance.payments"]
+    assert api.get(f"{URL}finance.payments/").json()["restricted_inputs"] == []
+    assert 'id="restricted-inputs"' in page and "finance.payments" in page
+    assert str(data_root() / "finance") not in page  # the input's location is not shown

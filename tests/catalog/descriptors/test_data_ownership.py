@@ -204,3 +204,20 @@ def test_a_product_built_from_restricted_inputs_says_so(api, payments, marketing
     assert api.get(f"{URL}finance.payments/").json()["restricted_inputs"] == []
     assert 'id="restricted-inputs"' in page and "finance.payments" in page
     assert str(data_root() / "finance") not in page  # the input's location is not shown
+
+
+def test_a_takeover_of_a_location_leaves_its_lineage_alone(api, payments, finance_owner, steward):
+    from lineage.services.products import lineage_products_sync
+
+    lineage_products_sync(product_ids=[payments.pk])  # what the publish's on-commit work does
+    api.force_authenticate(steward)
+    before = api.get("/api/lineage/", {"node": "finance.payments", "level": "dataset"}).json()
+    assert [n for n in before["nodes"] if n.get("product") == "finance.payments"]
+
+    contract = contract_doc("c-copy", "payments_copy", domain="finance", path=str(data_root() / "finance" / "payments.csv"))
+    product = product_doc("p-copy", "Payments copy", domain="finance", contract_id="c-copy")
+    assert post_as(api, finance_owner, bundle(product, contract)).status_code == 400
+
+    api.force_authenticate(steward)
+    assert api.get("/api/lineage/", {"node": "finance.payments", "level": "dataset"}).json() == before
+    assert api.get("/api/products/finance.payments/impact/").status_code == 200

@@ -1,10 +1,14 @@
-"""Product filters for the listing (API and pages): domain, tag, status, owner, visibility, PII."""
+"""Product filters for the listing (API and pages): domain, tag, status, format, owner, visibility, PII.
+
+``format`` is the name search uses too; DRF's own ``?format=`` (renderer override) is switched
+off in settings (``URL_FORMAT_OVERRIDE``) so that the parameter reaches the filters.
+"""
 from __future__ import annotations
 
 import django_filters
 from django.db.models import Exists, OuterRef, Q
 
-from catalog.models import Column, DataProduct, DomainMembership, ProductTeamMember, Tag
+from catalog.models import Column, DataProduct, DomainMembership, OutputPort, ProductTeamMember, Tag
 from catalog.selectors import details_visible_q
 
 
@@ -15,6 +19,9 @@ class ProductFilter(django_filters.FilterSet):
     tag = django_filters.CharFilter(method="filter_tag", help_text="Tag name.")
     status = django_filters.ChoiceFilter(choices=DataProduct.Status.choices)
     visibility = django_filters.ChoiceFilter(choices=DataProduct.Visibility.choices)
+    format = django_filters.CharFilter(
+        method="filter_format", help_text="A port format (csv, parquet, jsonl, table, json, avro …)."
+    )
     owner = django_filters.CharFilter(
         method="filter_owner",
         help_text="Username of a product team member, or of an owner of the product's domain.",
@@ -34,7 +41,7 @@ class ProductFilter(django_filters.FilterSet):
 
     class Meta:
         model = DataProduct
-        fields = ["domain", "tag", "status", "visibility", "owner", "has_pii"]
+        fields = ["domain", "tag", "status", "visibility", "format", "owner", "has_pii"]
 
     def __init__(self, data=None, queryset=None, *, viewer=None, **kwargs):
         super().__init__(data, queryset, **kwargs)
@@ -43,6 +50,9 @@ class ProductFilter(django_filters.FilterSet):
 
     def filter_tag(self, queryset, name, value):
         return queryset.filter(Exists(Tag.objects.filter(products=OuterRef("pk"), name=value)))
+
+    def filter_format(self, queryset, name, value):
+        return queryset.filter(Exists(OutputPort.objects.filter(product=OuterRef("pk"), format__iexact=value)))
 
     def filter_owner(self, queryset, name, value):
         on_team = ProductTeamMember.objects.filter(product=OuterRef("pk")).filter(

@@ -2,7 +2,9 @@
 
 The body is an ODPS document, a bundle ``{"product": …, "contracts": […]}``, or a
 multi-document YAML (product and contracts). Errors name every failing path:
-``{"detail": "...", "errors": [{"path": "product.status", "message": "..."}]}``.
+``{"detail": "...", "errors": [{"path": "product.status", "message": "..."}]}``. A success lists
+``warnings`` in the same shape: what the import did beyond the request, such as other products
+rewritten through a contract they share, or ports kept with their contract pending.
 """
 from __future__ import annotations
 
@@ -20,7 +22,8 @@ from catalog.descriptors.services import ImportResult, descriptors_import
 BODY_HELP = (
     "An ODPS v1 DataProduct document, a bundle {\"product\": ..., \"contracts\": [ODCS v3.1 ...]}, "
     "or a multi-document YAML (Content-Type: application/yaml). Contracts already in the catalog "
-    "need not be repeated. A 400 lists every failing path in `errors`."
+    "need not be repeated. A 400 lists every failing path in `errors`; a success lists `warnings` "
+    "(other products a shared contract's change rewrote, ports whose contract is pending)."
 )
 REQUEST = {"application/json": OpenApiTypes.OBJECT, "application/yaml": OpenApiTypes.OBJECT}
 CREATE_RESPONSES = {code: OpenApiTypes.OBJECT for code in (200, 201, 400, 401, 403)}
@@ -91,6 +94,7 @@ def _published(request, product, result: ImportResult) -> dict:
         "created": result.created,
         "updated": result.updated,
         "unchanged": result.unchanged,
+        "warnings": result.warnings,
     }
 
 

@@ -10,6 +10,7 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from catalog import selectors
+from catalog.descriptors import servers
 from catalog.markdown import render_markdown
 from catalog.models import Column, DataProduct, Domain, InputPort, OutputPort, ProductTeamMember
 
@@ -99,13 +100,21 @@ class OutputPortSerializer(serializers.ModelSerializer):
 
     contract = ContractRefSerializer(read_only=True, allow_null=True)
     columns = ColumnSerializer(many=True, read_only=True)
+    status = serializers.SerializerMethodField(help_text="ok, contract_pending or not_profiled.")
+    status_reason = serializers.SerializerMethodField(help_text="Why, in words: e.g. not profiled: Meshport cannot read azure.")
 
     class Meta:
         model = OutputPort
         fields = [
             "name", "version", "kind", "description", "format", "location", "server_type", "server",
-            "contract", "contract_ref", "schema_object", "columns",
+            "contract", "contract_ref", "schema_object", "columns", "status", "status_reason",
         ]
+
+    def get_status(self, port) -> str:
+        return servers.port_status(port)[0]
+
+    def get_status_reason(self, port) -> str:
+        return servers.port_status(port)[1]
 
 
 class OutputPortSummarySerializer(serializers.ModelSerializer):

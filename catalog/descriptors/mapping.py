@@ -7,9 +7,11 @@ can compare them with what is stored and write only the differences. The decisio
   slugified with ``_`` (fixed once created); status proposed/draft → draft, active → published,
   deprecated, retired; visibility from customProperties ``visibility`` (default public);
   ``description.purpose`` fills both ``description`` and ``purpose``.
-- output port: ODPS ``type`` → kind (else from the server type); the contract's prod server
-  (else its first) gives server, server_type, format and location; columns come from the
-  contract's schema object named like the port (else the first).
+- output port: ODPS ``type`` → kind (else from the server type, ``servers.KINDS``); the
+  contract's prod server (else its first) gives server, server_type, format and location;
+  columns come from the contract's schema object named like the port (else the first). A port
+  whose contract is not in the catalog yet is kept with its ``contract_ref`` and no server, and
+  listed in ``DataProduct.flags["contract_pending"]`` until that contract is imported.
 - SLOs: each contract's latency/freshness (d/h/m) and availability; a product promises the
   weakest of its ports' contracts (largest hours, lowest availability).
 - contracts are stored with local and DuckDB paths made absolute (against the descriptor's
@@ -26,6 +28,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.text import slugify
 
+from catalog.descriptors import servers
+
 STATUS_MAP = {
     "proposed": "draft",
     "draft": "draft",
@@ -39,15 +43,15 @@ VISIBILITIES = ("public", "internal", "restricted")
 CLASSIFICATIONS = ("public", "internal", "confidential", "pii", "restricted")
 PROD_ENVIRONMENTS = ("prod", "production")
 
-FILE_SERVERS = {"local"}
-SQL_SERVERS = {"postgres", "postgresql", "mysql", "duckdb"}
-SUPPORTED_SERVERS = FILE_SERVERS | SQL_SERVERS | {"s3", "api", "kafka"}
-FILE_FORMATS = {"csv": "csv", "parquet": "parquet", "json": "jsonl", "jsonl": "jsonl", "ndjson": "jsonl"}
+FILE_FORMATS = servers.FILE_FORMATS
 PORT_TYPES = {
     "tables": "table", "table": "table", "files": "file", "file": "file",
     "api": "api", "apis": "api", "stream": "stream", "streams": "stream", "topic": "stream", "topics": "stream",
 }
-SERVER_KINDS = {"local": "file", "s3": "file", "api": "api", "kafka": "stream"}
+# Where a table server names its schema (the first key it has); tables are located as schema.table.
+SCHEMA_KEYS = ("schema", "dataset", "database")
+DEFAULT_SCHEMAS = {"postgres": "public", "postgresql": "public", "duckdb": "main"}
+PENDING_FLAG = "contract_pending"
 HOUR_UNITS = {
     "m": 1 / 60, "min": 1 / 60, "minute": 1 / 60, "minutes": 1 / 60,
     "h": 1.0, "hr": 1.0, "hour": 1.0, "hours": 1.0,
@@ -198,31 +202,38 @@ def port_fields(port: dict, contract_doc: dict | None) -> dict:
 
 
 def port_kind(port_type: str, server_type: str) -> str:
-    return PORT_TYPES.get(port_type.lower()) or SERVER_KINDS.get(server_type, "table")
+    return PORT_TYPES.get(port_type.lower()) or servers.kind_of(server_type)
 
 
 def port_format(server: dict) -> str:
-    server_type = server.get("type")
-    if server_type in SQL_SERVERS:
-        return "table"
+    """``table`` for table servers, the file format for file servers, the wire format otherwise."""
+    server_type = text(server.get("type"))
     raw = text(server.get("format")).lower()
-    if server_type in FILE_SERVERS | {"s3"}:
+    kind = servers.kind_of(server_type)
+    if kind == servers.TABLE and (server_type in DEFAULT_SCHEMAS or not raw):
+        return "table" if server_type else ""
+    if kind in (servers.FILE, servers.TABLE):
         return FILE_FORMATS.get(raw, raw)
-    return raw or ("json" if server_type in {"api", "kafka"} else "")
+    return raw or "json"
 
 
 def port_location(server: dict, obj: dict) -> str:
-    """An absolute path for files, ``schema.table`` for SQL tables, a URL or topic otherwise."""
-    server_type = server.get("type")
+    """An absolute path for files, ``schema.table`` for tables, a URL, topic or stream otherwise."""
+    server_type = text(server.get("type"))
     table = text(obj.get("physicalName")) or text(obj.get("name"))
     if server_type == "local":
         return text(server.get("path"))
-    if server_type in SQL_SERVERS:
-        schema = text(server.get("schema")) or ("main" if server_type == "duckdb" else "public")
-        return f"{schema}.{table}" if table else schema
-    if server_type == "kafka":
-        return table
-    return text(server.get("location"))
+    if text(server.get("location")):
+        return text(server["location"])
+    if servers.kind_of(server_type) == servers.STREAM:
+        return text(server.get("stream")) or table
+    return ".".join(part for part in (_schema_of(server, server_type), table) if part)
+
+
+def _schema_of(server: dict, server_type: str) -> str:
+    if server_type in DEFAULT_SCHEMAS:  # a DuckDB server's "database" is its file, not a schema
+        return text(server.get("schema")) or DEFAULT_SCHEMAS[server_type]
+    return next((text(server[key]) for key in SCHEMA_KEYS if text(server.get(key))), "")
 
 
 def column_rows(obj: dict) -> list[dict]:
@@ -245,6 +256,20 @@ def column_rows(obj: dict) -> list[dict]:
             "critical": prop.get("criticalDataElement") is True,
         })
     return rows
+
+
+def pending_contracts(ports: list[dict], contracts: dict) -> dict[str, str]:
+    """``name@version`` → contractId of each output port whose contract is not in ``contracts``."""
+    return {
+        f"{p.get('name')}@{p.get('version')}": p["contractId"]
+        for p in ports if isinstance(p.get("contractId"), str) and p["contractId"] not in contracts
+    }
+
+
+def product_flags(flags: dict | None, pending: dict[str, str]) -> dict:
+    """The product's flags with ``contract_pending`` brought up to date; other flags are kept."""
+    kept = {key: value for key, value in (flags or {}).items() if key != PENDING_FLAG}
+    return {**kept, PENDING_FLAG: pending} if pending else kept
 
 
 # --- service levels ----------------------------------------------------------------------------

@@ -1,11 +1,18 @@
 """Validate documents against their standard's JSON Schema, then against Meshport's own rules.
 
+Each contract is held to the schema of the ODCS version it declares (``apiVersion``): v3.0.x and
+v3.1.0 as published (``schemas/``), v3.2.0 as the ``open-data-contract-standard`` package ships
+it. Judging a v3.1 contract by the v3.2 schema refused what v3.1 allows (a property without
+``logicalType``) with an error about v3.2's ``map`` type. ODPS v0.9.0 products are read as
+v1.0.0, which only adds fields, and stored as such; the answer says so.
+
 Every error is collected (not just the first) and named by its path, e.g.
 ``product.outputPorts[0].name`` or ``contracts[1].servers[0].type``.
 """
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -14,44 +21,59 @@ import jsonschema_rs
 from jsonschema import exceptions as schema_exceptions
 from jsonschema.validators import validator_for
 
-from catalog.descriptors import mapping, rules
+from catalog.descriptors import rules
 from catalog.descriptors.errors import DescriptorError
 from catalog.descriptors.payload import CONTRACT_KIND, PRODUCT_KIND, Document
 
-ODPS_SCHEMA = Path(__file__).with_name("schemas") / "odps-v1.0.0.json"
+SCHEMAS = Path(__file__).with_name("schemas")
+ODPS_SCHEMA = SCHEMAS / "odps-v1.0.0.json"
+ODCS_PUBLISHED = ("v3.0.0", "v3.0.1", "v3.0.2", "v3.1.0")
+ODCS_PACKAGED = "v3.2.0"
+ODCS_VERSIONS = (*ODCS_PUBLISHED, ODCS_PACKAGED)
+ODCS_CURRENT = "v3.1.0"  # judges contracts whose apiVersion is missing or not a string
+ODPS_VERSION = re.compile(r"v1\.[0-9]+\.[0-9]+")
+ODPS_UPGRADES = {"v0.9.0": "v1.0.0"}
 ENUM_SHOWN = 12
 JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number"}
 
 
 @cache
-def schema_for(kind: str) -> dict:
-    """ODCS's schema as its package ships it, or our own ODPS v1.0.0 schema."""
-    if kind == CONTRACT_KIND:
+def schema_for(kind: str, version: str | None = None) -> dict:
+    """The schema a document of ``kind`` declaring ``version`` is held to."""
+    if kind != CONTRACT_KIND:
+        return json.loads(ODPS_SCHEMA.read_text())
+    version = version if version in ODCS_VERSIONS else ODCS_CURRENT
+    if version == ODCS_PACKAGED:
         return json.loads(resources.files("open_data_contract_standard").joinpath("schema.json").read_text())
-    return json.loads(ODPS_SCHEMA.read_text())
+    return json.loads((SCHEMAS / f"odcs-json-schema-{version}.json").read_text())
 
 
 @cache
-def schema_validator(kind: str):
+def schema_validator(kind: str, version: str | None = None):
     """The validator that explains failures, path by path (pure Python ``jsonschema``)."""
-    schema = schema_for(kind)
+    schema = schema_for(kind, version)
     cls = validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)
 
 
 @cache
-def fast_validator(kind: str):
+def fast_validator(kind: str, version: str | None = None):
     """A compiled validator that answers valid or not a hundred times faster.
 
     Valid documents (the common case) never pay for the Python validator's
     ``unevaluatedProperties`` bookkeeping; formats are not asserted, as in ``schema_validator``.
     """
-    return jsonschema_rs.validator_for(schema_for(kind), validate_formats=False, offline=True)
+    return jsonschema_rs.validator_for(schema_for(kind, version), validate_formats=False, offline=True)
 
 
-def validate_documents(documents: list[Document], *, actor=None) -> None:
-    """Raise ``DescriptorError`` listing every problem in these documents, or return."""
+def validate_documents(documents: list[Document], *, actor=None) -> list[dict]:
+    """Raise ``DescriptorError`` listing every problem in these documents, or return the notices.
+
+    Notices (``{"path", "message"}``) say what was read otherwise than written: an ODPS v0.9.0
+    document is upgraded to v1.0.0 here, in place, before anything else reads it.
+    """
+    notices = [notice for doc in documents for notice in _upgrade(doc)]
     errors = []
     for doc in documents:
         errors += document_schema_errors(doc)
@@ -59,16 +81,47 @@ def validate_documents(documents: list[Document], *, actor=None) -> None:
     if errors:
         # Files: in reading order. Payloads (no file, no line) keep document order.
         raise DescriptorError(sorted(_unique(errors), key=lambda e: (e.get("file") or "", e.get("line") or 0)))
+    return notices
+
+
+def _upgrade(doc: Document) -> list[dict]:
+    written = doc.data.get("apiVersion")
+    if doc.kind != PRODUCT_KIND or written not in ODPS_UPGRADES:
+        return []
+    doc.data["apiVersion"] = ODPS_UPGRADES[written]
+    return [doc.error(("apiVersion",), f"ODPS {written} read as {doc.data['apiVersion']} (which only adds fields); "
+                                       f"stored and exported as {doc.data['apiVersion']}.")]
 
 
 def document_schema_errors(doc: Document) -> list[dict]:
     if doc.kind is None:
         return [doc.error(("kind",), f"Expected kind {PRODUCT_KIND} or {CONTRACT_KIND}.")]
-    if fast_validator(doc.kind).is_valid(doc.data):
-        return []
-    validator = schema_validator(doc.kind)
+    unread = _unread_version(doc, doc.data.get("apiVersion"))
+    if unread and doc.kind == CONTRACT_KIND:
+        return [unread]  # no schema to judge the rest by
+    version = doc.data.get("apiVersion") if doc.kind == CONTRACT_KIND else None
+    version = version if isinstance(version, str) else None
+    if fast_validator(doc.kind, version).is_valid(doc.data):
+        return [unread] if unread else []
+    validator = schema_validator(doc.kind, version)
     found = sorted(validator.iter_errors(doc.data), key=lambda e: [str(p) for p in e.absolute_path])
-    return [e for error in _without_echoes(found) for e in _translate(doc, error)]
+    errors = [e for error in _without_echoes(found) for e in _translate(doc, error)]
+    if unread:  # our sentence replaces the schema's pattern mismatch
+        errors = [unread, *(e for e in errors if e["path"] != unread["path"])]
+    return errors
+
+
+def _unread_version(doc: Document, version) -> dict | None:
+    """The error for an ``apiVersion`` Meshport has no schema for, naming the ones it reads."""
+    if not isinstance(version, str):
+        return None
+    if doc.kind == CONTRACT_KIND and version not in ODCS_VERSIONS:
+        return doc.error(("apiVersion",), f"ODCS {version} is not a version Meshport reads; "
+                                          f"write one of: {', '.join(ODCS_VERSIONS)}.")
+    if doc.kind == PRODUCT_KIND and not ODPS_VERSION.fullmatch(version):
+        return doc.error(("apiVersion",), f"ODPS {version} is not a version Meshport reads; write v1.0.0 "
+                                          f"(or v1.x; {', '.join(ODPS_UPGRADES)} is read as v1.0.0).")
+    return None
 
 
 def _without_echoes(errors: list) -> list:
@@ -96,8 +149,8 @@ def _translate(doc: Document, error) -> list[dict]:
     if error.validator in ("additionalProperties", "unevaluatedProperties") and names:
         return [doc.error(parts + (name,), "Unknown field (not in the standard).") for name in names]
     if error.validator == "enum" and parts[:1] == ("servers",) and parts[2:] == ("type",):
-        supported = ", ".join(sorted(mapping.SUPPORTED_SERVERS))
-        return [doc.error(parts, f"Unknown server type {_short(error.instance)}; Meshport reads: {supported}.")]
+        version = doc.data.get("apiVersion")
+        return [doc.error(parts, f"Unknown server type {_short(error.instance)}: ODCS {version} has no such type.")]
     return [doc.error(parts, _message(error))]
 
 

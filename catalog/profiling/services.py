@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from catalog.descriptors import servers
 from catalog.events import products_changed
 from catalog.models import DataProduct, OutputPort
 from catalog.profiling.errors import ProfilingError
@@ -36,6 +37,9 @@ class RetryLater(Exception):
 
 
 def profilable(port: OutputPort) -> bool:
+    """Whether the profiler reads this port: not on a server it cannot read ("not profiled: …")."""
+    if servers.unread_reason(port.server_type, port.format):
+        return False
     return (port.format or "").lower() in FILE_FORMATS or port.format == "table" or port.kind == "table"
 
 

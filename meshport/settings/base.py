@@ -174,6 +174,8 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "EXCEPTION_HANDLER": "meshport.exceptions.exception_handler",
+    # ?format= is a product filter (port format), not a renderer override: clients send Accept.
+    "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meshport API",

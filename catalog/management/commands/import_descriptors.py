@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.descriptors.errors import DescriptorError
+from catalog.descriptors.errors import DescriptorError, format_error
 from catalog.descriptors.services import descriptor_files_import
 
 
@@ -22,6 +22,8 @@ class Command(BaseCommand):
             raise CommandError(f"{len(exc.errors)} error(s): nothing was imported.") from exc
         for product in result.products:
             self.stdout.write(f"{result.outcome(product)}: {product.identifier}")
+        for warning in result.warnings:
+            self.stdout.write(f"warning: {format_error(warning)}")
         self.stdout.write(
             f"{len(result.created)} created, {len(result.updated)} updated, {len(result.unchanged)} unchanged."
         )

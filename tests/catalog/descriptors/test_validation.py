@@ -45,11 +45,8 @@ def test_port_errors_name_the_port(sales):
 
     errors = errors_of([product, contract_doc()])
 
-    assert set(errors) == {
-        "product.outputPorts[1]", "product.outputPorts[2].name",
-        "product.outputPorts[3].contractId", "product.inputPorts[0].contractId",
-    }
-    assert "c-missing" in errors["product.outputPorts[3].contractId"]
+    # outputPorts[3]'s contract is not known yet: that port is kept as contract pending.
+    assert set(errors) == {"product.outputPorts[1]", "product.outputPorts[2].name", "product.inputPorts[0].contractId"}
 
 
 def test_unknown_status_visibility_and_bad_domain(sales):
@@ -71,12 +68,12 @@ def test_unknown_domain_needs_a_steward(consumer):
     assert "steward" in errors["product.domain"]
 
 
-def test_server_we_cannot_read_and_path_outside_data_roots(sales):
+def test_path_outside_data_roots_while_any_odcs_server_is_accepted(sales):
     contract = contract_doc()
     contract["servers"][0] = {"server": "bq", "type": "bigquery", "project": "p", "dataset": "d"}
     contract["servers"][1]["path"] = "/etc/passwd"
     errors = errors_of([product_doc(), contract])
-    assert set(errors) == {"contracts[0].servers[0].type", "contracts[0].servers[1].path"}
+    assert set(errors) == {"contracts[0].servers[1].path"}
     assert "outside the data roots" in errors["contracts[0].servers[1].path"]
 
 
@@ -130,7 +127,7 @@ def test_values_the_catalog_cannot_hold_are_reported(sales):
     contract = contract_doc()
     props = contract["schema"][1]["properties"]
     props.append(dict(props[0]))
-    contract["servers"][1]["format"] = "delta"
+    contract["servers"][1]["format"] = "d" * 40
     errors = errors_of([product, contract])
     assert set(errors) == {
         "product.name", "product.tags[0]",

@@ -86,7 +86,7 @@ def validate_documents(documents: list[Document], *, actor=None) -> list[dict]:
 
 def _upgrade(doc: Document) -> list[dict]:
     written = doc.data.get("apiVersion")
-    if doc.kind != PRODUCT_KIND or written not in ODPS_UPGRADES:
+    if doc.kind != PRODUCT_KIND or not isinstance(written, str) or written not in ODPS_UPGRADES:
         return []
     doc.data["apiVersion"] = ODPS_UPGRADES[written]
     return [doc.error(("apiVersion",), f"ODPS {written} read as {doc.data['apiVersion']} (which only adds fields); "

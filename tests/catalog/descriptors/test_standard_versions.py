@@ -166,3 +166,17 @@ def test_an_odps_version_meshport_does_not_read_is_named(sales):
     assert set(errors) == {"product.apiVersion"}
     assert "v0.1.0" in errors["product.apiVersion"]
     assert "v1.0.0" in errors["product.apiVersion"]
+
+
+@pytest.mark.parametrize("kind_doc", ["product", "contract"])
+def test_an_apiversion_that_is_not_a_string_is_a_400(api, sales_member, kind_doc):
+    body = {"product": product_doc(), "contracts": [contract_doc()]}
+    target = body["product"] if kind_doc == "product" else body["contracts"][0]
+    target["apiVersion"] = ["v1.0.0"]
+    api.force_authenticate(sales_member)
+
+    response = api.post(URL, body, format="json")
+
+    assert response.status_code == 400
+    paths = {e["path"] for e in response.json()["errors"]}
+    assert paths == {"product.apiVersion" if kind_doc == "product" else "contracts[0].apiVersion"}

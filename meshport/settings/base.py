@@ -6,6 +6,7 @@ onto PostgreSQL, a Redis broker with separate workers, and Elasticsearch.
 """
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -79,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -99,6 +101,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out log-in into the "wait" page (429)
 ]
 
 TEMPLATES = [
@@ -122,6 +125,33 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
+# Guessing (meshport.authentication): LOGIN_FAILURE_LIMIT failed log-ins for one username from one
+# address lock that pair for LOGIN_LOCKOUT_MINUTES (django-axes, counted in the database, so every
+# process sees them; each further try restarts the wait); MESHPORT_TOKEN_FAILURE_LIMIT wrong API
+# tokens from one address in MESHPORT_TOKEN_FAILURE_WINDOW seconds refuse its tokens until the
+# window ends. The address is REMOTE_ADDR: headers a client can forge are not trusted.
+AUTHENTICATION_BACKENDS = [
+    "meshport.authentication.LoginAttemptBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+MESHPORT_TOKEN_FAILURE_LIMIT = env.int("MESHPORT_TOKEN_FAILURE_LIMIT", default=20)
+MESHPORT_TOKEN_FAILURE_WINDOW = env.int("MESHPORT_TOKEN_FAILURE_WINDOW", default=5 * 60)
+
+# CACHES ("throttle": the failed-token counts, shared by every process when REDIS_URL is set)
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL", default="")}
+        if env.str("REDIS_URL", default="")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "meshport-throttle"}
+    ),
+}
 
 # STATIC
 STATIC_URL = "/static/"

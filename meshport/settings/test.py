@@ -33,3 +33,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 STATIC_ROOT = tempfile.mkdtemp(prefix="meshport-test-static-")  # WhiteNoise wants it to exist
+# Failed API tokens are counted in a cache that keeps nothing, so tests that send wrong tokens
+# never add up to a lock-out in a later test (tests/test_throttling.py gives itself a real one).
+# Failed log-ins are counted in the database, which every test rolls back.
+CACHES = {**CACHES, "throttle": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}  # noqa: F405

@@ -8,16 +8,23 @@ missing token: '', 'N/A', 'null' and the rule's own ``missingValues``), ``invali
 the count is taken as a percentage of all rows. SQL rules return one number; with
 ``unit: percent`` that number is a row count turned into a percentage too. ``text`` and
 ``custom`` rules are recorded as not evaluated.
+
+Results and errors are said without the data: a SQL rule that returns anything but one number
+is an error naming what it returned ("text"), never the text, and DuckDB's own messages, which
+quote values ("Could not convert string 'DE89…' to INT64"), are replaced by their error class.
+A run's rules share one ``sqlguard.Deadline``; once it is spent the rest are not evaluated.
 """
 from __future__ import annotations
 
+import datetime as dt
+import decimal
 from dataclasses import dataclass, field
 
 import duckdb
 
 from governance.quality import expectations, sqlguard
 from governance.quality.rules import Rule
-from governance.quality.sqlguard import VIEW, quote
+from governance.quality.sqlguard import VIEW, Deadline, quote
 
 DEFAULT_TIMEOUT = 30.0
 MISSING_TOKENS = ("", "n/a", "null")
@@ -54,8 +61,13 @@ class RuleError(ValueError):
     """The rule cannot be evaluated as written (reported on its check, never raised further)."""
 
 
-def run_rules(con, rules: list[Rule], *, object_names=(), timeout: float = DEFAULT_TIMEOUT) -> list[Outcome]:
-    """Evaluate every rule on ``port_data``; one rule's error never stops the others."""
+def run_rules(con, rules: list[Rule], *, object_names=(), timeout: float = DEFAULT_TIMEOUT,
+              deadline: Deadline | None = None) -> list[Outcome]:
+    """Evaluate every rule on ``port_data``; one rule's error never stops the others.
+
+    Each query stops after ``timeout`` seconds, and all of them at ``deadline`` (the run's budget).
+    """
+    deadline = deadline or Deadline(None, per_query=timeout)
     rows = None
     outcomes = []
     for rule in rules:
@@ -64,17 +76,23 @@ def run_rules(con, rules: list[Rule], *, object_names=(), timeout: float = DEFAU
             if rule.kind in ("text", "custom"):
                 outcome.message = f"{rule.kind} rule: recorded, not evaluated here"
             else:
+                deadline.check()  # once the run's budget is spent, the remaining rules are not run
                 if rows is None:
-                    rows = int(sqlguard.fetch_one(con, f"SELECT count(*) FROM {VIEW}", timeout=timeout)[0])  # noqa: S608 (quoted identifiers; values are parameters)
-                _evaluate(con, rule, outcome, rows=rows, object_names=object_names, timeout=timeout)
+                    rows = int(sqlguard.fetch_one(con, f"SELECT count(*) FROM {VIEW}", deadline=deadline)[0])  # noqa: S608 (quoted identifiers; values are parameters)
+                _evaluate(con, rule, outcome, rows=rows, object_names=object_names, deadline=deadline)
         except (RuleError, expectations.ExpectationError, sqlguard.UnsafeQuery, sqlguard.QueryTimeout) as exc:
             outcome.error = str(exc)
         except duckdb.Error as exc:
-            outcome.error = f"the query failed: {str(exc).splitlines()[0]}"
+            outcome.error = database_error(rule, exc)
         if outcome.error:
-            outcome.passed, outcome.message = None, f"not evaluated: {outcome.error}"
+            outcome.passed, outcome.measured, outcome.message = None, None, f"not evaluated: {outcome.error}"
         outcomes.append(outcome)
     return outcomes
+
+
+def database_error(rule: Rule, exc: duckdb.Error) -> str:
+    """DuckDB's failure without DuckDB's words: they can quote the data the query read."""
+    return f"rule {rule.name!r}: the query failed ({type(exc).__name__})"
 
 
 def _blank(rule: Rule) -> Outcome:
@@ -84,16 +102,16 @@ def _blank(rule: Rule) -> Outcome:
     )
 
 
-def _evaluate(con, rule: Rule, outcome: Outcome, *, rows: int, object_names, timeout: float) -> None:
+def _evaluate(con, rule: Rule, outcome: Outcome, *, rows: int, object_names, deadline: Deadline) -> None:
     if rule.kind == "sql":
-        _evaluate_sql(con, rule, outcome, rows=rows, object_names=object_names, timeout=timeout)
+        _evaluate_sql(con, rule, outcome, rows=rows, object_names=object_names, deadline=deadline)
     elif rule.kind == "library":
-        _evaluate_library(con, rule, outcome, rows=rows, timeout=timeout)
+        _evaluate_library(con, rule, outcome, rows=rows, deadline=deadline)
     else:
         raise RuleError(f"unknown rule type {rule.kind!r} (text, library, sql or custom)")
 
 
-def _evaluate_library(con, rule: Rule, outcome: Outcome, *, rows: int, timeout: float) -> None:
+def _evaluate_library(con, rule: Rule, outcome: Outcome, *, rows: int, deadline: Deadline) -> None:
     if rule.metric not in ("rowCount", *_ROW_METRICS):
         raise RuleError(f"unknown metric {rule.metric!r}")
     op, threshold = rule_expectation(rule)
@@ -101,7 +119,7 @@ def _evaluate_library(con, rule: Rule, outcome: Outcome, *, rows: int, timeout: 
         judge_rows(outcome, rows=rows, op=op, threshold=threshold)
         return
     sql, params = _count_sql(rule)
-    count = int(sqlguard.fetch_one(con, sql, params, timeout=timeout)[0] or 0)
+    count = int(sqlguard.fetch_one(con, sql, params, deadline=deadline)[0] or 0)
     judge_count(rule, outcome, count=count, rows=rows, op=op, threshold=threshold)
 
 
@@ -201,20 +219,35 @@ def _list_arg(rule: Rule, key: str) -> list:
     return value
 
 
-def _evaluate_sql(con, rule: Rule, outcome: Outcome, *, rows: int, object_names, timeout: float) -> None:
+def _evaluate_sql(con, rule: Rule, outcome: Outcome, *, rows: int, object_names, deadline: Deadline) -> None:
     if not rule.query:
         raise RuleError("an sql rule needs a query")
     op, threshold = expectations.expectation_from(rule.raw)
     sql = sqlguard.prepare(rule.query, object_names=object_names, column=rule.column)
-    row = sqlguard.fetch_one(con, sql, timeout=timeout)
-    value = row[0] if row else None
-    if value is not None and not isinstance(value, int | float | bool):
-        try:
-            value = float(value)
-        except (TypeError, ValueError) as exc:
-            raise RuleError(f"the query must return a number, got {value!r}") from exc
+    value = one_number(sqlguard.fetch_one(con, sql, deadline=deadline))
     measured = _in_unit(value or 0, rows, rule.unit) if rule.unit == "percent" else value
     if rule.unit == "percent":
         outcome.rows_checked, outcome.rows_failed = rows, None
     shown = expectations.format_amount(measured, rule.unit) if measured is not None else "nothing"
     _judge(outcome, measured, op, threshold, f"query returned {shown}")
+
+
+def one_number(row) -> float | None:
+    """The single number a SQL rule's row holds (None for NULL or no row); else ``RuleError`` saying what it held."""
+    if row is None:
+        return None
+    if len(row) != 1:
+        raise RuleError(f"the query must return one number; it returned {len(row)} columns")
+    value = row[0]
+    if value is None:
+        return None
+    if isinstance(value, int | float | decimal.Decimal):  # bool is an int: true counts as 1
+        return float(value)
+    raise RuleError(f"the query must return one number; it returned {_kind_of(value)}")
+
+
+def _kind_of(value) -> str:
+    """What a value is, in words that say nothing of what it holds."""
+    kinds = ((str, "text"), (bytes, "binary data"), (dt.datetime, "a timestamp"), (dt.date, "a date"),
+             (dt.time, "a time"), (dt.timedelta, "an interval"), (list | tuple, "a list"), (dict, "a struct"))
+    return next((words for kind, words in kinds if isinstance(value, kind)), "a value that is not a number")

@@ -22,7 +22,7 @@ import duckdb
 
 from governance.quality import sqlguard
 from governance.quality.engine import Outcome
-from governance.quality.sqlguard import VIEW, quote
+from governance.quality.sqlguard import VIEW, Deadline, quote
 
 _TIME_TYPES = ("TIMESTAMP", "DATE")
 _DAY = 86_400.0
@@ -30,20 +30,25 @@ _DAY = 86_400.0
 
 def freshness_check(
     con, *, slo_hours: float | None, element: str = "", contract_columns=(), mtime: datetime | None = None,
-    now: datetime | None = None, timeout: float = 30.0,
+    now: datetime | None = None, timeout: float = 30.0, deadline: Deadline | None = None,
 ) -> Outcome:
-    """A timeliness check: data age in hours against ``slo_hours`` (not evaluated without an SLO)."""
+    """A timeliness check: data age in hours against ``slo_hours`` (not evaluated without an SLO).
+
+    Its queries stop after ``timeout`` seconds each, or at the run's ``deadline``.
+    """
+    deadline = deadline or Deadline(None, per_query=timeout)
     outcome = Outcome(name="freshness", rule_kind="freshness", dimension="timeliness", severity="error", unit="hours")
     if not slo_hours:
         outcome.message = "no freshness SLO: not evaluated"
         return outcome
-    newest, source = _newest(con, [element], timeout) if con is not None and element else (None, "")
+    newest, source = _newest(con, [element], deadline) if con is not None and element else (None, "")
     if newest is None and mtime is not None:
         newest, source = mtime, "file modified"
     if newest is None and con is not None:
-        newest, source = _newest(con, [*contract_columns, None], timeout)
+        newest, source = _newest(con, [*contract_columns, None], deadline)
     if newest is None:
-        outcome.error = "no timestamp column with values and no file modification time"
+        spent = deadline.remaining() <= 0
+        outcome.error = str(deadline.spent()) if spent else "no timestamp column with values and no file modification time"
         outcome.message = f"not evaluated: {outcome.error}"
         return outcome
     age = max(0.0, ((now or datetime.now(UTC)) - newest).total_seconds() / 3600)
@@ -58,7 +63,7 @@ def format_age(hours: float) -> str:
     return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} h"
 
 
-def _newest(con, columns: list, timeout: float) -> tuple[datetime | None, str]:
+def _newest(con, columns: list, deadline: Deadline) -> tuple[datetime | None, str]:
     """The newest value among ``columns`` (None: every timestamp/date column of the data too)."""
     try:
         types = {name: str(kind).upper() for name, kind, *_ in con.execute(f"DESCRIBE {VIEW}").fetchall()}
@@ -67,18 +72,18 @@ def _newest(con, columns: list, timeout: float) -> tuple[datetime | None, str]:
     candidates = [c for c in columns if c in types]
     if None in columns:
         candidates += [c for c, t in types.items() if t.startswith(_TIME_TYPES) and c not in candidates]
-    found = [(v, c) for c in candidates if (v := _max_epoch(con, c, types[c], timeout)) is not None]
+    found = [(v, c) for c in candidates if (v := _max_epoch(con, c, types[c], deadline)) is not None]
     if not found:
         return None, ""
     epoch, column = max(found)
     return datetime.fromtimestamp(epoch, UTC), f"newest {column}"
 
 
-def _max_epoch(con, column: str, kind: str, timeout: float) -> float | None:
+def _max_epoch(con, column: str, kind: str, deadline: Deadline) -> float | None:
     col = quote(column)
     value = col if "TIME ZONE" in kind else f"TRY_CAST({col} AS TIMESTAMP)"
     try:
-        row = sqlguard.fetch_one(con, f"SELECT epoch(max({value})) FROM {VIEW}", timeout=timeout)  # noqa: S608 (quoted identifiers; values are parameters)
+        row = sqlguard.fetch_one(con, f"SELECT epoch(max({value})) FROM {VIEW}", deadline=deadline)  # noqa: S608 (quoted identifiers; values are parameters)
     except (duckdb.Error, sqlguard.QueryTimeout):
         return None
     if not row or row[0] is None:

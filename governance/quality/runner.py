@@ -1,4 +1,9 @@
-"""Everything one quality run of a port measures, read through the port's locked-down connection."""
+"""Everything one quality run of a port measures, read through the port's locked-down connection.
+
+The run has one time budget (``MESHPORT_QUALITY_RUN_TIME_LIMIT``) shared by all its queries, each
+of which also stops at ``MESHPORT_QUERY_TIME_LIMIT``; rules left when it is spent are recorded as
+not evaluated, so one contract cannot hold a worker for its number of rules times the query limit.
+"""
 from __future__ import annotations
 
 import contextlib
@@ -13,6 +18,7 @@ from governance.quality import rules as contract
 from governance.quality.drift import drift_check, observed_drift
 from governance.quality.engine import Outcome, run_rules
 from governance.quality.freshness import freshness_check, location_mtime
+from governance.quality.sqlguard import Deadline
 
 _NO_DRIFT = object()
 
@@ -28,21 +34,21 @@ def port_outcomes(port: OutputPort, *, freshness_only: bool = False, drift=_NO_D
     """
     document = port.contract.document if port.contract_id else {}
     obj = contract.schema_object(document, port.schema_object)
-    timeout = settings.MESHPORT_QUERY_TIME_LIMIT
+    deadline = Deadline(settings.MESHPORT_QUALITY_RUN_TIME_LIMIT, per_query=settings.MESHPORT_QUERY_TIME_LIMIT)
     with _connection(port, tolerate=freshness_only) as con:
         if freshness_only:
-            return [_freshness(con, port, document, now=now, timeout=timeout)]
+            return [_freshness(con, port, document, now=now, deadline=deadline)]
         names = [n for n in (obj.get("name"), obj.get("physicalName"), port.schema_object) if n]
         outcomes = run_rules(con, contract.contract_rules(document, port.schema_object), object_names=names,
-                             timeout=timeout)
-        outcomes.append(_freshness(con, port, document, now=now, timeout=timeout))
+                             deadline=deadline)
+        outcomes.append(_freshness(con, port, document, now=now, deadline=deadline))
         properties = [p for p in obj.get("properties") or [] if isinstance(p, dict)]
         if properties:  # without a declared schema there is nothing to drift from
             outcomes.append(drift_check(observed_drift(con, properties) if drift is _NO_DRIFT else drift))
     return outcomes
 
 
-def _freshness(con, port: OutputPort, document: dict, *, now, timeout: float) -> Outcome:
+def _freshness(con, port: OutputPort, document: dict, *, now, deadline: Deadline) -> Outcome:
     return freshness_check(
         con,
         slo_hours=port.product.freshness_slo_hours,
@@ -50,7 +56,7 @@ def _freshness(con, port: OutputPort, document: dict, *, now, timeout: float) ->
         contract_columns=contract.timestamp_columns(document, port.schema_object),
         mtime=location_mtime(port.location) if port.format != "table" else None,
         now=now,
-        timeout=timeout,
+        deadline=deadline,
     )
 
 

@@ -6,11 +6,17 @@ name; both become the ``port_data`` view. The query is then parsed by DuckDB its
 table other than ``port_data`` (or its own CTEs), or calls a table function such as
 ``read_csv('/etc/passwd')``. The connection it finally runs on also has external access
 locked, so a query the parser let through still could not open a file.
+
+Time is bounded twice: each query by its own limit, and a port's whole run by one deadline
+(``Deadline``) whose remaining seconds cap each query's limit, so a contract of ten slow rules
+holds a worker for the run's budget, not ten times a rule's.
 """
 from __future__ import annotations
 
 import json
+import math
 import re
+import time
 from collections.abc import Iterator, Sequence
 
 import duckdb
@@ -28,6 +34,34 @@ class UnsafeQuery(ValueError):
 
 class QueryTimeout(RuntimeError):
     """The query ran past its time limit and was interrupted."""
+
+
+class BudgetSpent(QueryTimeout):
+    """The run's time budget is spent: the query was stopped, or not started."""
+
+
+class Deadline:
+    """One run's time budget (None: unlimited), shared by its queries, each also under ``per_query`` seconds."""
+
+    def __init__(self, seconds: float | None, *, per_query: float):
+        self.seconds, self.per_query = seconds, per_query
+        self._ends = time.monotonic() + seconds if seconds is not None else math.inf
+
+    def remaining(self) -> float:
+        return self._ends - time.monotonic()
+
+    def check(self) -> None:
+        """``BudgetSpent`` once nothing is left of the budget."""
+        if self.remaining() <= 0:
+            raise self.spent()
+
+    def timeout(self) -> float:
+        """The next query's limit: its own, or what is left of the run's budget (``BudgetSpent`` if nothing)."""
+        self.check()
+        return min(self.per_query, self.remaining())
+
+    def spent(self) -> BudgetSpent:
+        return BudgetSpent(f"the run's time budget of {self.seconds:g} s is spent")
 
 
 def quote(identifier: str) -> str:
@@ -103,10 +137,17 @@ def _walk(value) -> Iterator[dict]:
             yield from _walk(child)
 
 
-def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence = (), *, timeout: float):
-    """The first row of a query, interrupted after ``timeout`` seconds (``QueryTimeout``)."""
+def fetch_one(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence = (), *, timeout: float | None = None,
+              deadline: Deadline | None = None):
+    """The first row of a query, interrupted after ``timeout`` seconds or at the run's ``deadline``.
+
+    ``QueryTimeout`` when the query's own limit stopped it, ``BudgetSpent`` when the deadline did.
+    """
+    deadline = deadline or Deadline(None, per_query=timeout)
     try:
-        with readers.time_limit(con, timeout):
+        with readers.time_limit(con, deadline.timeout()):
             return con.execute(sql, list(params)).fetchone()
     except profiling_errors.QueryTimeout as exc:
+        if deadline.remaining() <= 0:
+            raise deadline.spent() from exc
         raise QueryTimeout(f"stopped: {exc}") from exc

@@ -315,6 +315,7 @@ MESHPORT_DOMAIN_LOCATIONS = env.json("MESHPORT_DOMAIN_LOCATIONS", default={})
 }
 
 # GOVERNANCE (quality: freshness against each product's SLO, hourly)
+MESHPORT_QUALITY_RUN_TIME_LIMIT = env.float("MESHPORT_QUALITY_RUN_TIME_LIMIT", default=60.0)  # s, a port's whole run
 CELERY_BEAT_SCHEDULE["quality-freshness-hourly"] = {
     "task": "governance.tasks.freshness_check_all_task",
     "schedule": 60 * 60,

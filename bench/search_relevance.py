@@ -65,15 +65,16 @@ def score(ranks: list[int | None]) -> tuple[float, float]:
 def run(args) -> None:
     from catalog.search.backends import get_backend
     from catalog.search.selectors import search_products
-    from catalog.search.types import Scope, SearchRequest
+    from catalog.search.types import SearchRequest
+    from catalog.visibility import Viewer
 
     backend = get_backend()
     backend.refresh()
-    scope = Scope(authenticated=True)
+    viewer = Viewer(authenticated=True)
     judged = yaml.safe_load(JUDGED.read_text())["queries"]
     ours, plain, kinds = [], [], []
     for case in judged:
-        page = search_products(SearchRequest(text=case["q"], scope=scope, page_size=DEPTH, facets=False))
+        page = search_products(SearchRequest(text=case["q"], viewer=viewer, page_size=DEPTH, facets=False))
         found = [h.identifier for h in page.hits]
         ours.append(rank_of(case["first"], found))
         plain.append(rank_of(case["first"], plain_ranking(backend, case["q"])))

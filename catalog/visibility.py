@@ -81,11 +81,11 @@ class Viewer:
 
     def reads(self, product) -> bool:
         """Whether the viewer may read the product's details: columns, locations, data, values."""
-        if not self.lists(product):
-            return False
-        if product.visibility != RESTRICTED or self.steward:
-            return True
-        return product.domain_id in self.domain_ids or product.pk in self.granted_ids
+        return self.lists(product) and self.opens(product.visibility, product.domain_id, product.pk)
+
+    def opens(self, visibility: str, domain_id: int, pk: int) -> bool:
+        """``reads`` for a product already known to be listed (a search hit): the restricted rule alone."""
+        return visibility != RESTRICTED or self.steward or domain_id in self.domain_ids or pk in self.granted_ids
 
     def is_team(self, product) -> bool:
         """The product's own domain team or a steward: who may see what only owners see."""
@@ -115,7 +115,82 @@ class Viewer:
         return self.lists_q(prefix) & allowed
 
 
+    # --- the same rules for the search backends -----------------------------------------------------
+
+    @property
+    def reads_any_restricted(self) -> bool:
+        """Whether some restricted product's details are open to this viewer (column text may match)."""
+        return self.steward or bool(self.domain_ids) or bool(self.granted_ids)
+
+    def lists_sql(self, columns: SqlColumns) -> tuple[list[str], list]:
+        """``lists`` as SQL conditions (AND-ed) on the columns a search table names them by."""
+        if self.steward:
+            return [], []
+        c = columns
+        if not self.authenticated:
+            rule, params = f"({c.status} <> 'draft' AND {c.visibility} <> 'internal')", []
+        elif self.domain_ids:
+            rule, params = f"({c.status} <> 'draft' OR {c.domain_id} IN ({_marks(self.domain_ids)}))", sorted(self.domain_ids)
+        else:
+            rule, params = f"{c.status} <> 'draft'", []
+        if self.granted_ids:
+            rule, params = f"({rule} OR {c.pk} IN ({_marks(self.granted_ids)}))", [*params, *sorted(self.granted_ids)]
+        return [rule], params
+
+    def reads_sql(self, columns: SqlColumns) -> tuple[str, list]:
+        """The part of ``reads`` that ``lists`` does not say, as one SQL condition ("" when none is needed)."""
+        if self.steward:
+            return "", []
+        c, rule, params = columns, [f"{columns.visibility} <> 'restricted'"], []
+        for column, ids in ((c.domain_id, self.domain_ids), (c.pk, self.granted_ids)):
+            if ids:
+                rule.append(f"{column} IN ({_marks(ids)})")
+                params += sorted(ids)
+        return f"({' OR '.join(rule)})", params
+
+    def lists_es(self) -> list[dict]:
+        """``lists`` as Elasticsearch filter clauses (query DSL) on the index's fields."""
+        if self.steward:
+            return []
+        if not self.authenticated:
+            rule = {"bool": {"must_not": [{"term": {"status": "draft"}}, {"term": {"visibility": "internal"}}]}}
+        else:
+            rule = _any({"bool": {"must_not": [{"term": {"status": "draft"}}]}},
+                        {"terms": {"domain_id": sorted(self.domain_ids)}} if self.domain_ids else None)
+        return [_any(rule, self._granted_es())]
+
+    def reads_es(self) -> dict | None:
+        """The part of ``reads`` that ``lists`` does not say, as one filter clause (None when none is needed)."""
+        if self.steward:
+            return None
+        return _any({"bool": {"must_not": [{"term": {"visibility": "restricted"}}]}},
+                    {"terms": {"domain_id": sorted(self.domain_ids)}} if self.domain_ids else None,
+                    self._granted_es())
+
+    def _granted_es(self) -> dict | None:
+        return {"ids": {"values": [str(pk) for pk in sorted(self.granted_ids)]}} if self.granted_ids else None
+
+
 Viewer.ANONYMOUS = Viewer()
+
+
+@dataclass(frozen=True)
+class SqlColumns:
+    """How a table names the fields the rules read (e.g. the search entries' ``e.status``)."""
+
+    status: str
+    visibility: str
+    domain_id: str
+    pk: str
+
+
+def _marks(ids) -> str:
+    return ", ".join(["%s"] * len(ids))
+
+
+def _any(*clauses: dict | None) -> dict:
+    present = [c for c in clauses if c]
+    return present[0] if len(present) == 1 else {"bool": {"should": present, "minimum_should_match": 1}}
 
 
 @dataclass(frozen=True)

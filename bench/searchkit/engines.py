@@ -73,9 +73,10 @@ def elasticsearch_body(params: dict) -> dict:
 
         from catalog.search import query as q
         from catalog.search.backends.elasticsearch.queries import build_search
-        from catalog.search.types import Scope, SearchRequest
+        from catalog.search.types import SearchRequest
+        from catalog.visibility import Viewer
 
-        request = SearchRequest(text=params["q"], scope=Scope(), **{f: (params[f],) for f in _FILTERS if f in params})
+        request = SearchRequest(text=params["q"], viewer=Viewer.ANONYMOUS, **{f: (params[f],) for f in _FILTERS if f in params})
         _bodies[key] = build_search(Search(), q.parse(request.text), request).to_dict()
     return _bodies[key]
 

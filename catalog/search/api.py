@@ -10,7 +10,8 @@ from rest_framework.views import APIView
 from catalog.search.backends.base import SearchUnavailable
 from catalog.search.forms import SearchParamsSerializer, SuggestParamsSerializer
 from catalog.search.selectors import search_products, suggest_products
-from catalog.search.types import Scope, SearchRequest
+from catalog.search.types import SearchRequest
+from catalog.visibility import Viewer
 
 
 class ServiceUnavailable(APIException):
@@ -94,7 +95,7 @@ class SuggestView(APIView):
         params = SuggestParamsSerializer(data=request.query_params)
         params.is_valid(raise_exception=True)
         try:
-            found = suggest_products(params.validated_data["q"], SearchRequest(scope=Scope.for_user(request.user)))
+            found = suggest_products(params.validated_data["q"], SearchRequest(viewer=Viewer.of(request.user)))
         except SearchUnavailable as exc:
             raise ServiceUnavailable() from exc
         return Response({"query": params.validated_data["q"], "suggestions": SuggestionSerializer(found, many=True).data})

@@ -4,7 +4,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from catalog.search.query import MAX_QUERY_CHARS
-from catalog.search.types import PAGE_SIZE, SORTS, Scope, SearchRequest
+from catalog.search.types import PAGE_SIZE, SORTS, SearchRequest
+from catalog.visibility import Viewer
 
 MAX_PAGE = 500  # deeper pages are a crawl, not a search
 MAX_FILTER_VALUES = 20
@@ -31,7 +32,7 @@ class SearchParamsSerializer(serializers.Serializer):
         data = self.validated_data
         lists = {key: tuple(v for v in data[key] if v) for key in ("domain", "tag", "status", "format", "owner")}
         return SearchRequest(
-            text=data["q"], scope=Scope.for_user(user), has_pii=data["has_pii"], min_quality=data["min_quality"],
+            text=data["q"], viewer=Viewer.of(user), has_pii=data["has_pii"], min_quality=data["min_quality"],
             sort=data["sort"], page=data["page"], page_size=data["page_size"], **lists,
         )
 

@@ -3,32 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from catalog.visibility import SqlColumns, Viewer
+
 FACET_FIELDS = ("domain", "tag", "status", "format", "owner")
 SORTS = ("relevance", "name", "quality", "usage", "updated")
 PAGE_SIZE = 20
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a viewer may see: stewards everything, members their domains' drafts and restricted details.
-
-    ``member_domains`` holds domain ids. Anonymous viewers see neither drafts nor internal products.
-    """
-
-    steward: bool = False
-    authenticated: bool = False
-    member_domains: frozenset[int] = frozenset()
-
-    @classmethod
-    def for_user(cls, user) -> Scope:
-        from catalog.permissions import is_steward, member_domain_ids
-
-        if user is None or not user.is_authenticated:
-            return cls()
-        return cls(steward=is_steward(user), authenticated=True, member_domains=frozenset(member_domain_ids(user)))
-
-    def sees_details(self, visibility: str, domain_id: int) -> bool:
-        return visibility != "restricted" or self.steward or domain_id in self.member_domains
+# The search entries' columns as the visibility rules read them (catalog.visibility).
+ENTRY_COLUMNS = SqlColumns(status="e.status", visibility="e.visibility", domain_id="e.domain_id", pk="e.product_id")
 
 
 @dataclass(frozen=True)
@@ -36,7 +17,7 @@ class SearchRequest:
     """A parsed, validated search: the text plus filters, sort and page (1-based)."""
 
     text: str = ""
-    scope: Scope = Scope()  # least privilege: a caller that forgets the viewer gets the public view
+    viewer: Viewer = Viewer.ANONYMOUS  # least privilege: a caller that forgets the viewer gets the public view
     domain: tuple[str, ...] = ()
     tag: tuple[str, ...] = ()
     status: tuple[str, ...] = ()

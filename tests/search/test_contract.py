@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.search.types import Scope, SearchRequest
+from catalog.search.types import SearchRequest
+from catalog.visibility import Viewer
 from tests.search.conftest import index_all
 
-STEWARD = Scope(steward=True, authenticated=True)
-ANONYMOUS = Scope()
+STEWARD = Viewer(steward=True, authenticated=True)
+ANONYMOUS = Viewer()
 
 
 def ids(page) -> list[str]:
@@ -20,8 +21,8 @@ def indexed(search_backend, small_mesh):
     return search_backend
 
 
-def search(backend, text="", scope=STEWARD, **kwargs):
-    return backend.query(SearchRequest(text=text, scope=scope, **kwargs))
+def search(backend, text="", viewer=STEWARD, **kwargs):
+    return backend.query(SearchRequest(text=text, viewer=viewer, **kwargs))
 
 
 def test_exact_identifier_ranks_first(indexed):
@@ -51,27 +52,27 @@ def test_retired_products_are_hidden_from_everyone(indexed):
 def test_drafts_only_for_their_domain(indexed, small_mesh):
     sales = small_mesh.domains["sales"].pk
     assert "sales.orders_draft" in ids(search(indexed, "returns"))  # steward
-    member = Scope(authenticated=True, member_domains=frozenset({sales}))
+    member = Viewer(authenticated=True, domain_ids=frozenset({sales}))
     assert "sales.orders_draft" in ids(search(indexed, "returns", member))
-    outsider = Scope(authenticated=True)
+    outsider = Viewer(authenticated=True)
     assert "sales.orders_draft" not in ids(search(indexed, "returns", outsider))
     assert "sales.orders_draft" not in ids(search(indexed, "returns", ANONYMOUS))
 
 
 def test_internal_products_are_hidden_from_anonymous_viewers(indexed):
-    assert "hr.employees" in ids(search(indexed, "employees", Scope(authenticated=True)))
+    assert "hr.employees" in ids(search(indexed, "employees", Viewer(authenticated=True)))
     assert "hr.employees" not in ids(search(indexed, "employees", ANONYMOUS))
 
 
 def test_restricted_columns_neither_match_nor_show_without_access(indexed, small_mesh):
-    outsider = Scope(authenticated=True)
+    outsider = Viewer(authenticated=True)
     assert "finance.payroll" not in ids(search(indexed, "employee_ssn", outsider))
     page = search(indexed, "payroll", outsider)
     assert ids(page)[0] == "finance.payroll"
     page = search(indexed, "payroll gross_salary", outsider, operator="or")
     payroll = next(h for h in page.hits if h.identifier == "finance.payroll")
     assert "columns" not in payroll.highlights
-    member = Scope(authenticated=True, member_domains=frozenset({small_mesh.domains["finance"].pk}))
+    member = Viewer(authenticated=True, domain_ids=frozenset({small_mesh.domains["finance"].pk}))
     page = search(indexed, "employee_ssn", member)
     assert ids(page)[0] == "finance.payroll"
     assert any("<mark>" in f for f in page.hits[0].highlights["columns"])
@@ -134,7 +135,7 @@ def test_prefix_matching_while_typing(indexed):
 
 def test_synonyms_of_domain_words(indexed):
     assert "sales.customers" in ids(search(indexed, "clients"))
-    assert ids(search(indexed, "staff", Scope(authenticated=True)))[0] == "hr.employees"
+    assert ids(search(indexed, "staff", Viewer(authenticated=True)))[0] == "hr.employees"
 
 
 def test_typos_are_tolerated(indexed):
@@ -144,11 +145,11 @@ def test_typos_are_tolerated(indexed):
 
 
 def test_suggestions_complete_names_in_scope(indexed):
-    suggestions = indexed.suggest("cust", SearchRequest(scope=ANONYMOUS))
+    suggestions = indexed.suggest("cust", SearchRequest(viewer=ANONYMOUS))
     assert [s.identifier for s in suggestions][:2] == ["sales.customers", "sales.orders"]
-    assert indexed.suggest("sales.ord", SearchRequest(scope=ANONYMOUS))[0].identifier == "sales.orders"
-    assert "sales.orders_draft" not in [s.identifier for s in indexed.suggest("orders w", SearchRequest(scope=ANONYMOUS))]
-    assert len(indexed.suggest("o", SearchRequest(scope=STEWARD), limit=2)) <= 2
+    assert indexed.suggest("sales.ord", SearchRequest(viewer=ANONYMOUS))[0].identifier == "sales.orders"
+    assert "sales.orders_draft" not in [s.identifier for s in indexed.suggest("orders w", SearchRequest(viewer=ANONYMOUS))]
+    assert len(indexed.suggest("o", SearchRequest(viewer=STEWARD), limit=2)) <= 2
 
 
 @pytest.mark.parametrize("text", ['"unbalanced', "a AND OR NOT (", "*:* -x +y ~z ^2", "NEAR(a b)", "{name}: x",

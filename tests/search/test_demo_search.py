@@ -13,10 +13,11 @@ from django.core.management import call_command
 from catalog.demo.mesh import PRODUCTS
 from catalog.search.indexing import drift
 from catalog.search.selectors import search_products
-from catalog.search.types import Scope, SearchRequest
+from catalog.search.types import SearchRequest
+from catalog.visibility import Viewer
 
 JUDGED = Path(__file__).resolve().parents[2] / "bench" / "judged_queries.yaml"
-CONSUMER = Scope(authenticated=True)
+CONSUMER = Viewer(authenticated=True)
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def demo(search_backend, django_capture_on_commit_callbacks):
 
 
 def first(text: str) -> str | None:
-    hits = search_products(SearchRequest(text=text, scope=CONSUMER, facets=False)).hits
+    hits = search_products(SearchRequest(text=text, viewer=CONSUMER, facets=False)).hits
     return hits[0].identifier if hits else None
 
 
@@ -50,5 +51,5 @@ def test_drafts_and_retired_products_stay_out_of_consumer_results(demo):
     assert drafts
     for identifier in drafts:
         product = next(p for p in PRODUCTS if p.identifier == identifier)
-        page = search_products(SearchRequest(text=product.name, scope=CONSUMER, page_size=50, facets=False))
+        page = search_products(SearchRequest(text=product.name, viewer=CONSUMER, page_size=50, facets=False))
         assert identifier not in [h.identifier for h in page.hits]

@@ -11,7 +11,8 @@ import re
 from django.db import connection
 
 from catalog.search.query import Group, ParsedQuery
-from catalog.search.types import Scope
+from catalog.search.types import ENTRY_COLUMNS
+from catalog.visibility import Viewer
 
 _WORD = re.compile(r"[^\W_]+")
 
@@ -112,34 +113,31 @@ class SqliteEngine:
         return " OR ".join([*terms, *(f'"{w}"' for w in group.corrections),
                             *([f"{{name tags}} : ({synonyms})"] if synonyms else [])])
 
-    def hits_from(self, parsed: ParsedQuery | None, operator: str, scope: Scope) -> tuple[str, str, list]:
+    def hits_from(self, parsed: ParsedQuery | None, operator: str, viewer: Viewer) -> tuple[str, str, list]:
         """``FROM`` text yielding the matched entries as ``e``, the SQL of their text score, its params.
 
         The match is the FTS5 table's: its rowids are joined to the entries (``parsed`` None: all).
         """
         match, params = (("SELECT product_id AS id, 1.0 AS score FROM catalog_searchentry", []) if parsed is None
-                         else self.match_sql(parsed, operator, scope))
+                         else self.match_sql(parsed, operator, viewer))
         return f"({match}) m JOIN {self.entries} ON e.product_id = m.id", "m.score", params
 
-    def match_sql(self, parsed: ParsedQuery, operator: str, scope: Scope) -> tuple[str, list]:
+    def match_sql(self, parsed: ParsedQuery, operator: str, viewer: Viewer) -> tuple[str, list]:
         weights = ", ".join(str(w) for w in self.weights)
         sql = (
             f"SELECT rowid AS id, -bm25(catalog_search_fts, {weights}) AS score "  # noqa: S608
             "FROM catalog_search_fts WHERE catalog_search_fts MATCH %s"
         )
-        open_only = not scope.steward and not scope.member_domains
+        open_only = not viewer.reads_any_restricted
         return sql, [self.expression(parsed, operator, OPEN_FIELDS if open_only else FTS_FIELDS)]
 
-    def restricted_guard(self, parsed: ParsedQuery, operator: str, scope: Scope) -> tuple[str, list]:
-        """For members of some domains: restricted column matches count only in those domains."""
-        if scope.steward or not scope.member_domains:
+    def column_guard(self, parsed: ParsedQuery, operator: str, viewer: Viewer) -> tuple[str, list]:
+        """Products whose details the viewer may not read match only outside their columns."""
+        if viewer.steward or not viewer.reads_any_restricted:  # the match left columns out already
             return "", []
-        members = sorted(scope.member_domains)
-        sql = (
-            f"(e.visibility <> 'restricted' OR e.domain_id IN ({', '.join(['%s'] * len(members))}) OR e.product_id IN "
-            "(SELECT rowid FROM catalog_search_fts WHERE catalog_search_fts MATCH %s))"
-        )
-        return sql, [*members, self.expression(parsed, operator, OPEN_FIELDS)]
+        reads, params = viewer.reads_sql(ENTRY_COLUMNS)
+        sql = f"({reads} OR e.product_id IN (SELECT rowid FROM catalog_search_fts WHERE catalog_search_fts MATCH %s))"
+        return sql, [*params, self.expression(parsed, operator, OPEN_FIELDS)]
 
     def highlight_sql(self, parsed: ParsedQuery, ids: list[int]) -> tuple[str, list]:
         """The page's rows, in one FTS5 scan of the match bounded by the page's lowest and highest id.
@@ -241,7 +239,7 @@ class PostgresEngine:
         synonyms = [f"{w}:AB" for w in group.other_synonyms]  # names, identifiers, tags (see SqliteEngine._group)
         return " | ".join([f"{word}:*" if group.prefix else word, *group.corrections, *synonyms])
 
-    def hits_from(self, parsed: ParsedQuery | None, operator: str, scope: Scope) -> tuple[str, str, list]:
+    def hits_from(self, parsed: ParsedQuery | None, operator: str, viewer: Viewer) -> tuple[str, str, list]:
         """The match is a condition on the entry row itself: one scan of the entries, no self-join.
 
         (Joined to a sub-select of its own matches, the table was read twice: on a word that 36,000
@@ -252,16 +250,13 @@ class PostgresEngine:
         sql = f"{self.entries} CROSS JOIN to_tsquery('english', %s) q WHERE e.search_vector @@ q"
         return sql, f"ts_rank({self.rank_weights}, e.search_vector, q, 1)", [self.tsquery(parsed, operator)]
 
-    def restricted_guard(self, parsed: ParsedQuery, operator: str, scope: Scope) -> tuple[str, list]:
-        """Restricted products outside the viewer's domains match only outside their columns (weight C)."""
-        if scope.steward:
+    def column_guard(self, parsed: ParsedQuery, operator: str, viewer: Viewer) -> tuple[str, list]:
+        """Products whose details the viewer may not read match only outside their columns (weight C)."""
+        reads, params = viewer.reads_sql(ENTRY_COLUMNS)
+        if not reads:
             return "", []
-        members = sorted(scope.member_domains) or [-1]
-        sql = (
-            f"(e.visibility <> 'restricted' OR e.domain_id IN ({', '.join(['%s'] * len(members))}) "
-            "OR ts_filter(e.search_vector, '{a,b,d}') @@ to_tsquery('english', %s))"
-        )
-        return sql, [*members, self.tsquery(parsed, operator)]
+        sql = f"({reads} OR ts_filter(e.search_vector, '{{a,b,d}}') @@ to_tsquery('english', %s))"
+        return sql, [*params, self.tsquery(parsed, operator)]
 
     def highlight_sql(self, parsed: ParsedQuery, ids: list[int]) -> tuple[str, list]:
         marks = ", ".join(["%s"] * len(ids))

@@ -13,7 +13,7 @@ from django.db import connection
 from catalog.search import query as q
 from catalog.search.backends.database.store import FACET_SEP, FIELD_SEP, GROUP_SEP
 from catalog.search.highlights import marked
-from catalog.search.types import FACET_FIELDS, Hit, SearchPage, SearchRequest, Suggestion
+from catalog.search.types import ENTRY_COLUMNS, FACET_FIELDS, Hit, SearchPage, SearchRequest, Suggestion
 from catalog.search.typos import add_corrections
 
 FACET_LIMIT = 30
@@ -34,20 +34,10 @@ def _marks(values) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def scope_sql(request: SearchRequest) -> tuple[list[str], list]:
-    """Retired products are hidden from everyone; drafts from non-members; internal from anonymous."""
-    scope, where, params = request.scope, ["e.status <> 'retired'"], []
-    if scope.steward:
-        return where, params
-    members = sorted(scope.member_domains)
-    if members:
-        where.append(f"(e.status <> 'draft' OR e.domain_id IN ({_marks(members)}))")
-        params += members
-    else:
-        where.append("e.status <> 'draft'")
-    if not scope.authenticated:
-        where.append("e.visibility <> 'internal'")
-    return where, params
+def visible_sql(request: SearchRequest) -> tuple[list[str], list]:
+    """Retired products are hidden from everyone; the rest as the viewer may know them (catalog.visibility)."""
+    where, params = request.viewer.lists_sql(ENTRY_COLUMNS)
+    return ["e.status <> 'retired'", *where], params
 
 
 def filter_sql(request: SearchRequest) -> tuple[list[str], list]:
@@ -144,8 +134,8 @@ class DatabaseQuery:
 
     def _base(self) -> tuple[str, list]:
         source, score, match_params = self.engine.hits_from(
-            None if self.parsed.is_empty else self.parsed, self.request.operator, self.request.scope)
-        where, params = scope_sql(self.request)
+            None if self.parsed.is_empty else self.parsed, self.request.operator, self.request.viewer)
+        where, params = visible_sql(self.request)
         more_where, more_params = filter_sql(self.request)
         restricted_where, restricted_params = self._restricted()
         exact = self.parsed.exact
@@ -161,7 +151,7 @@ class DatabaseQuery:
         """Viewers without access to a restricted product may not find it through its columns."""
         if self.parsed.is_empty:
             return [], []
-        sql, params = self.engine.restricted_guard(self.parsed, self.request.operator, self.request.scope)
+        sql, params = self.engine.column_guard(self.parsed, self.request.operator, self.request.viewer)
         return ([sql], params) if sql else ([], [])
 
     def _fetch(self, sql: str, params: list) -> list[tuple]:
@@ -187,7 +177,7 @@ class DatabaseQuery:
             name, tags, columns, description = found.get(hit.id, (None,) * 4)
             shown = {"name": marked([name]), "tags": marked((tags or "").split(" | ")),
                      "description": marked([description])}
-            if self.request.scope.sees_details(*access[hit.id]):
+            if self.request.viewer.opens(*access[hit.id], hit.id):
                 shown["columns"] = marked((columns or "").split(" | "))
             hit.highlights = {k: v for k, v in shown.items() if v}
 
@@ -197,7 +187,7 @@ def suggest(engine, text: str, request: SearchRequest, limit: int) -> list[Sugge
     if parsed.is_empty:
         return []
     match_sql, match_params = engine.suggest_sql(parsed)
-    where, params = scope_sql(request)
+    where, params = visible_sql(request)
     sql = (
         f"SELECT e.identifier, e.result FROM ({match_sql}) m JOIN catalog_searchentry e "  # noqa: S608
         f"ON e.product_id = m.id WHERE {' AND '.join(where)} "

@@ -30,16 +30,9 @@ SORTS = {
 EXACT_BOOST = 1000
 
 
-def scope_filter(request: SearchRequest) -> list[Q]:
-    """Retired hidden from all; drafts only to their domain's members; internal only to signed-in users."""
-    scope, filters = request.scope, [~Q("term", status="retired")]
-    if scope.steward:
-        return filters
-    members = sorted(scope.member_domains)
-    filters.append(Q("bool", should=[~Q("term", status="draft"), Q("terms", domain_id=members)], minimum_should_match=1))
-    if not scope.authenticated:
-        filters.append(~Q("term", visibility="internal"))
-    return filters
+def visible_filter(request: SearchRequest) -> list[Q]:
+    """Retired hidden from all; the rest as the viewer may know them (catalog.visibility)."""
+    return [~Q("term", status="retired"), *(Q(clause) for clause in request.viewer.lists_es())]
 
 
 def facet_filters(request: SearchRequest) -> list[Q]:
@@ -57,12 +50,8 @@ def _columns(query: Q, request: SearchRequest, name: str) -> Q:
         "name": name, "size": 3, "_source": False,
         "highlight": {"pre_tags": [HL_START], "post_tags": [HL_END], "fields": {"columns.name": {}, "columns.description": {}}},
     })
-    scope = request.scope
-    if scope.steward:
-        return nested
-    access = Q("bool", should=[~Q("term", visibility="restricted"), Q("terms", domain_id=sorted(scope.member_domains))],
-               minimum_should_match=1)
-    return Q("bool", must=[nested], filter=[access])
+    reads = request.viewer.reads_es()
+    return nested if reads is None else Q("bool", must=[nested], filter=[Q(reads)])
 
 
 def group_query(group: Group, request: SearchRequest, index: int) -> Q:
@@ -108,7 +97,7 @@ def highlight_query(parsed: ParsedQuery) -> Q:
 
 def build_search(search: Search, parsed: ParsedQuery, request: SearchRequest) -> Search:
     text = Q("match_all") if parsed.is_empty else text_query(parsed, request)
-    query = Q("bool", must=[text], filter=[*scope_filter(request), *facet_filters(request)])
+    query = Q("bool", must=[text], filter=[*visible_filter(request), *facet_filters(request)])
     scored = Q("function_score", query=query, boost_mode="multiply",
                functions=[{"field_value_factor": {"field": "rank_boost", "missing": 1}}])
     search = search.query(scored).sort(*SORTS[request.sort]).extra(track_total_hits=True)
@@ -132,6 +121,6 @@ def suggest_search(search: Search, parsed: ParsedQuery, request: SearchRequest, 
         Q("prefix", **{"name.exact": {"value": parsed.exact, "boost": 5}}),
         Q("prefix", identifier={"value": parsed.exact, "boost": 5}),
     ], minimum_should_match=1)
-    query = Q("function_score", query=Q("bool", must=[matched], filter=scope_filter(request)), boost_mode="multiply",
+    query = Q("function_score", query=Q("bool", must=[matched], filter=visible_filter(request)), boost_mode="multiply",
               functions=[{"field_value_factor": {"field": "rank_boost", "missing": 1}}])
     return search.query(query).source(["identifier", "name", "domain"])[:limit]

@@ -14,7 +14,7 @@ def _highlights(hit, request: SearchRequest) -> dict[str, list[str]]:
     shown = {key: marked(dict.fromkeys(f for field in fields for f in found.get(field, [])))
              for key, fields in _HIGHLIGHT_FIELDS.items()}
     shown["name"] = shown["name"][:1]
-    if request.scope.sees_details(hit.visibility, hit.domain_id):
+    if request.viewer.opens(hit.visibility, hit.domain_id, int(hit.meta.id)):
         shown["columns"] = _column_highlights(hit)
     return {k: v for k, v in shown.items() if v}
 

@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from catalog.permissions import can_write_domain
 from governance import selectors
 from governance.charts import history_chart
+from governance.disclosure import sees_values
 
 
 def quality_context(request, product) -> dict:
@@ -21,6 +22,8 @@ def quality_context(request, product) -> dict:
         "details_visible": product.details_visible_to(user),
         "chart": history_chart(summary["history"]),
         "can_run": bool(user and user.is_authenticated and can_write_domain(user, product.domain)),
+        # a run's error comes from reading the data and may quote it: for those who may see its values
+        "values_visible": sees_values(user, product),
         "runs": selectors.recent_runs(product) if product.details_visible_to(user) else [],
     }
 

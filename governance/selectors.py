@@ -5,6 +5,7 @@ from django.db.models import Avg, Count, JSONField, Min, OuterRef, Q, Subquery
 
 from catalog.models import DataProduct
 from catalog.selectors import details_visible_q
+from governance import disclosure
 from governance.models import CheckResult, QualityRun, QualityScore
 
 HISTORY_LIMIT = 200
@@ -35,6 +36,7 @@ def check_as_dict(check: CheckResult, *, port_count: int = 1) -> dict:
     prefix = f"{check.run.port.name}: " if port_count > 1 and check.run.port_id else ""
     return {
         "id": check.pk,
+        "port": check.run.port_id,
         "name": prefix + check.name,
         "rule_kind": check.rule_kind,
         "metric": check.metric,
@@ -63,25 +65,40 @@ def score_history(product: DataProduct, *, limit: int = HISTORY_LIMIT) -> list[d
 
 
 def quality_summary(product: DataProduct, *, viewer) -> dict:
-    """``{score, dimensions, checks, history}``; checks only for viewers allowed the details."""
+    """``{score, dimensions, checks, history}``; checks only for viewers allowed the details.
+
+    Values of checks that read personal or restricted data are withheld from viewers outside the
+    product's domain team and stewards (``governance.disclosure``): ``measured`` None, ``hidden`` True.
+    """
     latest = latest_score(product)
     checks = (latest.breakdown.get("checks", []) if latest else []) if product.details_visible_to(viewer) else []
+    shown = disclosure.checks_for(checks, sensitivity=disclosure.sensitivity_for(viewer, product) if checks else None)
     return {
         "score": latest.score if latest else None,
         "dimensions": latest.dimensions if latest else {},
         "checks": [
-            {k: c.get(k) for k in ("name", "dimension", "severity", "passed", "measured", "expected", "message")}
-            for c in checks
+            {k: c.get(k) for k in ("name", "dimension", "severity", "passed", "measured", "expected", "message",
+                                   "hidden")}
+            for c in shown
         ],
         "history": score_history(product),
     }
 
 
 def explanations(product: DataProduct, *, viewer) -> list[dict]:
+    """What costs the product points, said without the values the viewer may not see."""
     latest = latest_score(product)
     if latest is None or not product.details_visible_to(viewer):
         return []
-    return latest.breakdown.get("explanations", [])
+    return _explanations_for(latest.breakdown, product, viewer=viewer)
+
+
+def _explanations_for(breakdown: dict, product: DataProduct, *, viewer) -> list[dict]:
+    found = breakdown.get("explanations", [])
+    if not found:
+        return []
+    sensitivity = disclosure.sensitivity_for(viewer, product)
+    return disclosure.explanations_for(found, breakdown.get("checks", []), sensitivity=sensitivity)
 
 
 def recent_runs(product: DataProduct, *, limit: int = 5):
@@ -119,5 +136,6 @@ def needs_attention(*, viewer, limit: int = ATTENTION_LIMIT) -> list[DataProduct
                   .values_list("pk", flat=True))
     for product in products:
         breakdown = product.latest_breakdown or {}
-        product.reasons = [e["text"] for e in breakdown.get("explanations", [])[:3]] if product.pk in visible else []
+        reasons = _explanations_for(breakdown, product, viewer=viewer) if product.pk in visible else []
+        product.reasons = [e["text"] for e in reasons[:3]]
     return products

@@ -42,3 +42,27 @@ def test_rules_within_the_budget_run_as_before(settings, make_product):
     [row_count] = [c for c in run.checks.all() if c.metric == "rowCount"]
     assert row_count.passed is True
     assert row_count.measured == 5
+
+
+def test_within_a_larger_budget_a_slow_rule_stops_at_its_own_limit(port_db):
+    from governance.quality.engine import run_rules
+    from governance.quality.rules import contract_rules
+    from governance.quality.sqlguard import Deadline
+
+    rules = contract_rules(contract(object_quality=[{"type": "sql", "query": SLOW, "mustBe": 0},
+                                                    {"metric": "rowCount", "mustBe": 10}]))
+    slow, after = run_rules(port_db, rules, object_names=["customers"], deadline=Deadline(30, per_query=0.3))
+    assert slow.error == "stopped: the query ran past its 0.3 s time limit"
+    assert after.passed is True
+
+
+def test_freshness_of_a_table_after_the_budget_is_spent_says_so(port_db):
+    from datetime import UTC, datetime
+
+    from governance.quality.freshness import freshness_check
+    from governance.quality.sqlguard import Deadline
+
+    outcome = freshness_check(port_db, slo_hours=24, mtime=None, now=datetime(2026, 11, 22, tzinfo=UTC),
+                              deadline=Deadline(0, per_query=5))
+    assert outcome.passed is None
+    assert outcome.message == "not evaluated: the run's time budget of 0 s is spent"

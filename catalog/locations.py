@@ -6,9 +6,10 @@ Three rules keep one domain from republishing another's data under its own visib
    ``MESHPORT_DOMAIN_FOLDERS`` (by default the data roots and the demo folder), plus the
    prefixes ``MESHPORT_DOMAIN_LOCATIONS`` gives it (``{"finance": ["/srv/finance",
    "postgres://db:5432/warehouse/finance", "s3://lake/finance/"]}``). Files, SQLite and DuckDB
-   databases must lie in its folders; SQL tables in its configured prefixes, else in the schema
-   named like the domain. Locations Meshport cannot read (object stores, APIs, topics) are held
-   to the prefixes configured for their scheme, when there are any.
+   databases must lie in its folders; PostgreSQL tables (which the profiler reads) in its configured
+   prefixes, else in the schema named like the domain. Locations Meshport cannot read (other SQL
+   engines, object stores, APIs, topics) are held to the prefixes configured for their scheme,
+   when there are any, and to rule 3.
 2. **A domain's contracts.** An output port publishes only a contract of its own domain: the
    contract's ``domain``, else the domain of the product that published it first (recorded
    then). Another domain's contract may appear only as an input port.
@@ -29,9 +30,14 @@ from django.db import IntegrityError, transaction
 
 FILE_SERVERS = {"local", "file", "files"}
 DATABASE_FILE_SERVERS = {"sqlite", "duckdb"}
-SQL_SERVERS = {"postgres", "postgresql", "mysql", "sqlserver", "oracle", "db2", "synapse", "redshift",
-               "snowflake", "databricks", "bigquery", "trino", "presto", "vertica", "athena", "clickhouse", "hive",
-               "impala", "denodo", "dremio", "informix", "cloudsql", "custom"}
+# SQL servers the profiler connects to: without configured prefixes, a domain's tables are its schema's.
+READ_SQL_SERVERS = {"postgres", "postgresql"}
+
+
+def _is_table_server(server_type: str) -> bool:
+    from catalog.descriptors.servers import TABLE, kind_of
+
+    return kind_of(server_type) == TABLE and server_type != "custom"
 
 
 @dataclass(frozen=True)
@@ -77,7 +83,7 @@ def location_key(port) -> str | None:
     if server_type in DATABASE_FILE_SERVERS:
         database = _database_path(port)
         return f"{server_type}:{_resolved(database)}#{location.lower()}" if database and location else None
-    if server_type in SQL_SERVERS:
+    if _is_table_server(server_type):
         host = str(port.server.get("host") or port.server.get("account") or port.server.get("project") or "").lower()
         where = f"{host}:{port.server.get('port') or ''}/{port.server.get('database') or port.server.get('catalog') or ''}"
         return f"{server_type}://{where}/{location.lower()}" if location else None
@@ -109,7 +115,7 @@ def location_refusal(port, domain_slug: str) -> str | None:
         if any(key.startswith(p.lower().rstrip("/") + "/") or key == p.lower() for p in prefixes):
             return None
         return f"{key} is outside the {domain_slug} domain's locations ({', '.join(prefixes)})."
-    if server_type in SQL_SERVERS:
+    if server_type in READ_SQL_SERVERS:
         schema = (port.location or "").split(".")[0].strip('"').lower()
         if schema != domain_slug.lower():
             return (f"table {port.location} is not in the {domain_slug} schema; configure the {domain_slug} domain's "

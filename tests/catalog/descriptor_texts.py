@@ -56,16 +56,16 @@ schema:
 """
 
 
-def orders_csv() -> Path:
-    """A small CSV the contract points at, under the suite's data root (profilers may read it)."""
-    path = Path(settings.MESHPORT_DATA_ROOTS[0]) / "web" / "orders.csv"
+def orders_csv(domain: str = "sales") -> Path:
+    """A small CSV the contract points at, in its domain's folder under the suite's data root."""
+    path = Path(settings.MESHPORT_DATA_ROOTS[0]) / domain / "web" / "orders.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("order_id,customer_email,amount\n1,a@example.com,9.5\n2,b@example.com,12\n")
     return path
 
 
 def orders_yaml(*, domain: str = "sales") -> str:
-    return ORDERS_YAML.format(domain=domain, path=orders_csv())
+    return ORDERS_YAML.format(domain=domain, path=orders_csv(domain))
 
 
 def broken_orders_yaml() -> str:

@@ -118,8 +118,11 @@ def _publish_post(request):
         return _publish_page(request, retyped, denied=str(exc), status=403)
     product = result.products[0]
     if dry_run:
-        return _publish_page(request, retyped, checked=f"{WOULD_WORDS[result.outcome(product)]} {product.identifier}")
+        return _publish_page(request, retyped, checked=f"{WOULD_WORDS[result.outcome(product)]} {product.identifier}",
+                             warnings=result.warnings)
     messages.success(request, f"Published {product.identifier}: {OUTCOME_WORDS[result.outcome(product)]}")
+    for warning in result.warnings:  # versions upgraded, contracts pending, other products rewritten
+        messages.warning(request, f"{warning['path']}: {warning['message']}" if warning.get("path") else warning["message"])
     return redirect(product)
 
 

@@ -225,3 +225,16 @@ def test_prefilled_export_published_again_changes_nothing(published, member):
     assert messages_of(response) == ["Published sales.web_orders: no changes"]
     published.refresh_from_db()
     assert published.updated == before
+
+
+def test_validate_and_publish_tell_what_the_import_noted(member):
+    product_only = orders_yaml().split("---")[0]  # its contract is not in the catalog yet
+
+    checked = post(member, descriptor=product_only, validate="1")
+    assert checked.status_code == 200
+    assert 'id="publish-warnings"' in checked.content.decode() and "contract pending" in checked.content.decode()
+
+    published = client_for(member).post(URL, {"descriptor": product_only, "publish": "1"}, follow=True)
+    notes = [str(m) for m in get_messages(published.wsgi_request)]
+    assert any("contract pending" in note and "outputPorts[0].contractId" in note for note in notes)
+    assert 'class="alert alert--warning"' in published.content.decode()

@@ -175,6 +175,8 @@ class ProductDetailSerializer(ProductSerializer):
     output_ports = serializers.SerializerMethodField()
     input_ports = serializers.SerializerMethodField()
     consumers = serializers.SerializerMethodField(help_text="Products that read this one's output ports.")
+    restricted_inputs = serializers.SerializerMethodField(
+        help_text="Identifiers of the restricted products this one is built from.")
 
     class Meta(ProductSerializer.Meta):
         fields = ProductSerializer.Meta.fields + [
@@ -183,9 +185,10 @@ class ProductDetailSerializer(ProductSerializer):
         ]
         read_only_fields = fields
 
+    def get_restricted_inputs(self, product) -> list[str]:
+        return [source.identifier for source in selectors.restricted_sources(product)]
+
     @extend_schema_field(OutputPortSerializer(many=True))
-    restricted_inputs = serializers.SerializerMethodField(
-        help_text="Identifiers of the restricted products this one is built from.")
     def get_output_ports(self, product):
         ports = product.output_ports.all()
         if product.details_visible_to(_viewer(self)):
@@ -201,7 +204,4 @@ class ProductDetailSerializer(ProductSerializer):
     @extend_schema_field(ConsumerSerializer(many=True))
     def get_consumers(self, product):
         consumers = selectors.product_consumers(user=_viewer(self), product=product)
-    def get_restricted_inputs(self, product) -> list[str]:
-        return [source.identifier for source in selectors.restricted_sources(product)]
-
         return ConsumerSerializer(consumers, many=True, context=self.context).data

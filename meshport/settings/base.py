@@ -285,6 +285,11 @@ MESHPORT_DATA_ROOTS = [
     Path(p).resolve() for p in env.list("MESHPORT_DATA_ROOTS", default=[str(VAR_DIR / "data")])
 ]
 MESHPORT_DEMO_DATA_DIR = Path(env.str("MESHPORT_DEMO_DATA_DIR", default=str(VAR_DIR / "data" / "demo")))
+# Data belongs to a domain (catalog.locations): each domain owns the folder named by its slug under
+# each of these folders (unset: the data roots and the demo folder), plus its own prefixes from
+# MESHPORT_DOMAIN_LOCATIONS, JSON: {"finance": ["/srv/finance", "postgres://db:5432/dwh/finance"]}.
+MESHPORT_DOMAIN_FOLDERS = env.list("MESHPORT_DOMAIN_FOLDERS", default=None)
+MESHPORT_DOMAIN_LOCATIONS = env.json("MESHPORT_DOMAIN_LOCATIONS", default={})
 
 # PROFILING (catalog.profiling: limits on what a profile may read and spend)
 MESHPORT_PROFILE_MAX_BYTES = env.int("MESHPORT_PROFILE_MAX_BYTES", default=1 << 30)
@@ -305,11 +310,6 @@ CELERY_BEAT_SCHEDULE["profiling-due-ports"] = {
     "schedule": 15 * 60,
 }
 CELERY_BEAT_SCHEDULE["profiling-sweep-stale-runs"] = {
-# Data belongs to a domain (catalog.locations): each domain owns the folder named by its slug under
-# each of these folders (unset: the data roots and the demo folder), plus its own prefixes from
-# MESHPORT_DOMAIN_LOCATIONS, JSON: {"finance": ["/srv/finance", "postgres://db:5432/dwh/finance"]}.
-MESHPORT_DOMAIN_FOLDERS = env.list("MESHPORT_DOMAIN_FOLDERS", default=None)
-MESHPORT_DOMAIN_LOCATIONS = env.json("MESHPORT_DOMAIN_LOCATIONS", default={})
     "task": "catalog.tasks.profile_runs_sweep_task",
     "schedule": 5 * 60,
 }

@@ -214,8 +214,11 @@ def ingestion(rng: random.Random, count: int) -> tuple[float, float]:
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from lineage.services.producers import lineage_producer_grant
+
     client = APIClient()
     user = User.objects.create_user("bench-pipeline")
+    lineage_producer_grant(user=user)  # posting lineage needs the role (platform-wide here)
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {Token.objects.create(user=user).key}")
     pool = [f"/data/bench/t{i}.parquet" for i in range(500)]
     single = [_event(rng, pool) for _ in range(count)]

@@ -172,21 +172,25 @@ def demo_events(*, day: dt.date | None = None) -> list[dict]:
     return events
 
 
+PIPELINE_USER = "demo-pipeline"
+
+
 def demo_events_post(*, day: dt.date | None = None, stdout=None) -> None:
-    """Post the demo's runs of ``day`` (today by default) to ``/api/v1/lineage/batch`` in-process, as a
-    steward's pipeline would."""
+    """Post the demo's runs of ``day`` (today by default) to ``/api/v1/lineage/batch`` in-process, as the
+    demo's pipeline account (a platform-wide lineage producer) would."""
     from django.urls import reverse
     from rest_framework.test import APIClient
 
     events = demo_events(day=day)
     client = APIClient(SERVER_NAME=_host())
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {_steward_token()}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {_pipeline_token()}")
     response = client.post(reverse("openlineage-batch"), events, format="json", secure=True)
     if response.status_code != 201:
         raise RuntimeError(f"the lineage endpoint refused the demo events: {response.status_code} {response.content!r}")
     if stdout is not None:
         body = response.json()
-        stdout.write(f"Lineage: {body['received']} OpenLineage events posted ({body['created']} new).\n")
+        stdout.write(f"Lineage: {body['received']} OpenLineage events posted ({body['created']} new) by "
+                     f"{PIPELINE_USER}, a platform-wide lineage producer.\n")
 
 
 def _host() -> str:
@@ -197,17 +201,17 @@ def _host() -> str:
     return "testserver" if first == "*" else first.lstrip(".")
 
 
-def _steward_token() -> str:
-    """The demo steward's API token (``load_demo`` creates it), or one for any steward."""
+def _pipeline_token() -> str:
+    """The token of the demo's pipeline account: no password (it never signs in), producer for every domain."""
     from django.contrib.auth import get_user_model
     from rest_framework.authtoken.models import Token
 
-    from catalog.permissions import STEWARDS_GROUP
+    from lineage.services.producers import lineage_producer_grant
 
-    users = get_user_model().objects
-    steward = users.filter(username="steward").first() or users.filter(groups__name=STEWARDS_GROUP).first() \
-        or users.filter(is_superuser=True).first()
-    if steward is None:
-        raise RuntimeError("No steward to post the demo's lineage as: load the demo users first.")
-    return Token.objects.get_or_create(user=steward)[0].key
-
+    user, created = get_user_model().objects.get_or_create(
+        username=PIPELINE_USER, defaults={"first_name": "Demo", "last_name": "Pipelines"})
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    lineage_producer_grant(user=user, domain=None)
+    return Token.objects.get_or_create(user=user)[0].key

@@ -1,9 +1,10 @@
 """Lineage data: datasets, jobs, runs and the edges between them (OpenLineage addressing)."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
-from catalog.models import DataProduct, OutputPort
+from catalog.models import DataProduct, Domain, OutputPort
 
 
 class Dataset(models.Model):
@@ -154,6 +155,8 @@ class QualityObservation(models.Model):
     kind = models.CharField(max_length=32, choices=Kind.choices)
     observed_at = models.DateTimeField()
     payload = models.JSONField()
+    # Why the report does not count (its producer may not write the product's domain); empty if it counts.
+    ignored = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-observed_at"]
@@ -174,12 +177,39 @@ class LineageEvent(models.Model):
     event_time = models.DateTimeField()
     received = models.DateTimeField(auto_now_add=True)
     payload = models.JSONField()
+    # Who posted it first (a pipeline's account): a steward can trace what a producer reported.
+    posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
 
     class Meta:
         ordering = ["-event_time"]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.event_type} {self.event_time:%Y-%m-%d %H:%M}"
+
+
+class LineageProducer(models.Model):
+    """Who may post OpenLineage events: a pipeline's account, for one domain or (no domain) platform-wide.
+
+    Lineage itself (edges) from any producer is kept; what changes trust (reported quality,
+    ownership, observed columns) counts only on datasets of products in the producer's domains.
+    Stewards are platform-wide producers without a row.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lineage_producer")
+    domain = models.ForeignKey(Domain, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="lineage_producers", help_text="Empty: every domain (platform-wide).")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "domain"], name="uniq_lineage_producer"),
+            models.UniqueConstraint(fields=["user"], condition=models.Q(domain=None),
+                                    name="uniq_lineage_producer_platform"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} for {self.domain.slug if self.domain_id else 'platform-wide'}"
 
 
 class GraphVersion(models.Model):

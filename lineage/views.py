@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import urlencode
 
+from catalog.visibility import Viewer
 from lineage.models import ProductEdge
 
 
@@ -16,9 +17,12 @@ def explorer(request):
 
 
 def product_lineage_panel(request, product) -> str:
-    """Upstream and downstream neighbours of a product, with a small graph and a link to the explorer."""
-    upstream = ProductEdge.objects.filter(target=product).values_list("source__identifier", flat=True).distinct()
-    downstream = ProductEdge.objects.filter(source=product).values_list("target__identifier", flat=True).distinct()
+    """Upstream and downstream neighbours of a product the viewer may know of, with a small graph (its
+    answers are the viewer's too) and a link to the explorer."""
+    viewer = Viewer.of(getattr(request, "user", None))
+    edges = ProductEdge.objects.values_list
+    upstream = edges("source__identifier", flat=True).filter(viewer.lists_q("source__"), target=product).distinct()
+    downstream = edges("target__identifier", flat=True).filter(viewer.lists_q("target__"), source=product).distinct()
     context = {
         "product": product,
         "upstream": sorted(upstream),

@@ -61,9 +61,25 @@ class LineageErrorSerializer(serializers.Serializer):
     errors = LineageFieldErrorSerializer(many=True)
 
 
+class IgnoredFacetSerializer(serializers.Serializer):
+    path = serializers.CharField(help_text="Where the facet is, e.g. `inputs[0].inputFacets.dataQualityAssertions`.")
+    dataset = serializers.CharField(help_text="The dataset's `namespace:name`.")
+    product = serializers.CharField(help_text="The product the dataset belongs to.")
+    reason = serializers.CharField()
+
+
+IGNORED_HELP = ("Facets that change trust (reported quality, ownership, schema) on datasets of products in domains "
+                "this producer may not write: kept with the event, they change no score, owner or column.")
+
+
+class LineageEventResultSerializer(serializers.Serializer):
+    ignored = IgnoredFacetSerializer(many=True, help_text=IGNORED_HELP)
+
+
 class LineageBatchResultSerializer(serializers.Serializer):
     received = serializers.IntegerField(help_text="Events in the batch.")
     created = serializers.IntegerField(help_text="Events not seen before (re-sent events change nothing).")
+    ignored = IgnoredFacetSerializer(many=True, help_text=IGNORED_HELP)
 
 
 class LineageGraphNodeSerializer(serializers.Serializer):
@@ -82,6 +98,9 @@ class LineageGraphNodeSerializer(serializers.Serializer):
     url = serializers.CharField(required=False, help_text="Product nodes only: the product's page.")
     namespace = serializers.CharField(required=False, help_text="Dataset nodes only.")
     dataset = serializers.CharField(required=False, help_text="Column nodes only: the dataset's `namespace:name`.")
+    restricted = serializers.BooleanField(required=False, help_text=(
+        "A dataset of a product you may know of but not read: only its product and domain are given, its id "
+        "is opaque and it has no columns. Datasets of products you may not know of are left out."))
 
 
 class LineageGraphEdgeSerializer(serializers.Serializer):
@@ -117,6 +136,7 @@ class ImpactedProductSerializer(serializers.Serializer):
                                   help_text="`column`: derives from the asked column; `product`: depends on the "
                                             "product as a whole, so may break too.")
     columns = ImpactColumnSerializer(many=True)
+    restricted = serializers.BooleanField(help_text="You may not read this product's columns: none are listed.")
     owners = ImpactOwnerSerializer(many=True)
 
 

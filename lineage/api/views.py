@@ -1,6 +1,8 @@
 """Lineage API: Marquez-compatible OpenLineage ingestion, graph queries and impact analysis."""
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
@@ -14,6 +16,8 @@ from drf_spectacular.utils import (
 from rest_framework import permissions, serializers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from catalog.models import DataProduct
@@ -24,15 +28,64 @@ from lineage.api.serializers import (
     GraphQuery,
     LineageBatchResultSerializer,
     LineageErrorSerializer,
+    LineageEventResultSerializer,
     LineageGraphSerializer,
     ProductImpactSerializer,
 )
-from lineage.models import Dataset
+from lineage.openlineage import FieldError
 from lineage.selectors import graph
-from lineage.selectors.impact import product_impact
-from lineage.services.ingestion import LineageEventError, lineage_event_ingest, lineage_events_ingest
+from lineage.selectors.impact import ColumnsHidden, product_impact
+from lineage.selectors.producers import producer_of
+from lineage.services.ingestion import (
+    Ingested,
+    LineageEventError,
+    lineage_event_ingest,
+    lineage_events_ingest,
+)
+from meshport.exceptions import BodyRejected
 
 _INVALID = "The body is not JSON or does not follow the OpenLineage spec; every failing field is named."
+_FORBIDDEN = ("Posting lineage needs a lineage-producer role, for a domain or platform-wide; a steward grants it "
+              "in admin (Lineage → Lineage producers).")
+
+
+class IsLineageProducer(permissions.BasePermission):
+    """Signed in, and a lineage producer (a role for some domain or platform-wide, or a steward)."""
+
+    message = _FORBIDDEN
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_authenticated):
+            return False
+        request.lineage_producer = producer_of(request.user)
+        return request.lineage_producer.may_post
+
+
+class OpenLineageThrottle(ScopedRateThrottle):
+    """Per token (user), scope ``openlineage`` (``MESHPORT_OPENLINEAGE_RATE``), counted in the ``throttle``
+    cache when there is one (shared by every process), else the default cache."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)  # per request: settings may change
+
+    @property
+    def cache(self):
+        return caches["throttle" if "throttle" in settings.CACHES else "default"]
+
+
+class _IngestView(APIView):
+    permission_classes = [permissions.IsAuthenticated, IsLineageProducer]
+    throttle_classes = [OpenLineageThrottle]
+    throttle_scope = "openlineage"
+
+    def ingest(self, request, events, *, batch: bool) -> Ingested:
+        ingest = lineage_events_ingest if batch else lineage_event_ingest
+        kwargs = {"events": events} if batch else {"event": events}
+        return ingest(producer=request.lineage_producer, posted_by=request.user, **kwargs)
+
+
+def _ignored(done: Ingested) -> list[dict]:
+    return [i.as_dict() for i in done.ignored]
 
 
 def _invalid(exc: LineageEventError) -> Response:
@@ -42,10 +95,8 @@ def _invalid(exc: LineageEventError) -> Response:
     )
 
 
-class LineageEventView(APIView):
+class LineageEventView(_IngestView):
     """``POST /api/v1/lineage``: one RunEvent, JobEvent or DatasetEvent (OpenLineage 2-0-2)."""
-
-    permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
         operation_id="openlineage_event_create",
@@ -54,22 +105,24 @@ class LineageEventView(APIView):
             EVENT_SCHEMA, examples=[OpenApiExample("RunEvent", value=EVENT_EXAMPLE)]
         )},
         responses={
-            201: OpenApiResponse(description="Stored; an event sent again is accepted and changes nothing."),
+            201: OpenApiResponse(LineageEventResultSerializer, description=(
+                "Stored; an event sent again is accepted and changes nothing. `ignored` lists the facets "
+                "kept with the event that change nothing (see the serializer).")),
             400: OpenApiResponse(LineageErrorSerializer, description=_INVALID),
+            403: OpenApiResponse(description=_FORBIDDEN),
+            429: OpenApiResponse(description="Too many events from this token; retry after the time it says."),
         },
     )
     def post(self, request):
         try:
-            lineage_event_ingest(event=_body(request))
+            done = self.ingest(request, _body(request), batch=False)
         except LineageEventError as exc:
             return _invalid(exc)
-        return Response(status=status.HTTP_201_CREATED)
+        return Response({"ignored": _ignored(done)}, status=status.HTTP_201_CREATED)
 
 
-class LineageBatchView(APIView):
+class LineageBatchView(_IngestView):
     """``POST /api/v1/lineage/batch``: a JSON array of events, stored all together or not at all."""
-
-    permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(
         operation_id="openlineage_batch_create",
@@ -80,6 +133,8 @@ class LineageBatchView(APIView):
         responses={
             201: LineageBatchResultSerializer,
             400: OpenApiResponse(LineageErrorSerializer, description=_INVALID + " Paths start with the event's index."),
+            403: OpenApiResponse(description=_FORBIDDEN),
+            429: OpenApiResponse(description="Too many events from this token; retry after the time it says."),
         },
     )
     def post(self, request):
@@ -87,17 +142,18 @@ class LineageBatchView(APIView):
             events = _body(request)
             if not isinstance(events, list):
                 raise LineageEventError([_root_error("Send a JSON array of OpenLineage events.")])
-            results = lineage_events_ingest(events=events)
+            done = self.ingest(request, events, batch=True)
         except LineageEventError as exc:
             return _invalid(exc)
-        return Response(
-            {"received": len(results), "created": sum(r.created for r in results)}, status=status.HTTP_201_CREATED
-        )
+        return Response({"received": len(done.results), "created": done.created, "ignored": _ignored(done)},
+                        status=status.HTTP_201_CREATED)
 
 
 def _body(request):
     try:
         return request.data
+    except BodyRejected as exc:  # read by the shared bounded parser: each error names its place
+        raise LineageEventError([FieldError(e["path"] or "$", e["message"]) for e in exc.errors]) from exc
     except ParseError as exc:
         raise LineageEventError([_root_error(f"The body is not JSON: {exc.detail}")]) from exc
 
@@ -135,35 +191,23 @@ class LineageGraphView(APIView):
         ],
         responses={
             200: LineageGraphSerializer,
-            400: OpenApiResponse(LineageErrorSerializer, description="Invalid parameters, or no such node."),
+            400: OpenApiResponse(LineageErrorSerializer, description="Invalid parameters."),
+            404: OpenApiResponse(LineageErrorSerializer, description="No such node visible to you."),
         },
     )
     def get(self, request):
         query = GraphQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
-        params = query.validated_data
         try:
-            result = _graph(params, request.user)
+            result = graph.lineage_graph(**query.validated_data, viewer=request.user)
         except graph.NodeNotFound as exc:
+            # Unknown, or not for this viewer to know of: one answer, so the two cannot be told apart.
+            return Response({"detail": "Not found.", "errors": [{"path": "node", "message": str(exc)}]},
+                            status=status.HTTP_404_NOT_FOUND)
+        except graph.BadNode as exc:
             raise serializers.ValidationError({"node": str(exc)}) from exc
         # Graphs can hold thousands of nodes: send the JSON as built, skipping the renderer's second pass.
         return HttpResponse(result.to_json(), content_type="application/json")
-
-
-def _graph(params: dict, viewer) -> graph.Graph:
-    limits = {"direction": params["direction"], "depth": params["depth"], "max_nodes": params["max_nodes"]}
-    if not params["node"]:
-        return graph.product_graph(seeds=None, viewer=viewer, **limits)
-    node = graph.resolve_node(params["node"], viewer=viewer)
-    datasets = [node.pk] if isinstance(node, Dataset) else list(node.lineage_datasets.values_list("pk", flat=True))
-    if params["level"] == "product":
-        product_id = node.pk if isinstance(node, DataProduct) else node.product_id
-        if product_id is None:
-            raise graph.NodeNotFound(f"{params['node']} belongs to no product; ask for level=dataset.")
-        return graph.product_graph(seeds=[product_id], viewer=viewer, **limits)
-    if params["level"] == "dataset":
-        return graph.dataset_graph(seeds=datasets, fanout=params["fanout"], **limits)
-    return graph.column_graph(seeds=graph.column_seeds(datasets, params["column"]), **limits)
 
 
 class ImpactView(APIView):
@@ -177,9 +221,16 @@ class ImpactView(APIView):
                 "Only what derives from this column of the product's datasets (products depending on the "
                 "whole product are still listed, `via: product`).")),
         ],
-        responses={200: ProductImpactSerializer, 404: OpenApiResponse(description="No such product visible to you.")},
+        responses={200: ProductImpactSerializer,
+                   403: OpenApiResponse(LineageErrorSerializer, description="`column` of a product whose columns "
+                                                                            "you may not read."),
+                   404: OpenApiResponse(description="No such product visible to you.")},
     )
     def get(self, request, identifier: str):
         product = get_object_or_404(DataProduct.objects.visible_to(request.user), identifier=identifier)
         column = request.query_params.get("column", "").strip()
-        return Response(product_impact(product=product, column=column, viewer=request.user))
+        try:
+            return Response(product_impact(product=product, column=column, viewer=request.user))
+        except ColumnsHidden as exc:
+            return Response({"detail": str(exc), "errors": [{"path": "column", "message": str(exc)}]},
+                            status=status.HTTP_403_FORBIDDEN)

@@ -14,6 +14,9 @@ hubs are collapsed as they are met rather than by walking again. See BENCHMARKS.
 That SQL walk is the fallback: a dataset graph is first asked of the process's copy of the edges
 in memory (``memory``), which gives the same answer, walked on arrays. SQL answers inside a
 transaction that sees a state the copy does not hold, and when ``LINEAGE_MEMORY_GRAPH`` is off.
+
+Every answer is for a viewer: walks cover the whole graph, then ``lineage.selectors.visibility``
+leaves out or blanks what the viewer may not see, with one query for the kept nodes' products.
 """
 from __future__ import annotations
 
@@ -30,9 +33,11 @@ from django.db.models import Count, Q
 from django.urls import NoReverseMatch
 
 from catalog.models import DataProduct
+from catalog.visibility import Viewer
 from lineage.models import ColumnEdge, Dataset
 from lineage.selectors import memory, sql
 from lineage.selectors.sql import one
+from lineage.selectors.visibility import opaque_node, screen, screened, sight
 
 LEVELS = ("product", "dataset", "column")
 DIRECTIONS = ("upstream", "downstream", "both")
@@ -44,7 +49,11 @@ ROWS_PER_NODE = sql.ROWS_PER_NODE
 
 
 class NodeNotFound(LookupError):
-    pass
+    """No such node, or none the viewer may know of: the same answer, so the two cannot be told apart."""
+
+
+class BadNode(ValueError):
+    """The node exists but cannot answer this query (a dataset no product publishes, at product level)."""
 
 
 @dataclass
@@ -60,8 +69,9 @@ class Graph:
         return orjson.dumps(self.as_dict())
 
 
-def resolve_node(node: str, *, viewer=None) -> DataProduct | Dataset:
-    """A product identifier, or a dataset written ``namespace:name`` (namespaces may hold colons).
+def resolve_node(node: str, *, viewer) -> DataProduct | Dataset:
+    """A product identifier, or a dataset written ``namespace:name`` (namespaces may hold colons),
+    that the viewer may know of.
 
     An identifier is two slugs, so a colon says dataset; one query tries every split of the address,
     and the longest namespace that exists wins.
@@ -72,12 +82,40 @@ def resolve_node(node: str, *, viewer=None) -> DataProduct | Dataset:
             return product
     else:
         splits = [(node[:i], node[i + 1:]) for i, char in enumerate(node) if char == ":"]
-        found = {(d.namespace, d.name): d for d in Dataset.objects.filter(
+        found = {(d.namespace, d.name): d for d in Dataset.objects.select_related("product").filter(
             reduce(or_, (Q(namespace=namespace, name=name) for namespace, name in splits)))}
         for split in reversed(splits):
             if split in found:
-                return found[split]
+                dataset = found[split]
+                if dataset.product is None or Viewer.of(viewer).lists(dataset.product):
+                    return dataset
+                break
     raise NodeNotFound(f"No product or dataset is called {node!r}.")
+
+
+def lineage_graph(*, node: str, level: str, column: str = "", direction: str, depth: int, max_nodes: int,
+                  fanout: int = DEFAULT_FANOUT, viewer) -> Graph:
+    """``GET /api/lineage/``: the graph around ``node`` (a product or a dataset) at ``level``, as ``viewer`` sees it.
+
+    No node: the whole product graph. Below product level, a node the viewer may list but not read
+    answers with its opaque dataset node(s) only: walking from it would show what its columns feed.
+    """
+    limits = {"direction": direction, "depth": depth, "max_nodes": max_nodes}
+    if not node:
+        return product_graph(seeds=None, viewer=viewer, **limits)
+    found = resolve_node(node, viewer=viewer)
+    product = found if isinstance(found, DataProduct) else found.product
+    if level == "product":
+        if product is None:
+            raise BadNode(f"{node} belongs to no product; ask for level=dataset.")
+        return product_graph(seeds=[product.pk], viewer=viewer, **limits)
+    datasets = [found] if isinstance(found, Dataset) else list(found.lineage_datasets.all())
+    if product is not None and not Viewer.of(viewer).reads(product):
+        return Graph([opaque_node(d.pk, product.identifier, product.domain.slug, 0) for d in datasets])
+    seeds = [d.pk for d in datasets]
+    if level == "dataset":
+        return dataset_graph(seeds=seeds, fanout=fanout, viewer=viewer, **limits)
+    return column_graph(seeds=column_seeds(seeds, column), viewer=viewer, **limits)
 
 
 def _directions(direction: str) -> list[str]:
@@ -140,15 +178,17 @@ def product_graph(*, seeds: list[int] | None, direction: str, depth: int, max_no
 
 
 def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: int,
-                  fanout: int = DEFAULT_FANOUT) -> Graph:
-    """Datasets around ``seeds``, nearest first (downstream wins a tie, then the lower id), capped.
+                  fanout: int = DEFAULT_FANOUT, viewer) -> Graph:
+    """Datasets around ``seeds``, nearest first (downstream wins a tie, then the lower id), capped,
+    as ``viewer`` may see them (``lineage.selectors.visibility``).
 
     A node a walk would expand that has more than ``fanout`` edges that way is kept, marked
     ``collapsed`` and not expanded; the edges are those among the nodes, one per pair.
     """
     graph = memory.current() if memory.walkable(seeds) else None
     if graph is not None:
-        return _memory_dataset_graph(graph, seeds, direction, depth=depth, max_nodes=max_nodes, fanout=fanout)
+        return _memory_dataset_graph(graph, seeds, direction, viewer, depth=depth, max_nodes=max_nodes,
+                                     fanout=fanout)
     walks = [_Walk(seeds, way, depth=depth, max_nodes=max_nodes, fanout=fanout) for way in _directions(direction)]
     kept = _nearest(walks, max_nodes)
     truncated = len(kept) > max_nodes or any(walk.cut for walk in walks)
@@ -156,10 +196,10 @@ def dataset_graph(*, seeds: list[int], direction: str, depth: int, max_nodes: in
     _finish_walks(walks, kept, depth=depth)
     edges = dict.fromkeys(chain.from_iterable(_among(rows, kept) for walk in walks for rows in walk.fetched))
     hubs = set().union(*(walk.hubs for walk in walks)) & kept.keys()
-    return _dataset_result(kept, edges, truncated, hubs)
+    return _dataset_result(kept, edges, truncated, hubs, viewer)
 
 
-def _memory_dataset_graph(graph: memory.Graph, seeds: list[int], direction: str, **limits) -> Graph:
+def _memory_dataset_graph(graph: memory.Graph, seeds: list[int], direction: str, viewer, **limits) -> Graph:
     """``dataset_graph`` from the process's copy of the edges (``memory``): the same answer, no walk in SQL.
 
     Built from lists, not per-id dicts: with 5,000 nodes and 11,000 edges, building the answer
@@ -171,15 +211,14 @@ def _memory_dataset_graph(graph: memory.Graph, seeds: list[int], direction: str,
     address = [f"{namespace}:{name}" for namespace, name in zip(namespaces, names, strict=True)]
     nodes = [{"id": a, "kind": "dataset", "label": name, "namespace": namespace, "product": None, "domain": None,
               "depth": d} for a, namespace, name, d in zip(address, namespaces, names, walked.depths.tolist(), strict=True)]
-    owners = memory.owners()
-    owned = [(i, owners[pk]) for i, pk in enumerate(ids) if pk in owners] if owners else []
-    products = _product_labels({product for _, product in owned})
-    for i, product in owned:
-        nodes[i]["product"], nodes[i]["domain"] = products.get(product, (None, None))
     for i in np.flatnonzero(walked.collapsed).tolist():
         nodes[i]["collapsed"] = True
+    owners = memory.owners()
+    owned = [(i, pk, owners[pk]) for i, pk in enumerate(ids) if pk in owners] if owners else []
+    nodes, address = screened(nodes, address, screen(nodes, owned, viewer))
     source, target = memory.positions(walked)
-    edges = [{"source": address[s], "target": address[t]} for s, t in zip(source, target, strict=True)]
+    edges = [{"source": address[s], "target": address[t]} for s, t in zip(source, target, strict=True)
+             if address[s] is not None and address[t] is not None]
     return Graph(nodes, edges, walked.truncated)
 
 
@@ -269,30 +308,26 @@ def _finish_walks(walks: list[_Walk], kept: dict[int, int], *, depth: int) -> No
         last.fetch(sorted(rest))
 
 
-def _dataset_result(depths: dict[int, int], edges: Iterable, truncated: bool, hubs: set[int]) -> Graph:
+def _dataset_result(depths: dict[int, int], edges: Iterable, truncated: bool, hubs: set[int], viewer) -> Graph:
     rows = sql.dataset_rows(sorted(depths))  # in id order, the index's
-    products = _product_labels({row[3] for row in rows.values()} - {None})
-    products[None] = (None, None)
-    address = {pk: f"{namespace}:{name}" for pk, namespace, name, _ in rows.values()}
+    order = list(depths)
+    address = [f"{rows[pk][1]}:{rows[pk][2]}" for pk in order]
     # A comprehension, not a loop: thousands of nodes, and nothing else to do for most of them.
-    nodes = [{"id": address[pk], "kind": "dataset", "label": name, "namespace": namespace,
-              "product": products[product_id][0], "domain": products[product_id][1], "depth": depths[pk]}
-             for pk, namespace, name, product_id in map(rows.__getitem__, depths)]
-    for node, pk in zip(nodes, depths, strict=True):
+    nodes = [{"id": a, "kind": "dataset", "label": rows[pk][2], "namespace": rows[pk][1], "product": None,
+              "domain": None, "depth": depths[pk]} for a, pk in zip(address, order, strict=True)]
+    for node, pk in zip(nodes, order, strict=True):
         if pk in hubs:
             node["collapsed"] = truncated = True
-    return Graph(nodes, [{"source": address[s], "target": address[t]} for s, t in edges], truncated)
+    owned = [(i, pk, rows[pk][3]) for i, pk in enumerate(order) if rows[pk][3] is not None]
+    nodes, address = screened(nodes, address, screen(nodes, owned, viewer))
+    at = dict(zip(order, address, strict=True))
+    return Graph(nodes, [{"source": at[s], "target": at[t]} for s, t in edges
+                         if at[s] is not None and at[t] is not None], truncated)
 
 
-def _product_labels(ids: set[int]) -> dict[int, tuple[str, str]]:
-    """``pk -> (identifier, domain slug)`` for these products (often none: most datasets are external)."""
-    if not ids:
-        return {}
-    return {pk: (identifier, domain) for pk, identifier, domain in DataProduct.objects.filter(pk__in=ids)
-            .values_list("pk", "identifier", "domain__slug")}
-
-
-def column_graph(*, seeds: list[tuple[int, str]], direction: str, depth: int, max_nodes: int) -> Graph:
+def column_graph(*, seeds: list[tuple[int, str]], direction: str, depth: int, max_nodes: int, viewer) -> Graph:
+    """Columns around ``seeds``; columns of datasets the viewer may not read are never returned (a
+    restricted product's become its opaque dataset nodes, an unlisted product's are left out)."""
     found: dict = dict.fromkeys(seeds, 0)
     truncated = False
     for way in _directions(direction):
@@ -302,28 +337,38 @@ def column_graph(*, seeds: list[tuple[int, str]], direction: str, depth: int, ma
         truncated |= cut or len(rows) == row_limit
         for key, d in nearest.items():
             found.setdefault(key, -d if way == "upstream" else d)
-    return _column_result(found, truncated)
+    return _column_result(found, truncated, viewer)
 
 
-def _column_result(found: dict, truncated: bool) -> Graph:
-    info = {
-        pk: (f"{ns}:{name}", product, domain)
-        for pk, ns, name, product, domain in Dataset.objects.filter(pk__in={ds for ds, _ in found}).values_list(
-            "pk", "namespace", "name", "product__identifier", "product__domain__slug")
-    }
-    nodes = [
-        {"id": f"{info[ds][0]}#{col}", "kind": "column", "label": col, "dataset": info[ds][0],
-         "product": info[ds][1], "domain": info[ds][2], "depth": d}
-        for (ds, col), d in found.items()
-    ]
+def _column_result(found: dict, truncated: bool, viewer) -> Graph:
+    rows = Dataset.objects.filter(pk__in={ds for ds, _ in found}).values_list("pk", "namespace", "name", "product_id")
+    info = {pk: (f"{ns}:{name}", product_id) for pk, ns, name, product_id in rows}
+    seen = sight({product_id for _, product_id in info.values()}, viewer)
+    node_id: dict[tuple[int, str], str | None] = {}  # column -> the node it is shown as (None: left out)
+    nodes: dict[str, dict] = {}
+    for (ds, col), d in found.items():
+        address, product_id = info[ds]
+        if seen.hides(product_id):
+            node_id[ds, col] = None
+        elif product_id in seen.opaque:  # one opaque node per dataset, at its nearest column's depth
+            shown = opaque_node(ds, *seen.label(product_id), d)
+            node = nodes.setdefault(shown["id"], shown)
+            node["depth"] = min(node["depth"], d, key=abs)
+            node_id[ds, col] = shown["id"]
+        else:
+            product, domain = seen.label(product_id)
+            node_id[ds, col] = f"{address}#{col}"
+            nodes[node_id[ds, col]] = {"id": node_id[ds, col], "kind": "column", "label": col, "dataset": address,
+                                       "product": product, "domain": domain, "depth": d}
     dataset_ids = {ds for ds, _ in found}
-    edges = [
-        {"source": f"{info[s][0]}#{sf}", "target": f"{info[t][0]}#{tf}"}
+    pairs = {
+        (node_id[s, sf], node_id[t, tf])
         for s, sf, t, tf in ColumnEdge.objects.filter(source_id__in=dataset_ids, target_id__in=dataset_ids)
         .values_list("source_id", "source_field", "target_id", "target_field")
         if (s, sf) in found and (t, tf) in found
-    ]
-    return Graph(nodes, edges, truncated)
+    }
+    edges = [{"source": a, "target": b} for a, b in pairs if a is not None and b is not None and a != b]
+    return Graph(list(nodes.values()), sorted(edges, key=itemgetter("source", "target")), truncated)
 
 
 def column_seeds(dataset_ids: list[int], column: str = "") -> list[tuple[int, str]]:

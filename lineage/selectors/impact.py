@@ -1,14 +1,23 @@
-"""Impact analysis: who is downstream of a product (or one of its columns), by domain, and whom to tell."""
+"""Impact analysis: who is downstream of a product (or one of its columns), by domain, and whom to tell.
+
+As the graph does (``lineage.selectors.visibility``): products the viewer may not list are left
+out, and the columns of products it may not read are not listed (the product is, ``restricted``).
+"""
 from __future__ import annotations
 
 from collections import defaultdict
 
 from catalog.models import DataProduct, DomainMembership, ProductTeamMember
+from catalog.visibility import Viewer
 from lineage.models import Dataset
 from lineage.selectors import sql
 from lineage.selectors.graph import DEFAULT_MAX_NODES, MAX_DEPTH, ROWS_PER_NODE, product_url
 
 OWNER_ROLES = ("owner", "product owner", "data owner")
+
+
+class ColumnsHidden(PermissionError):
+    """Impact of a column of a product whose columns the viewer may not read."""
 
 
 def _downstream_products(product: DataProduct) -> tuple[dict[int, int], bool]:
@@ -70,13 +79,17 @@ def _reported_owners(products: list[DataProduct]) -> dict[int, list[dict]]:
     return found
 
 
-def product_impact(*, product: DataProduct, column: str = "", viewer=None) -> dict:
+def product_impact(*, product: DataProduct, column: str = "", viewer) -> dict:
     """Every product downstream of ``product`` (of its ``column`` when given), grouped by domain.
 
     With a column, products reached through column lineage list the columns that derive from it
     (``via: column``); products that depend on this one only at product level (declared input
     ports, or lineage without column detail) are still listed (``via: product``): they may break.
     """
+    who = Viewer.of(viewer)
+    if column and not who.reads(product):
+        raise ColumnsHidden(f"The columns of {product.identifier} are visible only to its domain team, stewards "
+                            "and those granted access; ask for its impact without a column.")
     depths, truncated = _downstream_products(product)
     columns: dict[int, list[dict]] = {}
     if column:
@@ -88,10 +101,13 @@ def product_impact(*, product: DataProduct, column: str = "", viewer=None) -> di
     domains: dict[str, dict] = {}
     for p in sorted(products, key=lambda p: (p.domain.slug, p.identifier)):
         group = domains.setdefault(p.domain.slug, {"domain": p.domain.slug, "name": p.domain.name, "products": []})
+        readable = who.reads(p)
         group["products"].append({
             "identifier": p.identifier, "name": p.name, "url": product_url(p),
             "depth": depths.get(p.pk), "via": "column" if p.pk in columns else "product",
-            "columns": sorted(columns.get(p.pk, []), key=lambda c: (c["depth"], c["dataset"], c["column"])),
+            "columns": sorted(columns.get(p.pk, []), key=lambda c: (c["depth"], c["dataset"], c["column"]))
+            if readable else [],
+            "restricted": not readable,
             "owners": owners[p.pk],
         })
     # People to tell: accounts, not the team names (``team:…``) pipelines report.

@@ -2,6 +2,11 @@
 
 A batch is read with few queries: its digests, datasets and jobs are fetched together up front,
 and the derived work (product edges, observed schemas) runs once at the end.
+
+Every event is stored as sent, and its edges always count. Facets that change trust
+(``producers.TRUSTED_FACETS``) count only where the producer may vouch for the dataset's product;
+elsewhere they are left out of the dataset's facets, their quality reports are kept without a port
+(governance scores ports' reports only), and the answer lists them with the reason.
 """
 from __future__ import annotations
 
@@ -12,8 +17,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from catalog.models import DataProduct, Domain
 from lineage.models import ColumnEdge, Dataset, DatasetEdge, Job, LineageEvent, QualityObservation, Run
 from lineage.openlineage import FieldError, event_kind, validate_event
+from lineage.selectors.producers import PLATFORM, TRUSTED_FACETS, Producer
 from lineage.services.facets import make_stamp, merge_facets, merge_state, parse_time
 from lineage.services.matching import match_port
 from lineage.services.products import product_lineage_edges_refresh, products_upstream_of
@@ -36,22 +43,46 @@ class IngestResult:
     created: bool
 
 
+@dataclass(frozen=True)
+class IgnoredFacet:
+    """A trust facet kept with its event but not applied: ``path`` in the request, and why."""
+
+    path: str
+    dataset: str
+    product: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "dataset": self.dataset, "product": self.product, "reason": self.reason}
+
+
+@dataclass
+class Ingested:
+    results: list[IngestResult]
+    ignored: list[IgnoredFacet]
+
+    @property
+    def created(self) -> int:
+        return sum(r.created for r in self.results)
+
+
 def _digest(event: dict) -> str:
     return hashlib.sha256(json.dumps(event, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
-def lineage_event_ingest(*, event) -> IngestResult:
+def lineage_event_ingest(*, event, producer: Producer, posted_by=None) -> Ingested:
     """Store one RunEvent, JobEvent or DatasetEvent; re-sending it changes nothing."""
-    return lineage_events_ingest(events=[event], prefix=False)[0]
+    return lineage_events_ingest(events=[event], producer=producer, posted_by=posted_by, prefix=False)
 
 
 @transaction.atomic
-def lineage_events_ingest(*, events: list, prefix: bool = True) -> list[IngestResult]:
-    """Store a batch: all of it or, if any event is malformed, none of it."""
+def lineage_events_ingest(*, events: list, producer: Producer, posted_by=None, prefix: bool = True) -> Ingested:
+    """Store a batch from ``producer``: all of it or, if any event is malformed, none of it."""
     errors = [e for i, ev in enumerate(events) for e in validate_event(ev, prefix=f"[{i}]" if prefix else "")]
     if errors:
         raise LineageEventError(errors)
-    return _Batch(events).apply()
+    batch = _Batch(events, producer=producer, posted_by=posted_by, prefix=prefix)
+    return Ingested(batch.apply(), batch.ignored)
 
 
 def _addresses(event: dict) -> set[tuple[str, str]]:
@@ -65,9 +96,17 @@ def _addresses(event: dict) -> set[tuple[str, str]]:
     return found
 
 
+def _at(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
 class _Batch:
-    def __init__(self, events: list[dict]):
+    def __init__(self, events: list[dict], *, producer: Producer = PLATFORM, posted_by=None, prefix: bool = False):
         self.events = events
+        self.producer, self.posted_by, self.prefix = producer, posted_by, prefix
+        self.ignored: list[IgnoredFacet] = []
+        self.products: dict[int, tuple[int, str, str]] = {}  # pk -> (domain id, identifier, domain slug)
+        self.distrust: dict[int, str] = {}  # dataset pk -> why its trust facets do not count ("" if they do)
         self.digests = [_digest(e) for e in events]
         self.datasets: dict[tuple[str, str], Dataset] = {}
         self.prefetched: set[tuple[str, str]] = set()  # addresses looked up already, found or not
@@ -88,11 +127,12 @@ class _Batch:
         self._prefetch(fresh.values())
         LineageEvent.objects.bulk_create([
             LineageEvent(digest=d, kind=event_kind(e), event_type=e.get("eventType") or "",
-                         event_time=parse_time(e["eventTime"]), payload=e)
+                         event_time=parse_time(e["eventTime"]), payload=e, posted_by=self.posted_by)
             for d, e in fresh.items()
         ])
+        position = {d: i for i, d in reversed(list(enumerate(self.digests)))}
         for digest, event in fresh.items():
-            self._event(event, digest)
+            self._event(event, digest, f"[{position[digest]}]" if self.prefix else "")
         self._finish()
         return [IngestResult(d, created=d in fresh and not self._repeat(d, i)) for i, d in enumerate(self.digests)]
 
@@ -113,22 +153,52 @@ class _Batch:
         if runs:
             self.runs = {r.run_id: r for r in Run.objects.filter(run_id__in=runs)}
 
-    def _event(self, event: dict, digest: str) -> None:
+    def _event(self, event: dict, digest: str, at: str) -> None:
         when = parse_time(event["eventTime"])
         stamp = make_stamp(when, digest)
         if "dataset" in event and "job" not in event:
-            dataset = self._dataset(event["dataset"], stamp)
+            dataset = self._dataset(event["dataset"], stamp, _at(at, "dataset"))
             self._quality(dataset, event["dataset"].get("facets"), None, when)
             return
         job = self._job(event["job"], stamp)
         run = self._run(event, job, when, stamp) if event_kind(event) == "run" else None
-        specs_in, specs_out = event.get("inputs") or [], event.get("outputs") or []
-        inputs = [self._dataset(d, stamp) for d in specs_in]
-        outputs = [self._dataset(d, stamp) for d in specs_out]
-        for spec, dataset in zip(specs_in + specs_out, inputs + outputs, strict=True):
+        specs = [(f"{_at(at, side)}[{i}]", spec) for side in ("inputs", "outputs")
+                 for i, spec in enumerate(event.get(side) or [])]
+        datasets = [self._dataset(spec, stamp, path) for path, spec in specs]
+        for (path, spec), dataset in zip(specs, datasets, strict=True):
+            self._screen(dataset, spec.get("inputFacets"), f"{path}.inputFacets")
             self._quality(dataset, spec.get("inputFacets"), run, when)
             self._quality(dataset, spec.get("facets"), run, when)
-        self._edges(job, inputs, outputs)
+        count = len(event.get("inputs") or [])
+        self._edges(job, datasets[:count], datasets[count:])
+
+    def _distrusted(self, dataset: Dataset) -> str:
+        """Why this producer's trust facets do not count on ``dataset`` ("" when they do)."""
+        if self.producer.platform or dataset.product_id is None:
+            return ""
+        if dataset.pk not in self.distrust:
+            if dataset.product_id not in self.products:
+                self.products[dataset.product_id] = next(iter(DataProduct.objects.filter(
+                    pk=dataset.product_id).values_list("domain_id", "identifier", "domain__slug")))
+            domain_id, identifier, slug = self.products[dataset.product_id]
+            self.distrust[dataset.pk] = "" if self.producer.may_vouch_for(domain_id) else (
+                f"{identifier} belongs to the {slug} domain, and this producer writes lineage for "
+                f"{self._own_domains()} only: kept with the event, it changes no quality score, owner or column.")
+        return self.distrust[dataset.pk]
+
+    def _own_domains(self) -> str:
+        slugs = sorted(Domain.objects.filter(pk__in=self.producer.domain_ids).values_list("slug", flat=True))
+        return ", ".join(slugs) or "no domain"
+
+    def _screen(self, dataset: Dataset, facets: dict | None, path: str) -> dict:
+        """The facets that count from this producer on ``dataset``; the trust facets that do not are noted."""
+        reason = self._distrusted(dataset) if facets else ""
+        if not reason:
+            return facets or {}
+        product = self.products[dataset.product_id][1]
+        self.ignored += [IgnoredFacet(f"{path}.{key}", dataset.address, product, reason)
+                         for key in facets if key in TRUSTED_FACETS]
+        return {key: facet for key, facet in facets.items() if key not in TRUSTED_FACETS}
 
     def _job(self, spec: dict, stamp) -> Job:
         key = (spec["namespace"], spec["name"])
@@ -151,9 +221,10 @@ class _Batch:
         self.datasets[(namespace, name)] = dataset
         return dataset
 
-    def _dataset(self, spec: dict, stamp) -> Dataset:
+    def _dataset(self, spec: dict, stamp, path: str = "") -> Dataset:
         dataset = self.address(spec["namespace"], spec["name"])
-        changed, touched = merge_facets(dataset.facets, dataset.facet_stamps, spec.get("facets"), stamp)
+        facets = self._screen(dataset, spec.get("facets"), f"{path}.facets")
+        changed, touched = merge_facets(dataset.facets, dataset.facet_stamps, facets, stamp)
         if touched:
             dataset.save(update_fields=["facets", "facet_stamps"])
         if "schema" in changed and dataset.port_id:
@@ -199,10 +270,12 @@ class _Batch:
         return run
 
     def _quality(self, dataset: Dataset, facets: dict | None, run: Run | None, when) -> None:
+        """Reports are all kept; one the producer may not vouch for has no port, so it scores nothing."""
         for kind in QUALITY_FACETS:
             payload = (facets or {}).get(kind)
             if payload and not payload.get("_deleted"):
-                self.quality.append((dataset, kind, run, when, payload))
+                ignored = self._distrusted(dataset)
+                self.quality.append((dataset, kind, run, when, payload, None if ignored else dataset.port_id, ignored))
 
     def _flush(self) -> None:
         """Write what the events gathered: runs, edges and quality observations, a query or two each."""
@@ -222,8 +295,8 @@ class _Batch:
             DatasetEdge.objects.bulk_create([DatasetEdge(source_id=s, target_id=t, job_id=j) for s, t, j in new])
             self.edge_sources |= {s for s, _, _ in new}
         QualityObservation.objects.bulk_create([
-            QualityObservation(dataset=d, kind=k, run=r, observed_at=w, port_id=d.port_id, payload=p)
-            for d, k, r, w, p in self.quality
+            QualityObservation(dataset=d, kind=k, run=r, observed_at=w, port_id=port, payload=p, ignored=why[:300])
+            for d, k, r, w, p, port, why in self.quality
         ], ignore_conflicts=True)
 
     def _finish(self) -> None:
@@ -236,10 +309,9 @@ class _Batch:
             output_port_schema_observe(port=dataset.port, fields=fields, source=f"openlineage:{dataset.address}")
         if self.edge_sources:
             product_lineage_edges_refresh(product_ids=products_upstream_of(sorted(self.edge_sources)))
-        ports = sorted({d.port_id for d, *_ in self.quality if d.port_id})
+        ports = sorted({port for *_, port, _ in self.quality if port})
         if ports:
             transaction.on_commit(lambda: quality_observed.send(sender=QualityObservation, port_ids=ports))
-
 
 
 def column_edges_rebuild(dataset: Dataset) -> None:

@@ -62,10 +62,18 @@ def mesh(db, make_user):
     return products
 
 
+def producer(user, domain: Domain | None = None):
+    """Make ``user`` a lineage producer for ``domain`` (None: platform-wide), as a steward does in admin."""
+    from lineage.services.producers import lineage_producer_grant
+
+    lineage_producer_grant(user=user, domain=domain)
+    return user
+
+
 @pytest.fixture
 def pusher(make_user, api):
-    """An API client authenticated like a pipeline: a token sent as Bearer."""
-    token = Token.objects.create(user=make_user("pipeline"))
+    """An API client authenticated like a pipeline: a platform-wide producer's token sent as Bearer."""
+    token = Token.objects.create(user=producer(make_user("pipeline")))
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {token.key}")
     return api
 

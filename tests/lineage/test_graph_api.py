@@ -105,11 +105,14 @@ def test_a_node_with_more_edges_than_the_fanout_is_collapsed_not_expanded(mesh, 
 
 def test_bad_queries_name_the_parameter(mesh, api):
     missing = api.get("/api/lineage/", {"node": "nope.nothing"})
-    assert missing.status_code == 400
+    assert missing.status_code == 404  # as for a node the viewer may not know of
     assert missing.json()["errors"][0]["path"] == "node"
     assert api.get("/api/lineage/", {"node": "sales.orders", "depth": 99}).json()["errors"][0]["path"] == "depth"
     assert api.get("/api/lineage/", {"level": "column"}).json()["errors"][0]["path"] == "node"
     assert api.get("/api/lineage/", {"direction": "sideways"}).status_code == 400
+    Dataset.objects.create(namespace="file", name="/tmp/unowned.csv")
+    unowned = api.get("/api/lineage/", {"node": "file:/tmp/unowned.csv", "level": "product"})
+    assert (unowned.status_code, unowned.json()["errors"][0]["path"]) == (400, "node")
 
 
 def test_input_ports_add_product_edges(mesh):
@@ -253,7 +256,7 @@ def test_a_dataset_address_splits_at_the_colon_that_names_an_existing_dataset(me
     assert namespace("s3://lake:9000:raw/a.csv") == "s3://lake:9000"
     assert namespace("file:C:/exports/b.csv") == "file"
     unknown = api.get("/api/lineage/", {"node": "file:C:/nowhere.csv", "level": "dataset"})
-    assert unknown.status_code == 400
+    assert unknown.status_code == 404
     error = unknown.json()["errors"][0]
     assert error["path"] == "node"
     assert "file:C:/nowhere.csv" in error["message"]

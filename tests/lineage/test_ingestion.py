@@ -55,7 +55,9 @@ def test_run_events_build_dataset_column_and_product_edges(mesh, pusher):
 def test_token_auth_accepts_token_and_bearer_and_refuses_anonymous(mesh, api, make_user):
     from rest_framework.authtoken.models import Token
 
-    key = Token.objects.create(user=make_user("etl")).key
+    from tests.lineage.conftest import producer
+
+    key = Token.objects.create(user=producer(make_user("etl"))).key
     event = revenue_events(str(uuid.uuid4()))[0]
     assert api.post(URL, event, format="json").status_code == 401
     api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
@@ -153,7 +155,7 @@ def test_batch_is_all_or_nothing(mesh, pusher):
     assert DatasetEdge.objects.count() == 0
     response = pusher.post(URL + "/batch", good, format="json")
     assert response.status_code == 201
-    assert response.json() == {"received": 2, "created": 2}
+    assert response.json() == {"received": 2, "created": 2, "ignored": []}
     assert ProductEdge.objects.filter(source=mesh["orders"], target=mesh["revenue"]).exists()
 
 

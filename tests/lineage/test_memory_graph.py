@@ -7,12 +7,13 @@ import threading
 import pytest
 from django.db import connections, transaction
 
+from catalog.visibility import Viewer
 from lineage.models import Dataset, DatasetEdge, GraphVersion, Job
 from lineage.selectors import graph, memory
 
 
 def _answer(seeds, **limits) -> tuple[list, set, bool]:
-    body = graph.dataset_graph(seeds=seeds, **limits).as_dict()
+    body = graph.dataset_graph(seeds=seeds, viewer=Viewer.ANONYMOUS, **limits).as_dict()
     return body["nodes"], {(e["source"], e["target"]) for e in body["edges"]}, body["truncated"]
 
 
@@ -73,7 +74,7 @@ def test_triggers_count_edge_inserts_and_renew_the_generation_on_deletes_and_ren
 
 def _walk(node: str, **limits) -> set[str]:
     return {n["id"] for n in graph.dataset_graph(seeds=[Dataset.objects.get(name=node).pk], direction="downstream",
-                                                 depth=5, max_nodes=100, **limits).nodes}
+                                                 depth=5, max_nodes=100, viewer=Viewer.ANONYMOUS, **limits).nodes}
 
 
 @pytest.fixture

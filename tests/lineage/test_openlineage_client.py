@@ -16,14 +16,14 @@ from rest_framework.authtoken.models import Token
 
 from lineage.models import ColumnEdge, Dataset, ProductEdge, QualityObservation
 from lineage.models import Run as RunModel
-from tests.lineage.conftest import KPIS, PG, REVENUE
+from tests.lineage.conftest import KPIS, PG, REVENUE, producer
 
 PRODUCER = "https://github.com/meshport/tests/openlineage-client"
 
 
 @pytest.fixture
 def client(live_server, mesh, make_user):
-    key = Token.objects.create(user=make_user("airflow")).key
+    key = Token.objects.create(user=producer(make_user("airflow"))).key
     config = HttpConfig(url=live_server.url, auth=ApiKeyTokenProvider({"apiKey": key}), timeout=10)
     return OpenLineageClient(transport=HttpTransport(config))
 

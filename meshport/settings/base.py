@@ -206,6 +206,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "meshport.exceptions.exception_handler",
     # ?format= is a product filter (port format), not a renderer override: clients send Accept.
     "URL_FORMAT_OVERRIDE": None,
+    # Rates per scope (ScopedRateThrottle), per token. "openlineage": POST /api/v1/lineage and /batch;
+    # generous (pipelines post in bursts), it stops a leaked or runaway token from flooding the graph.
+    "DEFAULT_THROTTLE_RATES": {
+        "openlineage": env.str("MESHPORT_OPENLINEAGE_RATE", default="6000/min"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meshport API",

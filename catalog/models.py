@@ -10,6 +10,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 
+from catalog.markdown import render_markdown
+
 slug_validator = RegexValidator(
     r"^[a-z0-9][a-z0-9_-]*$", "Use lower-case letters, digits, '-' and '_', starting with a letter or digit."
 )
@@ -153,10 +155,28 @@ class DataProduct(TimeStamped):
 
     def save(self, *args, **kwargs):
         self.identifier = f"{self.domain.slug}.{self.slug}"
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "description" in update_fields:
+            if self._description_html_refresh() and update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "description_html"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:product", args=[self.identifier])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        product = super().from_db(db, field_names, values)
+        product._html_source = product.__dict__.get("description")  # what description_html was made from
+        return product
+
+    def _description_html_refresh(self) -> bool:
+        """Render the description once per change (every write path saves through here); True if it did."""
+        if getattr(self, "_html_source", None) == self.description and (self.description_html or not self.description):
+            return False
+        self.description_html = str(render_markdown(self.description))
+        self._html_source = self.description
+        return True
 
     def details_visible_to(self, user) -> bool:
         """Whether a user may see columns, locations and contracts of this product."""

@@ -11,7 +11,6 @@ from rest_framework.reverse import reverse
 
 from catalog import selectors
 from catalog.descriptors import servers
-from catalog.markdown import render_markdown
 from catalog.models import Column, DataProduct, Domain, InputPort, OutputPort, ProductTeamMember
 
 
@@ -52,7 +51,7 @@ class ProductSerializer(serializers.ModelSerializer):
     domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     owners = serializers.SerializerMethodField()
-    description_html = serializers.SerializerMethodField()
+    description_html = serializers.CharField(read_only=True, help_text="The description as sanitised HTML.")
     details_hidden = serializers.SerializerMethodField()
     url = serializers.SerializerMethodField()
     api_url = serializers.HyperlinkedIdentityField(view_name="api-product-detail", lookup_field="identifier")
@@ -68,9 +67,6 @@ class ProductSerializer(serializers.ModelSerializer):
 
     def get_owners(self, product) -> list[str]:
         return selectors.product_owners(product)
-
-    def get_description_html(self, product) -> str:
-        return str(render_markdown(product.description))
 
     def get_details_hidden(self, product) -> bool:
         return not product.details_visible_to(_viewer(self))

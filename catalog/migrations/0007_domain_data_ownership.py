@@ -4,6 +4,22 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def fill_description_html(apps, schema_editor):
+    """Render the stored description HTML of the products that exist already, in chunks."""
+    from catalog.markdown import render_markdown
+
+    DataProduct = apps.get_model("catalog", "DataProduct")
+    rows = DataProduct.objects.exclude(description="").only("pk", "description").order_by("pk")
+    batch = []
+    for product in rows.iterator(chunk_size=500):
+        product.description_html = str(render_markdown(product.description))
+        batch.append(product)
+        if len(batch) == 500:
+            DataProduct.objects.bulk_update(batch, ["description_html"])
+            batch = []
+    DataProduct.objects.bulk_update(batch, ["description_html"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -27,4 +43,5 @@ class Migration(migrations.Migration):
                 'ordering': ['key'],
             },
         ),
+        migrations.RunPython(fill_description_html, migrations.RunPython.noop),
     ]

@@ -15,7 +15,7 @@ _BLOCK_END = re.compile(r"</(p|li|h[1-6]|td|th|dd|dt|pre|blockquote)>|<br\s*/?>"
 
 @register.filter(name="markdown")
 def markdown_filter(text):
-    """``{{ product.description|markdown }}``: sanitised HTML."""
+    """``{{ port.description|markdown }}``: sanitised HTML (product descriptions are stored rendered)."""
     return render_markdown(text)
 
 
@@ -40,9 +40,14 @@ def safe_url(value) -> str:
 
 @register.filter
 def summary(text, words: int = 28) -> str:
-    """The Markdown as one line of plain text, cut after ``words`` words (for product cards)."""
-    html = str(render_markdown(text))
-    plain = unescape(strip_tags(_BLOCK_END.sub(" ", html)))  # the template escapes it again
+    """The Markdown as one line of plain text, cut after ``words`` words."""
+    return html_summary(render_markdown(text), words)
+
+
+@register.filter
+def html_summary(html, words: int = 28) -> str:
+    """Rendered HTML (``product.description_html``) as one line of plain text, for product cards."""
+    plain = unescape(strip_tags(_BLOCK_END.sub(" ", str(html or ""))))  # the template escapes it again
     return Truncator(" ".join(plain.split())).words(int(words), truncate="…")
 
 

@@ -333,7 +333,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"elastic_transport": {"level": "WARNING"}},
+    "loggers": {"elastic_transport": {"level": "WARNING"}, "axes": {"level": "WARNING"}},  # axes: lock-outs only
 }
 
 # LINEAGE: each process walks the dataset graph from its own copy in memory (lineage.selectors.memory,

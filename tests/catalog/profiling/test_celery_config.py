@@ -24,7 +24,8 @@ def _celery_settings(env: dict) -> str:
     code = ("import django; django.setup(); from django.conf import settings as s; "
             "print(s.CELERY_BROKER_URL, s.CELERY_TASK_ALWAYS_EAGER)")
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          env={"DJANGO_SETTINGS_MODULE": "meshport.settings.base", "PATH": "/usr/bin"} | env,
+                          env={"DJANGO_SETTINGS_MODULE": "meshport.settings.base", "PATH": "/usr/bin",
+                               "SECRET_KEY": "celery-config-test-key-" + "x" * 40} | env,
                           cwd=settings.BASE_DIR).stdout.strip()
 
 

@@ -3,18 +3,17 @@
 A payload is an ODPS document alone, a bundle ``{"product": …, "contracts": […]}``, or
 ``{"documents": […]}`` (what ``meshport.parsers.YAMLParser`` makes of a multi-document YAML).
 Files are YAML (one or more documents) or JSON; their documents keep the line of every key so
-errors can say ``file:line: path: reason``.
+errors can say ``file:line: path: reason``. Text is read by ``meshport.bounded``, like request
+bodies: no alias bombs, no recursion, depth, tags and values checked, each refusal with its line.
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from catalog.descriptors.errors import DescriptorError
+from meshport.bounded import InputRejected, load_json, load_yaml
 
 PRODUCT_KIND = "DataProduct"
 CONTRACT_KIND = "DataContract"
@@ -178,54 +177,33 @@ def _parse(text: str, *, name: str, as_json: bool, base_dir: Path | None) -> lis
     return documents
 
 
-# libyaml's loader keeps node marks too and reads descriptors several times faster.
-_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def _load_yaml(name: str, text: str) -> list[tuple[object, dict]]:
-    loader = _SafeLoader(text)
-    loaded = []
     try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is not None:
-                loaded.append((loader.construct_document(node), node_lines(node)))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        error = {"path": "", "file": name, "message": f"Invalid YAML: {getattr(exc, 'problem', exc)}"}
-        if mark is not None:
-            error["line"] = mark.line + 1
-        raise DescriptorError([error]) from exc
-    finally:
-        loader.dispose()
-    return loaded
+        return [(doc.data, doc.lines) for doc in load_yaml(text)]
+    except InputRejected as exc:
+        raise DescriptorError([{**error, "file": name} for error in exc.errors]) from exc
 
 
 def _load_json(name: str, text: str) -> list[tuple[object, dict]]:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        error = {"path": "", "file": name, "line": exc.lineno, "message": f"Invalid JSON: {exc.msg}"}
-        raise DescriptorError([error]) from exc
+        data = load_json(text)
+    except InputRejected as exc:
+        raise DescriptorError([{**error, "file": name} for error in exc.errors]) from exc
     items = data if isinstance(data, list) else [data]
+    lines = _json_lines(text)
+    if isinstance(data, list):
+        return [(item, _under(lines, i)) for i, item in enumerate(items)]
+    return [(data, lines)]
+
+
+def _json_lines(text: str) -> dict[tuple, int]:
+    """The lines of a JSON text's keys, read as YAML (a superset of nearly all JSON): best effort."""
     try:
-        root = yaml.compose(text, Loader=_SafeLoader)
-    except yaml.YAMLError:
-        root = None  # JSON that YAML 1.1 cannot read: errors go without line numbers
-    nodes = root.value if isinstance(data, list) and isinstance(root, yaml.SequenceNode) else [root]
-    nodes = nodes if len(nodes) == len(items) else [None] * len(items)
-    return [(item, node_lines(node) if node is not None else {}) for item, node in zip(items, nodes, strict=True)]
+        loaded = load_yaml(text)
+    except InputRejected:
+        return {}  # JSON that YAML 1.1 cannot read: errors go without line numbers
+    return loaded[0].lines if len(loaded) == 1 else {}
 
 
-def node_lines(node, prefix: tuple = ()) -> dict[tuple, int]:
-    """Line (1-based) of every key and list item under a composed YAML node."""
-    lines = {prefix: node.start_mark.line + 1}
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = prefix + (str(key_node.value),)
-            lines.update(node_lines(value_node, key))
-            lines[key] = key_node.start_mark.line + 1
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines.update(node_lines(item, prefix + (i,)))
-    return lines
+def _under(lines: dict[tuple, int], index: int) -> dict[tuple, int]:
+    return {key[1:]: line for key, line in lines.items() if key[:1] == (index,)}

@@ -16,7 +16,7 @@ dataset addresses, and the shape of the facets we read (``schema``, ``columnLine
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 
 import jsonschema_rs
 from jsonschema import Draft7Validator, FormatChecker
@@ -247,6 +247,10 @@ def _is_datetime(value) -> bool:
     parsed = datetime.fromisoformat(value)
     if parsed.tzinfo is None:
         raise ValueError("a date-time needs a time zone offset or Z")
+    try:  # stored in UTC: 9999-12-31T23:59:59-14:00 is past the last datetime once converted
+        parsed.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("a date-time must stay between years 1 and 9999 in UTC") from exc
     return True
 
 

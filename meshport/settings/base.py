@@ -92,6 +92,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: API routes answer every error as JSON; no body larger than the limit is read at all.
+    "meshport.middleware.ApiErrorMiddleware",
+    "meshport.middleware.BodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -185,6 +188,16 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# REQUEST BODIES (meshport.middleware, meshport.parsers, meshport.bounded): a body over the limit is
+# refused (413) before anything reads it, Django's own form parsing included; JSON and YAML from
+# users (bodies, the publish page, descriptor files) may nest so deep, hold so many documents, and
+# repeat so many values through YAML aliases.
+MESHPORT_MAX_BODY_BYTES = env.int("MESHPORT_MAX_BODY_BYTES", default=2_621_440)  # 2.5 MiB
+DATA_UPLOAD_MAX_MEMORY_SIZE = MESHPORT_MAX_BODY_BYTES
+MESHPORT_PARSE_MAX_DEPTH = env.int("MESHPORT_PARSE_MAX_DEPTH", default=64)
+MESHPORT_PARSE_MAX_DOCUMENTS = env.int("MESHPORT_PARSE_MAX_DOCUMENTS", default=100)
+MESHPORT_PARSE_MAX_ALIAS_NODES = env.int("MESHPORT_PARSE_MAX_ALIAS_NODES", default=10_000)
+
 # REST FRAMEWORK
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -198,7 +211,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
+        "meshport.parsers.JSONParser",
         "meshport.parsers.YAMLParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",

@@ -193,7 +193,8 @@
 
   Explorer.prototype.drawNode = function (layer, node, p, onPath) {
     var self = this;
-    var g = el("g", { "class": "node " + node.kind + (onPath[node.id] ? " on-path" : "") +
+    var g = el("g", { "class": "node " + node.kind + (node.ref && node.ref.restricted ? " restricted" : "") +
+                      (onPath[node.id] ? " on-path" : "") +
                       (this.picked.indexOf(node.id) >= 0 ? " picked" : ""),
                       transform: "translate(" + p.x + "," + p.y + ")", "data-id": node.id,
                       "data-kind": node.kind, tabindex: "0" }, layer);
@@ -207,7 +208,8 @@
     }
     text.textContent = label.length > 24 ? label.slice(0, 23) + "\u2026" : label;
     var more = node.kind === "product" && node.ref ? " \u2014 " + (node.ref.datasets || 0) + " datasets, click to open" : "";
-    el("title", {}, g).textContent = node.kind + ": " + (node.ref && node.ref.id || label) + more;
+    var named = node.ref && !node.ref.restricted ? node.ref.id : node.label;  // an opaque id says nothing
+    el("title", {}, g).textContent = node.kind + ": " + (named || label) + more;
     g.addEventListener("click", function (ev) { ev.stopPropagation(); self.onClick(node, ev.shiftKey); });
     g.addEventListener("keydown", function (ev) { if (ev.key === "Enter") self.onClick(node, ev.shiftKey); });
   };
@@ -216,6 +218,10 @@
     if (pick) return this.pick(node.id);
     if (node.kind === "domain") { delete this.collapsed[node.domain]; return this.guardedRender(); }
     if (node.kind === "product") return this.openProduct(node.ref.id);
+    if (node.kind === "dataset" && node.ref && node.ref.restricted) {
+      return this.say("A restricted dataset of " + node.domain + ": only its domain team and those granted " +
+                      "access see its name and columns.");
+    }
     if (node.kind === "dataset") return this.toggleDataset(node.ref);
   };
 

@@ -123,3 +123,29 @@ def test_explorer_centred_on_a_node(page, live_server, mesh, pusher):
     page.goto(f"{live_server.url}/lineage/?node=finance.revenue")
     page.wait_for_selector(".lineage-svg .node[data-id='product:finance.revenue']")
     assert set(drawn(page, "product")) == {"product:finance.revenue", "product:sales.orders"}
+
+
+def test_a_restricted_dataset_is_drawn_opaque_and_does_not_open(page, live_server, mesh, pusher):
+    """An anonymous visitor opens a restricted product: one node "restricted dataset of finance", no columns."""
+    from lineage.services.products import lineage_products_sync
+    from tests.lineage.conftest import ORDERS, ds, facet, file_port, make_product, run_event
+
+    path = "/data/finance/payments.parquet"
+    payments = make_product(Domain.objects.get(slug="finance"), "payments", ports=[file_port("payments", path)],
+                            visibility=DataProduct.Visibility.RESTRICTED)
+    lineage_products_sync(product_ids=[payments.pk])
+    written = ds("file", path, schema=facet(fields=[{"name": "card_number", "type": "VARCHAR"}]))
+    event = run_event("COMPLETE", job="finance.build_payments", inputs=[ORDERS], outputs=[written])
+    assert pusher.post("/api/v1/lineage", event, format="json").status_code == 201
+
+    page.goto(f"{live_server.url}/lineage/?node=sales.orders")
+    page.wait_for_selector(".lineage-svg .node[data-id='product:finance.payments']")
+    page.click(".lineage-svg .node[data-id='product:finance.payments']")
+    page.wait_for_selector(".lineage-svg .node.dataset.restricted")
+    opaque = page.query_selector(".lineage-svg .node.dataset.restricted")
+    assert opaque.query_selector("title").text_content() == "dataset: restricted dataset of finance"
+    opaque.click()
+    page.wait_for_function("document.querySelector('[data-role=status]').textContent.includes('restricted')")
+    assert drawn(page, "column") == []
+    assert path not in page.content()
+    assert "card_number" not in page.content()

@@ -23,6 +23,7 @@ class LineageProducerAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "domain__slug")
     list_select_related = ("user", "domain")
     fields = ("user", "domain")
+    autocomplete_fields = ("user", "domain")  # a pipeline's account among many users
 
     @admin.display(description="writes for", ordering="domain__slug")
     def scope(self, obj) -> str:

@@ -168,6 +168,10 @@ def load_yaml(text: str, *, limits: Limits | None = None) -> list[Loaded]:
         if mark is not None:
             error["line"] = mark.line + 1
         raise InputRejected([error]) from exc
+    except yaml.reader.ReaderError as exc:  # a character YAML refuses (a raw NUL, a control character)
+        line = text.encode("utf-8", "surrogatepass")[: exc.position].count(b"\n") + 1  # libyaml counts bytes
+        message = f"Invalid YAML: {exc.reason} (character #x{exc.character:04x})."
+        raise InputRejected([{"path": "", "line": line, "message": message}]) from exc  # read ahead: no path
     except (yaml.YAMLError, UnicodeError) as exc:
         raise InputRejected([{"path": "", "message": f"Invalid YAML: {exc}"}]) from exc
     finally:

@@ -41,8 +41,10 @@ def error_response(request, status: int, detail: str) -> HttpResponse:
     return HttpResponse(html, status=status, content_type="text/html; charset=utf-8")
 
 
-class BodyLimitMiddleware:
-    """413 for a body whose declared length passes ``MESHPORT_MAX_BODY_BYTES``, unread."""
+class RequestGuardMiddleware:
+    """What every request must satisfy before anything reads it: a body no longer than
+    ``MESHPORT_MAX_BODY_BYTES`` (413, unread), an address without NUL characters (400: PostgreSQL
+    cannot hold them, and a lookup by a NUL-bearing identifier would fail as a 500)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -51,6 +53,9 @@ class BodyLimitMiddleware:
         limit = settings.MESHPORT_MAX_BODY_BYTES
         if _content_length(request) > limit:
             return error_response(request, 413, too_large_message(limit))
+        problem = _nul_in_address(request)
+        if problem:
+            return error_response(request, 400, problem)
         return self.get_response(request)
 
 
@@ -79,6 +84,15 @@ def _content_length(request) -> int:
         return int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return 0  # Django reads nothing of a body whose length it cannot tell
+
+
+def _nul_in_address(request) -> str | None:
+    if "\x00" in request.path:
+        return "The address contains a NUL character (%00)."
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            return f"The query parameter {key.replace(chr(0), '%00')!r} contains a NUL character (%00)."
+    return None
 
 
 def _is_api_answer(response) -> bool:

@@ -367,3 +367,15 @@ def test_a_valid_yaml_bundle_still_publishes(publisher):
 def test_a_valid_event_is_still_stored(pipeline):
     event = run_event("START", job="j", run_id=str(uuid.uuid4()), inputs=[ds("file", "/data/in.csv")])
     assert pipeline.post(LINEAGE, event, format="json").status_code == 201
+
+
+@pytest.mark.parametrize(("url", "api"), [
+    ("/api/products/sales.a%00b/", True),
+    ("/api/products/?domain=sa%00les", True),
+    ("/products/sales.a%00b/", False),
+])
+def test_nul_character_in_the_address_is_a_400(client, url, api):
+    response = client.get(url)  # on PostgreSQL the lookup itself failed: a 500
+    assert response.status_code == 400
+    assert "NUL" in response.content.decode()
+    assert response["Content-Type"].startswith("application/json" if api else "text/html")

@@ -94,7 +94,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: API routes answer every error as JSON; no body larger than the limit is read at all.
     "meshport.middleware.ApiErrorMiddleware",
-    "meshport.middleware.BodyLimitMiddleware",
+    "meshport.middleware.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

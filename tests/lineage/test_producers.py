@@ -97,6 +97,7 @@ def test_a_producer_for_marketing_cannot_change_sales_scores_owners_or_columns(
 
     # stored as sent; the edge (lineage itself) kept; nothing that carries trust changed
     assert LineageEvent.objects.get().payload == sent
+    assert LineageEvent.objects.get().posted_by == producer  # a steward can trace who reported what
     assert DatasetEdge.objects.filter(source__name=CUSTOMERS[1], target__name=CAMPAIGNS).exists()
     assert DatasetEdge.objects.filter(source__name="shop.public.orders", target__name=CUSTOMERS[1]).exists()
     assert not QualityRun.objects.filter(port__product=customers).exists()

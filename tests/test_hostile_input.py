@@ -379,3 +379,10 @@ def test_nul_character_in_the_address_is_a_400(client, url, api):
     assert response.status_code == 400
     assert "NUL" in response.content.decode()
     assert response["Content-Type"].startswith("application/json" if api else "text/html")
+
+
+def test_refusals_before_the_view_still_carry_the_security_headers(client, settings):
+    settings.MESHPORT_MAX_BODY_BYTES = 10
+    response = post_yaml(client, PRODUCTS, "k: " + "x" * 100)
+    assert response.status_code == 413
+    assert "frame-ancestors 'none'" in response["Content-Security-Policy"]

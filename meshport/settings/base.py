@@ -92,11 +92,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: API routes answer every error as JSON; no body larger than the limit is read at all.
-    "meshport.middleware.ApiErrorMiddleware",
-    "meshport.middleware.RequestGuardMiddleware",
+    "meshport.middleware.ApiErrorMiddleware",  # first: API routes answer every error, all others', as JSON
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything reads the body (its refusals still get the security headers above).
+    "meshport.middleware.RequestGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,7 +1,7 @@
 """Steward admin for the catalog: readable lists, filters, search, inlines; derived fields read-only.
 
 Saves go through the admin's own transaction; every change that touches a product announces it
-with ``catalog.events.products_changed`` so search, profiles and governance follow.
+through ``catalog.changes`` so search, profiles, governance and lineage follow.
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
-from catalog.events import products_changed
+from catalog.changes import ChangeSet, Kind, actor_label, changes_announce
 from catalog.models import (
     Column,
     Contract,
@@ -31,22 +31,38 @@ admin.site.index_title = "Catalog and governance"
 class ProductChangeAdmin(admin.ModelAdmin):
     """Announces the affected products after a save or delete (re-index, re-profile, re-evaluate)."""
 
+    deletes_products = False
+
     def changed_product_ids(self, obj) -> list[int]:
         return [obj.product_id]
 
+    def changed_port_ids(self, obj) -> list[int]:
+        return []
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        products_changed(self.changed_product_ids(form.instance))
+        changed = {*form.changed_data, *(f.model._meta.model_name for f in formsets if f.has_changed())}
+        if change and not changed:
+            return  # an unchanged save tells nothing
+        self._announce(request, self.changed_product_ids(form.instance), Kind.UPDATED if change else Kind.CREATED,
+                       fields=changed, ports=self.changed_port_ids(form.instance))
 
     def delete_model(self, request, obj):
         ids = self.changed_product_ids(obj)
         super().delete_model(request, obj)
-        products_changed(ids)
+        self._announce(request, ids, Kind.DELETED if self.deletes_products else Kind.UPDATED)
 
     def delete_queryset(self, request, queryset):
         ids = [pk for obj in queryset for pk in self.changed_product_ids(obj)]
         super().delete_queryset(request, queryset)
-        products_changed(ids)
+        self._announce(request, ids, Kind.DELETED if self.deletes_products else Kind.UPDATED)
+
+    def _announce(self, request, product_ids, kind: Kind, *, fields=(), ports=()) -> None:
+        changes = ChangeSet(actor=actor_label(request.user))
+        for pk in product_ids:
+            changes.add(pk, kind if kind != Kind.CREATED or self.deletes_products else Kind.UPDATED,
+                        fields=fields, port_ids=ports)
+        changes_announce(changes)
 
 
 class DomainMembershipInline(admin.TabularInline):
@@ -146,8 +162,13 @@ class DataProductAdmin(ProductChangeAdmin):
         ("Descriptor", {"classes": ["collapse"], "fields": ["custom_properties", "descriptor"]}),
     ]
 
+    deletes_products = True  # and creates them: the product itself is the admin's object
+
     def changed_product_ids(self, obj) -> list[int]:
         return [obj.pk]
+
+    def changed_port_ids(self, obj) -> list[int]:  # the ports inline is where data and contracts change
+        return list(obj.output_ports.values_list("pk", flat=True))
 
     @admin.display(description="page")
     def page_link(self, product) -> str:
@@ -192,6 +213,9 @@ class OutputPortAdmin(ProductChangeAdmin):
     autocomplete_fields = ["product", "contract"]
     list_select_related = ["product", "contract"]
     inlines = [ColumnInline]
+
+    def changed_port_ids(self, obj) -> list[int]:
+        return [obj.pk]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(column_total=Count("columns"))

@@ -11,4 +11,9 @@ class CatalogConfig(AppConfig):
         from catalog.profiling import panel
 
         panel.register()
+        from catalog.profiling.signals import register_signal_handlers as profiling_handlers
         from catalog.search import checks  # noqa: F401  (registers the search system checks)
+        from catalog.search.signals import register_signal_handlers as search_handlers
+
+        search_handlers()
+        profiling_handlers()

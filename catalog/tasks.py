@@ -31,11 +31,17 @@ def output_port_profile_task(self, port_id: int, run_id: int | None = None) -> N
     """Run one queued profile (or queue one for ``port_id``); retries with backoff while the
     source is unavailable or another profile of the port is running."""
     from catalog.models import OutputPort
-    from catalog.profiling.services import PortBusy, RetryLater, profile_run_execute, profile_run_request
+    from catalog.profiling.services import (
+        PortBusy,
+        RetryLater,
+        profilable,
+        profile_run_execute,
+        profile_run_request,
+    )
 
     if run_id is None:
         port = OutputPort.objects.filter(pk=port_id).first()
-        if port is not None:  # deleted after enqueue: nothing to do
+        if port is not None and profilable(port):  # deleted after enqueue, or on data it cannot read
             profile_run_request(port=port)
         return
     retries_left = 0 if self.request.is_eager else self.max_retries - self.request.retries

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from catalog.events import product_changed
+from catalog import changes
 from catalog.profiling.signals import port_profiled
 from lineage.signals import quality_observed
 
 
 def register_signal_handlers() -> None:
     port_profiled.connect(on_port_profiled, dispatch_uid="governance.quality.port_profiled")
-    product_changed.connect(on_product_changed, dispatch_uid="governance.quality.product_changed")
+    for kind in (changes.Kind.CREATED, changes.Kind.UPDATED, changes.Kind.PROFILED):
+        changes.SIGNALS[kind].connect(score_changed_products, dispatch_uid=f"governance.quality.{kind}")
     quality_observed.connect(on_quality_observed, dispatch_uid="governance.quality.quality_observed")
 
 
@@ -24,10 +25,11 @@ def on_port_profiled(sender, *, port_id: int, run_id: int, **kwargs) -> None:
         transaction.on_commit(lambda: product_quality_task.delay(product_id, port_id=port_id, profile_run_id=run_id))
 
 
-def on_product_changed(sender, *, product_ids: list[int], **kwargs) -> None:
+def score_changed_products(sender, *, changes: tuple, **kwargs) -> None:
+    """A product created, edited or profiled is scored again (its metadata and checks may differ)."""
     from governance.tasks import quality_score_refresh_task
 
-    for product_id in product_ids:
+    for product_id in sorted({c.product_id for c in changes}):
         transaction.on_commit(lambda pk=product_id: quality_score_refresh_task.delay(pk))
 
 

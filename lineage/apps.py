@@ -2,10 +2,14 @@
 from django.apps import AppConfig
 
 
-def _on_product_changed(sender, product_ids, **kwargs) -> None:
+def _on_products_changed(sender, changes, **kwargs) -> None:
+    """Ports and inputs may differ: sync the products' datasets and edges (not for columns lineage observed)."""
+    from catalog.services.schema import OBSERVED
     from lineage.tasks import lineage_products_sync_task
 
-    lineage_products_sync_task.delay(list(product_ids))
+    ids = sorted({c.product_id for c in changes if c.fields != {OBSERVED}})
+    if ids:
+        lineage_products_sync_task.delay(ids)
 
 
 class LineageConfig(AppConfig):
@@ -13,12 +17,13 @@ class LineageConfig(AppConfig):
     verbose_name = "Lineage"
 
     def ready(self) -> None:
+        from catalog import changes
         from catalog.demo import register_demo_step
-        from catalog.events import product_changed
         from catalog.panels import register_product_panel
         from lineage.demo import demo_events_post
         from lineage.views import product_lineage_panel
 
-        product_changed.connect(_on_product_changed, dispatch_uid="lineage.product_changed")
+        for kind in (changes.Kind.CREATED, changes.Kind.UPDATED, changes.Kind.DELETED):
+            changes.SIGNALS[kind].connect(_on_products_changed, dispatch_uid=f"lineage.products.{kind}")
         register_product_panel("lineage", "Lineage", product_lineage_panel, order=60)
         register_demo_step("lineage-events", demo_events_post, order=50)

@@ -14,6 +14,7 @@ from pathlib import Path
 from django.db import transaction
 
 from catalog import locations
+from catalog.changes import ChangeSet, Kind, actor_label, changes_announce
 from catalog.descriptors import mapping, sync
 from catalog.descriptors.errors import DescriptorError, DescriptorPermissionError
 from catalog.descriptors.payload import (
@@ -26,7 +27,6 @@ from catalog.descriptors.payload import (
     label_documents,
 )
 from catalog.descriptors.validation import validate_documents
-from catalog.events import products_changed
 from catalog.models import Contract, DataProduct, Domain, InputPort, OutputPort
 from catalog.permissions import can_write_domain
 
@@ -108,29 +108,28 @@ def _import(docs: list[Document], *, actor, source: str) -> ImportResult:
         result.contracts.append(contract)
         if changed:
             changed_contracts[contract] = doc
-    changed_ids = set()
+    changes = ChangeSet(actor=actor_label(actor))
     for doc in products:
-        product, outcome = _product_upsert(doc, actor)
-        _record(result, product, outcome, changed_ids)
+        product, outcome = _product_upsert(doc, actor, changes)
+        _record(result, product, outcome)
         result.warnings += _pending_warnings(doc, product)
     using = _products_using(list(changed_contracts), exclude=[p.pk for p in result.products])
     _check_products(using, actor)
     result.warnings += _rewritten_warnings(using, changed_contracts)
     waiting = _products_waiting(list(changed_contracts), exclude=[p.pk for p in result.products + list(using)], actor=actor)
     for product in [*using, *waiting]:
-        _record(result, *_product_upsert(Document(data=product.descriptor, label=product.identifier), actor), changed_ids)
-    changed_ids |= _input_ports_resolve(_published_refs(result.products))
-    products_changed(changed_ids)
+        _record(result, *_product_upsert(Document(data=product.descriptor, label=product.identifier), actor, changes))
+    for pk in _input_ports_resolve(_published_refs(result.products)):
+        changes.add(pk, Kind.UPDATED, fields={"input_ports"})
+    changes_announce(changes)
     logger.info("descriptors from %s: %d created, %d updated, %d unchanged",
                 source, len(result.created), len(result.updated), len(result.unchanged))
     return result
 
 
-def _record(result: ImportResult, product: DataProduct, outcome: str, changed_ids: set) -> None:
+def _record(result: ImportResult, product: DataProduct, outcome: str) -> None:
     result.products.append(product)
     getattr(result, outcome).append(product.identifier)
-    if outcome != "unchanged":
-        changed_ids.add(product.pk)
 
 
 # --- permissions -------------------------------------------------------------------------------
@@ -235,7 +234,8 @@ def _products_waiting(contracts: list[Contract], *, exclude: Iterable[int], acto
 # --- products ----------------------------------------------------------------------------------
 
 
-def _product_upsert(doc: Document, actor) -> tuple[DataProduct, str]:
+def _product_upsert(doc: Document, actor, changes: ChangeSet) -> tuple[DataProduct, str]:
+    """Create or update one product from its document; what changed goes into ``changes``."""
     data = doc.data
     ports = mapping.dict_list(data.get("outputPorts"))
     contracts = _contracts_by_id(p.get("contractId") for p in ports)
@@ -247,15 +247,21 @@ def _product_upsert(doc: Document, actor) -> tuple[DataProduct, str]:
     if product is None:
         domain = _domain_get_or_create(data["domain"])
         product = DataProduct.objects.create(domain=domain, slug=mapping.product_slug(data), external_id=data["id"], **fields)
-        _product_children_sync(product, data, contracts)
+        ports: set[int] = set()
+        _product_children_sync(product, data, contracts, ports)
         _locations_claim(product, doc)
+        changes.add(product.pk, Kind.CREATED, port_ids=ports)
         return product, "created"
-    changed = sync.apply(product, fields)
-    if _product_children_sync(product, data, contracts) and not changed:
+    names = {n for n in sync.apply_fields(product, fields) if n != "descriptor_hash"}
+    ports = set()
+    children = _product_children_sync(product, data, contracts, ports)
+    if children and not names:
         product.save(update_fields=["updated"])  # the product changed through its ports or team
-        changed = True
     _locations_claim(product, doc)
-    return product, "updated" if changed else "unchanged"
+    if not names and not children:
+        return product, "unchanged"
+    changes.add(product.pk, Kind.UPDATED, fields=names | children, port_ids=ports)
+    return product, "updated"
 
 
 def _locations_claim(product: DataProduct, doc: Document) -> None:
@@ -272,12 +278,17 @@ def _locations_claim(product: DataProduct, doc: Document) -> None:
     raise DescriptorError(errors)
 
 
-def _product_children_sync(product: DataProduct, data: dict, contracts: dict[str, Contract]) -> bool:
-    changed = sync.tags_sync(product, mapping.product_tags(data))
-    changed |= sync.team_sync(product, mapping.team_members(data))
-    changed |= sync.output_ports_sync(product, mapping.dict_list(data.get("outputPorts")), contracts)
-    changed |= sync.input_ports_sync(product, mapping.dict_list(data.get("inputPorts")))
-    return changed
+def _product_children_sync(product: DataProduct, data: dict, contracts: dict[str, Contract],
+                           changed_ports: set[int]) -> set[str]:
+    """Tags, team and ports as the descriptor says; the names of the parts that changed."""
+    synced = {
+        "tags": sync.tags_sync(product, mapping.product_tags(data)),
+        "team": sync.team_sync(product, mapping.team_members(data)),
+        "output_ports": sync.output_ports_sync(product, mapping.dict_list(data.get("outputPorts")), contracts,
+                                               changed_ports),
+        "input_ports": sync.input_ports_sync(product, mapping.dict_list(data.get("inputPorts"))),
+    }
+    return {name for name, changed in synced.items() if changed}
 
 
 def _contracts_by_id(refs: Iterable) -> dict[str, Contract]:

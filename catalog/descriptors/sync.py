@@ -14,15 +14,19 @@ from catalog.models import Column, Contract, DataProduct, InputPort, OutputPort,
 
 def apply(instance: Model, fields: dict) -> bool:
     """Set the fields that differ and save only those (plus ``updated``); True if any did."""
+    return bool(apply_fields(instance, fields))
+
+
+def apply_fields(instance: Model, fields: dict) -> list[str]:
+    """``apply``, returning the names of the fields that changed (for the change record)."""
     changed = [name for name, value in fields.items() if getattr(instance, name) != value]
     if not changed:
-        return False
+        return []
     for name in changed:
         setattr(instance, name, fields[name])
-    if any(f.name == "updated" for f in instance._meta.concrete_fields):
-        changed.append("updated")
-    instance.save(update_fields=changed)
-    return True
+    saved = [*changed, "updated"] if any(f.name == "updated" for f in instance._meta.concrete_fields) else changed
+    instance.save(update_fields=saved)
+    return changed
 
 
 def rows_sync(model, existing: dict, wanted: dict, build, fields_of) -> bool:
@@ -68,7 +72,14 @@ def _user_id(username: str) -> int | None:
     return exact if exact is not None else min(ids.values(), default=None)
 
 
-def output_ports_sync(product: DataProduct, ports: list[dict], contracts: dict[str, Contract]) -> bool:
+# What makes a port's data or contract another one: such a port is profiled again.
+PORT_DATA_FIELDS = {"kind", "format", "location", "server_type", "server", "contract_id", "schema_object"}
+
+
+def output_ports_sync(product: DataProduct, ports: list[dict], contracts: dict[str, Contract],
+                      changed_ports: set[int] | None = None) -> bool:
+    """Ports as the descriptor says; ``changed_ports`` collects the ids whose data or contract changed."""
+    changed_ports = set() if changed_ports is None else changed_ports
     existing = {(p.name, p.version): p for p in product.output_ports.prefetch_related("columns")}
     wanted = {(p["name"], p["version"]): p for p in ports}
     changed = False
@@ -80,10 +91,16 @@ def output_ports_sync(product: DataProduct, ports: list[dict], contracts: dict[s
         if row is None:
             row = OutputPort.objects.create(product=product, name=key[0], version=key[1], **fields)
             changed = True
+            changed_ports.add(row.pk)
         else:
-            changed |= apply(row, fields)
+            names = apply_fields(row, fields)
+            changed |= bool(names)
+            if PORT_DATA_FIELDS.intersection(names):
+                changed_ports.add(row.pk)
         columns = mapping.column_rows(mapping.schema_object(document, key[0]))
-        changed |= columns_sync(row, columns)
+        if columns_sync(row, columns):
+            changed = True
+            changed_ports.add(row.pk)
     stale = [row.pk for key, row in existing.items() if key not in wanted]
     if stale:
         OutputPort.objects.filter(pk__in=stale).delete()

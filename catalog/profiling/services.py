@@ -17,8 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from catalog.changes import Kind, product_changes_announce
 from catalog.descriptors import servers
-from catalog.events import products_changed
 from catalog.models import DataProduct, OutputPort
 from catalog.profiling.errors import ProfilingError
 from catalog.profiling.models import PiiSuggestion, ProfileRun
@@ -213,7 +213,7 @@ def product_drift_record(*, product_id: int, port_key: str, drift: dict) -> bool
     if flags == (product.flags or {}):
         return False
     DataProduct.objects.filter(pk=product_id).update(flags=flags)
-    products_changed([product_id], profile=False)  # re-index and tell governance, but don't re-profile
+    product_changes_announce([product_id], Kind.PROFILED, fields={"schema_drift"})  # heard by search, governance
     return True
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from catalog.events import products_changed
+from catalog.changes import Kind, product_changes_announce
 from catalog.models import Column, DataProduct, OutputPort
 
 FLAG = "schema_drift_reported"
+# The change these writes announce: lineage, which observed it, does not hear it again.
+OBSERVED = "observed_columns"
 
 
 def _contract_properties(port: OutputPort) -> dict[str, dict] | None:
@@ -70,7 +72,7 @@ def output_port_schema_observe(*, port: OutputPort, fields: list[dict], source: 
         DataProduct.objects.filter(pk=product.pk).update(flags=flags)
         changed = True
     if changed:
-        products_changed([product.pk], profile=False)
+        product_changes_announce([product.pk], Kind.UPDATED, fields={OBSERVED})
     return changed
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from django.db import transaction
 
-from catalog.events import products_reindex
+from catalog.changes import Kind, product_changes_announce
 from catalog.models import DataProduct
 
 
@@ -14,7 +14,7 @@ from catalog.models import DataProduct
 def products_usage_set(*, counts: Mapping[int, int]) -> list[int]:
     """Store each product's number of consumers; re-index those that changed, and return their ids.
 
-    Derived like the quality score: it lifts a product in search without announcing ``product_changed``.
+    Derived like the quality score: it lifts a product in search; ``product_scored`` is heard by search alone.
     """
     current = dict(DataProduct.objects.select_for_update().filter(pk__in=list(counts)).values_list("pk", "usage_count"))
     changed = [pk for pk, count in counts.items() if pk in current and current[pk] != count]
@@ -23,5 +23,5 @@ def products_usage_set(*, counts: Mapping[int, int]) -> list[int]:
         by_count[counts[pk]].append(pk)
     for count, pks in by_count.items():  # one UPDATE per distinct count, not per product (rebuilds touch all)
         DataProduct.objects.filter(pk__in=pks).update(usage_count=count)
-    products_reindex(changed)
+    product_changes_announce(changed, Kind.SCORED, fields={"usage_count"})
     return changed

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from catalog.events import product_changed
+from catalog.changes import Kind, ProductChange, product_updated
 from catalog.models import DataProduct, Tag
 from catalog.profiling.models import ProfileRun
 from catalog.profiling.signals import port_profiled
@@ -32,14 +32,14 @@ def test_a_metadata_change_rescores_once_and_only_when_it_changed(make_product, 
     product_quality_check(product_id=product.pk)
     before = QualityScore.objects.get(product=product)
     with django_capture_on_commit_callbacks(execute=True):
-        product_changed.send(sender=DataProduct, product_ids=[product.pk])
+        product_updated.send(sender=DataProduct, changes=(ProductChange(product.pk, Kind.UPDATED),))
     assert QualityScore.objects.filter(product=product).count() == 1  # nothing changed: no new history
 
     product.description = "Every customer we have, one row each."
     product.save()
     product.tags.add(Tag.objects.create(name="crm"))
     with django_capture_on_commit_callbacks(execute=True):
-        product_changed.send(sender=DataProduct, product_ids=[product.pk])
+        product_updated.send(sender=DataProduct, changes=(ProductChange(product.pk, Kind.UPDATED, frozenset({"description"})),))
     after = QualityScore.objects.filter(product=product).first()
     assert QualityScore.objects.filter(product=product).count() == 2
     assert after.dimensions["metadata"] > before.dimensions["metadata"]

@@ -13,7 +13,7 @@ import uuid
 import pytest
 from django.db import transaction
 
-from catalog.events import products_changed
+from catalog.changes import Kind, product_changes_announce
 from catalog.models import Column, DataProduct, Domain, DomainMembership, OutputPort, ProductTeamMember, Tag
 from catalog.search.backends.database import DatabaseBackend
 from catalog.search.documents import product_documents
@@ -77,7 +77,7 @@ def index_all(backend) -> None:
 
 
 class MeshBuilder:
-    """Builds products the way a publish would: rows, then ``products_changed`` in the transaction."""
+    """Builds products the way a publish would: rows, then the change announced in the transaction."""
 
     def __init__(self):
         self.domains: dict[str, Domain] = {}
@@ -104,7 +104,7 @@ class MeshBuilder:
             Column.objects.create(port=port, name=col_name, position=i, classification=classification)
         if owner:
             ProductTeamMember.objects.create(product=product, username=owner, role="owner")
-        products_changed([product.pk], profile=False)
+        product_changes_announce([product.pk], Kind.CREATED)
         return product
 
 

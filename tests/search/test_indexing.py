@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, transaction
 
-from catalog.events import products_changed
+from catalog.changes import Kind, product_changes_announce
 from catalog.models import DataProduct
 from catalog.search.backends.elasticsearch import ElasticsearchBackend
 from catalog.search.documents import product_documents
@@ -28,7 +28,7 @@ def rename(product_ids, prefix):
         for product in DataProduct.objects.filter(pk__in=product_ids):
             product.name = f"{prefix} {product.slug}"
             product.save()
-        products_changed(product_ids, profile=False)
+        product_changes_announce(product_ids, Kind.UPDATED, fields={"name"})
 
 
 def test_a_publish_is_searchable_after_commit(search_backend, mesh_builder, django_capture_on_commit_callbacks):
@@ -45,7 +45,7 @@ def test_a_deleted_product_leaves_the_index(search_backend, small_mesh, django_c
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         pk = product.pk
         product.delete()
-        products_changed([pk], profile=False)
+        product_changes_announce([pk], Kind.DELETED)
     assert "marketing.campaigns" not in found(search_backend, "campaign")
 
 

@@ -180,12 +180,13 @@ def test_input_ports_resolve_when_the_source_appears_later(docs, sales):
     assert InputPort.objects.get().source_port == OutputPort.objects.get(product__external_id="p-orders")
 
 
-def test_products_changed_fires_only_for_changed_products(docs, sales, monkeypatch):
+def test_changes_are_announced_only_for_changed_products(docs, sales, monkeypatch):
     seen = []
-    monkeypatch.setattr("catalog.descriptors.services.products_changed", lambda ids: seen.append(sorted(ids)))
+    monkeypatch.setattr("catalog.descriptors.services.changes_announce",
+                        lambda changes: seen.append(sorted((c.product_id, c.kind) for c in changes.changes.values())))
     run(docs)
     run(docs)
-    assert seen == [[DataProduct.objects.get().pk], []]
+    assert seen == [[(DataProduct.objects.get().pk, "created")], []]
 
 
 def test_invalid_documents_write_nothing(docs, sales):

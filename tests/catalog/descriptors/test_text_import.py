@@ -4,9 +4,9 @@ import json
 import pytest
 import yaml
 
+from catalog import changes
 from catalog.descriptors.errors import DescriptorError
 from catalog.descriptors.services import descriptor_text_import
-from catalog.events import product_changed
 from catalog.models import Contract, DataProduct
 from tests.catalog.descriptor_texts import STATUS_LINE, broken_orders_yaml, orders_yaml
 
@@ -15,15 +15,17 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sent(sales):
-    """Product ids announced by ``product_changed`` (after commit)."""
+    """Product ids announced as created or updated (after commit)."""
     received = []
 
-    def listen(sender, product_ids, **kwargs):
-        received.extend(product_ids)
+    def listen(sender, changes, **kwargs):
+        received.extend(c.product_id for c in changes)
 
-    product_changed.connect(listen)
+    for signal in (changes.product_created, changes.product_updated):
+        signal.connect(listen)
     yield received
-    product_changed.disconnect(listen)
+    for signal in (changes.product_created, changes.product_updated):
+        signal.disconnect(listen)
 
 
 def test_dry_run_writes_nothing_and_announces_nothing(steward, sent, django_capture_on_commit_callbacks):

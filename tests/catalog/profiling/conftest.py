@@ -15,7 +15,8 @@ _names = itertools.count()
 
 @pytest.fixture
 def data_root() -> Path:
-    root = Path(settings.MESHPORT_DATA_ROOTS[0]) / f"case-{next(_names)}"
+    # In the sales domain's folder: the product fixture's domain, whose data the profiler may read.
+    root = Path(settings.MESHPORT_DATA_ROOTS[0]) / "sales" / f"case-{next(_names)}"
     root.mkdir(parents=True, exist_ok=True)
     return root
 

@@ -90,7 +90,7 @@ def test_sqlite_missing_table(make_port, data_root):
 
 
 def test_postgres_host_outside_the_allow_list_is_refused(make_port):
-    port = make_port("public.t", fmt="table", kind="table", server_type="postgres",
+    port = make_port("sales.t", fmt="table", kind="table", server_type="postgres",
                      server={"host": "10.1.2.3", "database": "x"})
     with pytest.raises(LocationRefused, match="MESHPORT_SQL_HOSTS"), port_connection(port):
         pass
@@ -105,17 +105,28 @@ def test_postgres_table_port_streams_rows(make_port):
     admin.execute("CREATE DATABASE meshport_profiling_source")
     admin.close()
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/meshport_profiling_source") as conn:
-        conn.execute("CREATE SCHEMA shop")
-        conn.execute("CREATE TABLE shop.orders AS SELECT g AS id, 'x' || g AS code, g * 1.5 AS amount, "
+        conn.execute("CREATE SCHEMA sales")  # the product's domain: its tables are that schema's
+        conn.execute("CREATE TABLE sales.orders AS SELECT g AS id, 'x' || g AS code, g * 1.5 AS amount, "
                      "now() AS at FROM generate_series(1, 70000) g")
-    port = make_port("shop.orders", fmt="table", kind="table", server_type="postgres",
+    port = make_port("sales.orders", fmt="table", kind="table", server_type="postgres",
                      server={"type": "postgres", "host": "127.0.0.1", "port": 5432,
                              "database": "meshport_profiling_source"})
     with port_connection(port) as con:
         assert run_query(con, "SELECT count(*), max(id) FROM port_data") == [(70000, 70000)]
-    missing = make_port("shop.nope", fmt="table", kind="table", server_type="postgres",
+    missing = make_port("sales.nope", fmt="table", kind="table", server_type="postgres",
                         server={"host": "127.0.0.1", "database": "meshport_profiling_source"})
     with pytest.raises(SourceUnavailable, match="does not exist"), port_connection(missing):
+        pass
+
+
+def test_postgres_tables_of_another_schema_are_read_only_where_the_domain_is_given_them(make_port, settings):
+    port = make_port("finance.payments", fmt="table", kind="table", server_type="postgres",
+                     server={"type": "postgres", "host": "127.0.0.1", "port": 5432, "database": "dwh"})
+    with pytest.raises(LocationRefused, match="not in the sales schema"), port_connection(port):
+        pass
+
+    settings.MESHPORT_DOMAIN_LOCATIONS = {"sales": ["postgres://127.0.0.1:5432/dwh/finance.payments"]}
+    with pytest.raises(SourceUnavailable), port_connection(port):  # allowed now: on to the (missing) database
         pass
 
 

@@ -232,7 +232,8 @@ def test_validate_and_publish_tell_what_the_import_noted(member):
 
     checked = post(member, descriptor=product_only, validate="1")
     assert checked.status_code == 200
-    assert 'id="publish-warnings"' in checked.content.decode() and "contract pending" in checked.content.decode()
+    assert 'id="publish-warnings"' in checked.content.decode()
+    assert "contract pending" in checked.content.decode()
 
     published = client_for(member).post(URL, {"descriptor": product_only, "publish": "1"}, follow=True)
     notes = [str(m) for m in get_messages(published.wsgi_request)]

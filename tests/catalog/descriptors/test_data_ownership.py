@@ -65,7 +65,8 @@ def test_another_domains_contract_id_cannot_be_an_output_port(api, payments, mar
 
     assert response.status_code == 400
     message = messages(response)["product.outputPorts[0].contractId"]
-    assert "finance" in message and "input port" in message
+    assert "finance" in message
+    assert "input port" in message
     assert not DataProduct.objects.filter(domain__slug="marketing").exists()
     assert set(LocationClaim.objects.values_list("product__identifier", flat=True)) == {"finance.payments"}
 
@@ -91,7 +92,8 @@ def test_a_second_product_on_a_held_location_is_refused_naming_both(api, payment
 
     assert response.status_code == 400
     message = messages(response)["product.outputPorts[0].contractId"]
-    assert "finance.payments" in message and "finance.payments_copy" in message
+    assert "finance.payments" in message
+    assert "finance.payments_copy" in message
     assert DataProduct.objects.count() == 1
 
 
@@ -202,7 +204,8 @@ def test_a_product_built_from_restricted_inputs_says_so(api, payments, marketing
 
     assert body["restricted_inputs"] == ["finance.payments"]
     assert api.get(f"{URL}finance.payments/").json()["restricted_inputs"] == []
-    assert 'id="restricted-inputs"' in page and "finance.payments" in page
+    assert 'id="restricted-inputs"' in page
+    assert "finance.payments" in page
     assert str(data_root() / "finance") not in page  # the input's location is not shown
 
 

@@ -84,15 +84,15 @@ class ProductQuerySet(models.QuerySet):
         """What the marketplace lists at all: everything but retired products."""
         return self.exclude(status=DataProduct.Status.RETIRED)
 
-    def visible_to(self, user) -> ProductQuerySet:
-        """Products a user may know exist (``catalog.visibility``): drafts only to their own domain.
+    def known_to(self, viewer) -> ProductQuerySet:
+        """Products a viewer (or user) may know exist, by the one rule in ``catalog.visibility``.
 
-        Restricted products are listed (consumers learn that they exist and whom to ask);
-        their details are hidden by ``DataProduct.details_visible_to``.
+        Restricted products are listed (consumers learn that they exist and whom to ask); what
+        they may read of them is ``Viewer.reads``.
         """
         from catalog.visibility import Viewer
 
-        return self.filter(Viewer.of(user).lists_q())
+        return self.filter(Viewer.of(viewer).lists_q())
 
 
 class DataProduct(TimeStamped):
@@ -177,13 +177,6 @@ class DataProduct(TimeStamped):
         self.description_html = str(render_markdown(self.description))
         self._html_source = self.description
         return True
-
-    def details_visible_to(self, user) -> bool:
-        """Whether a user may see columns, locations and contracts of this product."""
-        from catalog.visibility import Viewer
-
-        return Viewer.of(user).reads(self)
-
 
 class ProductTeamMember(models.Model):
     """A person on the product's team (ODCS/ODPS ``team.members``), matched to a user when known."""

@@ -4,12 +4,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from catalog.models import DataProduct, Domain, DomainMembership, InputPort, OutputPort
 from catalog.permissions import is_steward, member_domain_ids
-from catalog.visibility import Viewer
 
 # What every product row shows (domain, tags, owners): fetched in a fixed number of queries.
 PRODUCT_LIST_SELECT = ("domain",)
@@ -34,15 +33,10 @@ PRODUCT_DETAIL_PREFETCH = (
 def product_base(*, user) -> QuerySet[DataProduct]:
     """Every product the user may know exists, retired ones included."""
     return (
-        DataProduct.objects.visible_to(user)
+        DataProduct.objects.known_to(user)
         .select_related(*PRODUCT_LIST_SELECT)
         .prefetch_related(*PRODUCT_LIST_PREFETCH)
     )
-
-
-def details_visible_q(user) -> Q:
-    """Products whose details (columns, locations, contract) the user may see, as a filter."""
-    return Viewer.of(user).reads_q()
 
 
 def product_list(*, user, filters: Mapping | None = None) -> QuerySet[DataProduct]:
@@ -67,7 +61,7 @@ def product_detail(*, user, identifier: str) -> DataProduct:
 def product_consumers(*, user, product: DataProduct) -> QuerySet[DataProduct]:
     """Visible products with an input port that reads one of this product's output ports."""
     return (
-        DataProduct.objects.visible_to(user)
+        DataProduct.objects.known_to(user)
         .listed()
         .filter(input_ports__source_port__product=product)
         .select_related("domain")
@@ -80,7 +74,7 @@ def visible_source_ids(*, user, product: DataProduct) -> set[int]:
     ids = {p.source_port.product_id for p in product.input_ports.all() if p.source_port_id}
     if not ids:
         return set()
-    return set(DataProduct.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    return set(DataProduct.objects.known_to(user).filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def restricted_sources(product: DataProduct) -> list[DataProduct]:
@@ -101,7 +95,7 @@ def recently_updated(*, user, limit: int = 8) -> QuerySet[DataProduct]:
 
 def domain_list(*, user) -> QuerySet[Domain]:
     """Domains with their team and the number of listed products this user may see."""
-    visible = DataProduct.objects.visible_to(user).listed().values("pk")
+    visible = DataProduct.objects.known_to(user).listed().values("pk")
     counts = (
         DataProduct.objects.filter(pk__in=visible, domain=OuterRef("pk"))
         .order_by()

@@ -17,6 +17,7 @@ from catalog.forms import PublishForm
 from catalog.models import DataProduct, Domain
 from catalog.panels import product_panels
 from catalog.permissions import can_write_domain
+from catalog.visibility import Viewer
 
 # How the publish page words each import outcome.
 OUTCOME_WORDS = {"created": "created", "updated": "updated", "unchanged": "no changes"}
@@ -53,7 +54,7 @@ def product_detail(request, identifier: str):
         "product": product,
         "owners": selectors.product_owners(product),
         "domain_team": selectors.domain_team(product.domain),
-        "details_visible": product.details_visible_to(request.user),
+        "details_visible": Viewer.of(request.user).reads(product),
         "output_ports": [_port_view(p) for p in product.output_ports.all()],
         "input_ports": [(p, p.source_port_id and p.source_port.product_id in visible_sources)
                         for p in product.input_ports.all()],

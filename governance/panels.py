@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 
 from catalog.permissions import can_write_domain
+from catalog.visibility import Viewer
 from governance import selectors
 from governance.charts import history_chart
 from governance.disclosure import sees_values
@@ -19,12 +20,12 @@ def quality_context(request, product) -> dict:
         "band": band(summary["score"]),
         "dimensions": dims,
         "explanations": selectors.explanations(product, viewer=user),
-        "details_visible": product.details_visible_to(user),
+        "details_visible": Viewer.of(user).reads(product),
         "chart": history_chart(summary["history"]),
         "can_run": bool(user and user.is_authenticated and can_write_domain(user, product.domain)),
         # a run's error comes from reading the data and may quote it: for those who may see its values
         "values_visible": sees_values(user, product),
-        "runs": selectors.recent_runs(product) if product.details_visible_to(user) else [],
+        "runs": selectors.recent_runs(product) if Viewer.of(user).reads(product) else [],
     }
 
 

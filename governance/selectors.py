@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db.models import Avg, Count, JSONField, Min, OuterRef, Q, Subquery
 
 from catalog.models import DataProduct
-from catalog.selectors import details_visible_q
+from catalog.visibility import Viewer
 from governance import disclosure
 from governance.models import CheckResult, QualityRun, QualityScore
 
@@ -71,7 +71,7 @@ def quality_summary(product: DataProduct, *, viewer) -> dict:
     product's domain team and stewards (``governance.disclosure``): ``measured`` None, ``hidden`` True.
     """
     latest = latest_score(product)
-    checks = (latest.breakdown.get("checks", []) if latest else []) if product.details_visible_to(viewer) else []
+    checks = (latest.breakdown.get("checks", []) if latest else []) if Viewer.of(viewer).reads(product) else []
     shown = disclosure.checks_for(checks, sensitivity=disclosure.sensitivity_for(viewer, product) if checks else None)
     return {
         "score": latest.score if latest else None,
@@ -88,7 +88,7 @@ def quality_summary(product: DataProduct, *, viewer) -> dict:
 def explanations(product: DataProduct, *, viewer) -> list[dict]:
     """What costs the product points, said without the values the viewer may not see."""
     latest = latest_score(product)
-    if latest is None or not product.details_visible_to(viewer):
+    if latest is None or not Viewer.of(viewer).reads(product):
         return []
     return _explanations_for(latest.breakdown, product, viewer=viewer)
 
@@ -112,7 +112,7 @@ ATTENTION_LIMIT = 25
 
 
 def _listed_for(viewer):
-    return DataProduct.objects.filter(pk__in=DataProduct.objects.visible_to(viewer).listed().values("pk"))
+    return DataProduct.objects.filter(pk__in=DataProduct.objects.known_to(viewer).listed().values("pk"))
 
 
 def domain_quality(*, viewer) -> list[dict]:
@@ -132,7 +132,7 @@ def needs_attention(*, viewer, limit: int = ATTENTION_LIMIT) -> list[DataProduct
         _listed_for(viewer).filter(quality_score__lt=100).select_related("domain")
         .annotate(latest_breakdown=Subquery(latest, output_field=JSONField())).order_by("quality_score", "identifier")[:limit]
     )
-    visible = set(DataProduct.objects.filter(details_visible_q(viewer), pk__in=[p.pk for p in products])
+    visible = set(DataProduct.objects.filter(Viewer.of(viewer).reads_q(), pk__in=[p.pk for p in products])
                   .values_list("pk", flat=True))
     for product in products:
         breakdown = product.latest_breakdown or {}

@@ -15,7 +15,7 @@ from governance.services import product_quality_request
 
 
 def _product(request, identifier: str) -> DataProduct:
-    return get_object_or_404(DataProduct.objects.visible_to(request.user), identifier=identifier)
+    return get_object_or_404(DataProduct.objects.known_to(request.user), identifier=identifier)
 
 
 def _product_url(product: DataProduct) -> str:

@@ -9,7 +9,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q
 
 from catalog.models import Column, DataProduct, DomainMembership, OutputPort, ProductTeamMember, Tag
-from catalog.selectors import details_visible_q
+from catalog.visibility import Viewer
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -67,4 +67,4 @@ class ProductFilter(django_filters.FilterSet):
         pii = Exists(
             Column.objects.filter(port__product=OuterRef("pk"), classification=Column.Classification.PII)
         )
-        return queryset.filter(details_visible_q(self.viewer)).filter(pii if value else ~pii)
+        return queryset.filter(Viewer.of(self.viewer).reads_q()).filter(pii if value else ~pii)

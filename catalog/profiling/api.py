@@ -12,6 +12,7 @@ from catalog.models import DataProduct
 from catalog.permissions import can_write_domain
 from catalog.profiling import selectors, services
 from catalog.profiling.models import ColumnProfile, PiiSuggestion, ProfileRun
+from catalog.visibility import Viewer
 
 
 class ProfileRunSerializer(serializers.ModelSerializer):
@@ -82,8 +83,8 @@ def _port_payload(item: selectors.PortProfile) -> dict:
 
 
 def _visible_product(request, identifier: str) -> DataProduct:
-    product = get_object_or_404(DataProduct.objects.visible_to(request.user), identifier=identifier)
-    if not product.details_visible_to(request.user):
+    product = get_object_or_404(DataProduct.objects.known_to(request.user), identifier=identifier)
+    if not Viewer.of(request.user).reads(product):
         raise PermissionDenied("This product is restricted: its profile is shown to its domain team and stewards.")
     return product
 

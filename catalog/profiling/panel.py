@@ -5,6 +5,7 @@ from django.template.loader import render_to_string
 
 from catalog.permissions import can_write_domain
 from catalog.profiling import selectors
+from catalog.visibility import Viewer
 
 BAR_WIDTH, BAR_HEIGHT = 4, 24
 
@@ -26,7 +27,7 @@ def _column_rows(item: selectors.PortProfile, row_count: int) -> list[dict]:
 
 
 def render_panel(request, product) -> str | None:
-    if not product.details_visible_to(request.user):
+    if not Viewer.of(request.user).reads(product):
         return None
     items = selectors.port_profiles(product=product)
     if not items:

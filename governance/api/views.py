@@ -16,7 +16,7 @@ from governance.services import product_quality_request
 
 
 def _visible_product(request, identifier: str) -> DataProduct:
-    return get_object_or_404(DataProduct.objects.visible_to(request.user), identifier=identifier)
+    return get_object_or_404(DataProduct.objects.known_to(request.user), identifier=identifier)
 
 
 class ProductQualityView(APIView):

@@ -227,7 +227,7 @@ class ImpactView(APIView):
                    404: OpenApiResponse(description="No such product visible to you.")},
     )
     def get(self, request, identifier: str):
-        product = get_object_or_404(DataProduct.objects.visible_to(request.user), identifier=identifier)
+        product = get_object_or_404(DataProduct.objects.known_to(request.user), identifier=identifier)
         column = request.query_params.get("column", "").strip()
         try:
             return Response(product_impact(product=product, column=column, viewer=request.user))

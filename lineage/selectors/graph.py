@@ -77,7 +77,7 @@ def resolve_node(node: str, *, viewer) -> DataProduct | Dataset:
     and the longest namespace that exists wins.
     """
     if ":" not in node:
-        product = one(DataProduct.objects.visible_to(viewer).filter(identifier=node))
+        product = one(DataProduct.objects.known_to(viewer).filter(identifier=node))
         if product is not None:
             return product
     else:
@@ -147,7 +147,7 @@ def product_url(product: DataProduct) -> str:
 
 
 def _product_nodes(depths: dict[int, int], viewer) -> list[dict]:
-    products = DataProduct.objects.visible_to(viewer).filter(pk__in=list(depths)).select_related("domain")
+    products = DataProduct.objects.known_to(viewer).filter(pk__in=list(depths)).select_related("domain")
     # How many datasets a collapsed product node stands for (what opening it will show).
     counts = dict(Dataset.objects.filter(product_id__in=list(depths)).values("product_id")
                   .annotate(n=Count("pk")).values_list("product_id", "n"))
@@ -162,7 +162,7 @@ def _product_nodes(depths: dict[int, int], viewer) -> list[dict]:
 def product_graph(*, seeds: list[int] | None, direction: str, depth: int, max_nodes: int, viewer=None) -> Graph:
     """Products and their dependencies; with no seeds, the whole product graph (capped)."""
     if seeds is None:
-        ids = list(DataProduct.objects.visible_to(viewer).listed().values_list("pk", flat=True)[: max_nodes + 1])
+        ids = list(DataProduct.objects.known_to(viewer).listed().values_list("pk", flat=True)[: max_nodes + 1])
         depths, truncated = dict.fromkeys(ids[:max_nodes], 0), len(ids) > max_nodes
     else:
         depths, truncated = _reach("lineage_productedge", seeds, direction, depth, max_nodes)

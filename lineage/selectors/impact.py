@@ -96,7 +96,7 @@ def product_impact(*, product: DataProduct, column: str = "", viewer) -> dict:
         columns, cut = _downstream_columns(product, column)
         truncated |= cut
     ids = set(depths) | set(columns)
-    products = list(DataProduct.objects.visible_to(viewer).filter(pk__in=ids).select_related("domain"))
+    products = list(DataProduct.objects.known_to(viewer).filter(pk__in=ids).select_related("domain"))
     owners = _owners(products)
     domains: dict[str, dict] = {}
     for p in sorted(products, key=lambda p: (p.domain.slug, p.identifier)):

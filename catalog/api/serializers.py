@@ -12,6 +12,7 @@ from rest_framework.reverse import reverse
 from catalog import selectors
 from catalog.descriptors import servers
 from catalog.models import Column, DataProduct, Domain, InputPort, OutputPort, ProductTeamMember
+from catalog.visibility import Viewer
 
 
 def _viewer(serializer):
@@ -69,7 +70,7 @@ class ProductSerializer(serializers.ModelSerializer):
         return selectors.product_owners(product)
 
     def get_details_hidden(self, product) -> bool:
-        return not product.details_visible_to(_viewer(self))
+        return not Viewer.of(_viewer(self)).reads(product)
 
     def get_url(self, product) -> str:
         return _absolute(self, product.get_absolute_url())
@@ -181,15 +182,15 @@ class ProductDetailSerializer(ProductSerializer):
         ]
         read_only_fields = fields
 
-    def get_restricted_inputs(self, product) -> list[str]:
-        return [source.identifier for source in selectors.restricted_sources(product)]
-
     @extend_schema_field(OutputPortSerializer(many=True))
     def get_output_ports(self, product):
         ports = product.output_ports.all()
-        if product.details_visible_to(_viewer(self)):
+        if Viewer.of(_viewer(self)).reads(product):
             return OutputPortSerializer(ports, many=True, context=self.context).data
         return OutputPortSummarySerializer(ports, many=True, context=self.context).data
+
+    def get_restricted_inputs(self, product) -> list[str]:
+        return [source.identifier for source in selectors.restricted_sources(product)]
 
     @extend_schema_field(InputPortSerializer(many=True))
     def get_input_ports(self, product):

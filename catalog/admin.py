@@ -1,15 +1,22 @@
 """Steward admin for the catalog: readable lists, filters, search, inlines; derived fields read-only.
 
-Saves go through the admin's own transaction; every change that touches a product announces it
-through ``catalog.changes`` so search, profiles, governance and lineage follow.
+Saves of products, ports and memberships go through the same services as other writes
+(``catalog.services.edits``): text in one newline convention, only what changed is written, an
+unchanged save writes and tells nothing, and ports are held to data ownership. Every change that
+touches a product is announced through ``catalog.changes`` so search, profiles, governance and
+lineage follow.
 """
 from __future__ import annotations
 
+import copy
+
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
+from catalog import locations
 from catalog.changes import ChangeSet, Kind, actor_label, changes_announce
 from catalog.models import (
     Column,
@@ -22,16 +29,37 @@ from catalog.models import (
     ProductTeamMember,
     Tag,
 )
+from catalog.services import edits
+from catalog.services.text import normalised_newlines
 
 admin.site.site_header = "Meshport stewardship"
 admin.site.site_title = "Meshport stewardship"
 admin.site.index_title = "Catalog and governance"
 
 
-class ProductChangeAdmin(admin.ModelAdmin):
+class NormalisedText:
+    """Text fields read a browser's CRLF as LF, so an unchanged textarea is not a change."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(formfield, forms.CharField) and not isinstance(formfield, forms.JSONField):
+            to_python = formfield.to_python
+            formfield.to_python = lambda value: (
+                normalised_newlines(v) if isinstance(v := to_python(value), str) else v)
+        return formfield
+
+
+class ProductChangeAdmin(NormalisedText, admin.ModelAdmin):
     """Announces the affected products after a save or delete (re-index, re-profile, re-evaluate)."""
 
     deletes_products = False
+    edit_service = None  # a catalog.services.edits function: saves what changed, and tells it
+
+    def save_model(self, request, obj, form, change):
+        if self.edit_service is None:
+            return super().save_model(request, obj, form, change)
+        self.edit_service(**{self.edit_service_arg: obj}, changed=list(form.changed_data) if change else [],
+                          actor=request.user, creating=not change)
 
     def changed_product_ids(self, obj) -> list[int]:
         return [obj.product_id]
@@ -41,8 +69,9 @@ class ProductChangeAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        changed = {*form.changed_data, *(f.model._meta.model_name for f in formsets if f.has_changed())}
-        if change and not changed:
+        inlines = {f.model._meta.model_name for f in formsets if f.has_changed()}
+        changed = inlines if self.edit_service is not None else {*form.changed_data, *inlines}  # the service told its own
+        if not changed:
             return  # an unchanged save tells nothing
         self._announce(request, self.changed_product_ids(form.instance), Kind.UPDATED if change else Kind.CREATED,
                        fields=changed, ports=self.changed_port_ids(form.instance))
@@ -65,14 +94,14 @@ class ProductChangeAdmin(admin.ModelAdmin):
         changes_announce(changes)
 
 
-class DomainMembershipInline(admin.TabularInline):
+class DomainMembershipInline(NormalisedText, admin.TabularInline):
     model = DomainMembership
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Domain)
-class DomainAdmin(admin.ModelAdmin):
+class DomainAdmin(NormalisedText, admin.ModelAdmin):
     list_display = ["name", "slug", "product_total", "updated"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
@@ -87,12 +116,16 @@ class DomainAdmin(admin.ModelAdmin):
 
 
 @admin.register(DomainMembership)
-class DomainMembershipAdmin(admin.ModelAdmin):
+class DomainMembershipAdmin(NormalisedText, admin.ModelAdmin):
     list_display = ["user", "domain", "role", "created"]
     list_filter = ["role", "domain"]
     search_fields = ["user__username", "user__email", "domain__name", "domain__slug"]
     autocomplete_fields = ["user", "domain"]
     list_select_related = ["user", "domain"]
+
+    def save_model(self, request, obj, form, change):
+        edits.membership_edit(membership=obj, changed=list(form.changed_data) if change else [], actor=request.user,
+                              creating=not change)
 
 
 @admin.register(Tag)
@@ -108,7 +141,24 @@ class TagAdmin(admin.ModelAdmin):
         return tag.product_total
 
 
-class OutputPortInline(admin.StackedInline):
+class OutputPortForm(forms.ModelForm):
+    """Held to data ownership like a descriptor: refused on another domain's (or product's) location."""
+
+    def clean(self):
+        cleaned = super().clean()
+        product = self.instance.product if self.instance.product_id else cleaned.get("product")
+        if product is not None and any(f in self.changed_data for f in ("location", "server_type", "server")):
+            edited = copy.copy(self.instance)  # as it would be saved (the instance is filled after clean)
+            for name in ("location", "server_type", "server"):
+                if name in cleaned:
+                    setattr(edited, name, cleaned[name])
+            for problem in locations.location_problems(edited, product):
+                self.add_error("location", problem)
+        return cleaned
+
+
+class OutputPortInline(NormalisedText, admin.StackedInline):
+    form = OutputPortForm
     model = OutputPort
     extra = 0
     show_change_link = True
@@ -119,7 +169,7 @@ class OutputPortInline(admin.StackedInline):
     ]
 
 
-class InputPortInline(admin.TabularInline):
+class InputPortInline(NormalisedText, admin.TabularInline):
     model = InputPort
     fk_name = "product"
     extra = 0
@@ -127,7 +177,7 @@ class InputPortInline(admin.TabularInline):
     fields = ["name", "version", "contract_ref", "source_port"]
 
 
-class ProductTeamMemberInline(admin.TabularInline):
+class ProductTeamMemberInline(NormalisedText, admin.TabularInline):
     model = ProductTeamMember
     extra = 0
     autocomplete_fields = ["user"]
@@ -163,6 +213,7 @@ class DataProductAdmin(ProductChangeAdmin):
     ]
 
     deletes_products = True  # and creates them: the product itself is the admin's object
+    edit_service, edit_service_arg = staticmethod(edits.product_edit), "product"
 
     def changed_product_ids(self, obj) -> list[int]:
         return [obj.pk]
@@ -207,6 +258,8 @@ class ColumnInline(admin.TabularInline):
 
 @admin.register(OutputPort)
 class OutputPortAdmin(ProductChangeAdmin):
+    form = OutputPortForm
+    edit_service, edit_service_arg = staticmethod(edits.output_port_edit), "port"
     list_display = ["__str__", "kind", "format", "location", "contract", "column_total"]
     list_filter = ["kind", "format", "server_type", "product__domain"]
     search_fields = ["name", "product__identifier", "location", "contract_ref"]

@@ -128,6 +128,21 @@ def port_refusal(port) -> str | None:
     return location_refusal(port, port.product.domain.slug)
 
 
+def location_problems(port, product) -> list[str]:
+    """Read-only: why the port's location may not be published by ``product`` ([] when it may)."""
+    from catalog.models import LocationClaim
+
+    refusal = location_refusal(port, product.domain.slug)
+    if refusal:
+        return [refusal]
+    key = location_key(port)
+    held = LocationClaim.objects.filter(key=key).exclude(product=product).select_related("product").first() if key else None
+    if held is not None:
+        return [f"{key} is already the location of {held.product.identifier}; {product.identifier} cannot publish "
+                "the same data."]
+    return []
+
+
 # --- a domain's contracts ----------------------------------------------------------------------
 
 

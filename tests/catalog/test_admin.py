@@ -1,5 +1,6 @@
 """The steward admin: every catalog model's changelist and change page open for a steward."""
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.urls import reverse
@@ -135,3 +136,72 @@ def _add_value(data, bound):
         data[bound.html_name] = json.dumps(value)
     else:
         data[bound.html_name] = value
+
+
+def _unchanged_post_data(client, model, pk) -> dict:
+    change = client.get(_url(model, "change", pk))
+    form = change.context["adminform"].form
+    data = _form_data(form, change.context["inline_admin_formsets"])
+    for bound in form:  # the hidden "initial-" inputs Django renders for fields with callable defaults
+        if bound.field.show_hidden_initial:
+            data[bound.html_initial_name] = bound.field.widget.format_value(bound.field.prepare_value(bound.initial))
+    for key, value in data.items():  # what a browser's textarea sends back
+        if isinstance(value, str) and "\n" in value:
+            data[key] = value.replace("\n", "\r\n")
+    return data
+
+
+def test_an_unchanged_admin_save_writes_and_tells_nothing(mesh, staff_steward, django_capture_on_commit_callbacks):
+    DataProduct.objects.filter(pk=mesh.orders.pk).update(description="Line one.\nLine two.", search_dirty=False)
+    before = DataProduct.objects.get(pk=mesh.orders.pk)
+    data = _unchanged_post_data(staff_steward, DataProduct, mesh.orders.pk)
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = staff_steward.post(_url(DataProduct, "change", mesh.orders.pk), data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    after = DataProduct.objects.get(pk=mesh.orders.pk)
+    assert after.description == "Line one.\nLine two."  # no CRLF written back
+    assert after.updated == before.updated
+    assert after.search_dirty is False
+    assert callbacks == []
+
+
+def test_an_admin_edit_goes_through_the_service_and_is_announced(mesh, staff_steward, django_capture_on_commit_callbacks):
+    from catalog import changes
+
+    heard = []
+    changes.product_updated.connect(lambda sender, changes, **kw: heard.extend(changes), weak=False, dispatch_uid="t")
+    data = _unchanged_post_data(staff_steward, DataProduct, mesh.orders.pk)
+    data["description"] = "Every order.\r\nOne row each."
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert staff_steward.post(_url(DataProduct, "change", mesh.orders.pk), data).status_code == 302
+    finally:
+        changes.product_updated.disconnect(dispatch_uid="t")
+
+    assert DataProduct.objects.get(pk=mesh.orders.pk).description == "Every order.\nOne row each."
+    assert [(c.product_id, c.kind, set(c.fields)) for c in heard] == [(mesh.orders.pk, "updated", {"description"})]
+    assert heard[0].actor.startswith("user:")
+
+
+def test_a_port_cannot_be_moved_onto_another_products_location_in_admin(mesh, staff_steward):
+    from catalog.locations import location_key
+    from catalog.models import LocationClaim
+
+    other = OutputPort.objects.exclude(product=mesh.orders).select_related("product").first()
+    port = mesh.orders.output_ports.get()
+    other.server_type, other.location = "local", str(settings.MESHPORT_DATA_ROOTS[0] / "sales" / "elsewhere.csv")
+    other.save()
+    LocationClaim.objects.create(key=location_key(other), product=other.product)
+    data = _unchanged_post_data(staff_steward, OutputPort, port.pk)
+    data.update(location=other.location, server_type="local")
+    outside = {**data, "location": "/etc/passwd"}
+    assert "/etc/passwd is not in the sales domain" in staff_steward.post(_url(OutputPort, "change", port.pk), outside).content.decode()
+
+    response = staff_steward.post(_url(OutputPort, "change", port.pk), data)
+
+    assert response.status_code == 200  # the form again, with the error
+    assert f"already the location of {other.product.identifier}" in response.content.decode()
+    port.refresh_from_db()
+    assert port.location != other.location

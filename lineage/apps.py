@@ -1,4 +1,4 @@
-"""Lineage app config: listens to catalog changes, adds the product-page panel and a demo step."""
+"""Lineage app config: listens to catalog changes and adds the product-page panel."""
 from django.apps import AppConfig
 
 
@@ -18,12 +18,9 @@ class LineageConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog import changes
-        from catalog.demo import register_demo_step
         from catalog.panels import register_product_panel
-        from lineage.demo import demo_events_post
         from lineage.views import product_lineage_panel
 
         for kind in (changes.Kind.CREATED, changes.Kind.UPDATED, changes.Kind.DELETED):
             changes.SIGNALS[kind].connect(_on_products_changed, dispatch_uid=f"lineage.products.{kind}")
         register_product_panel("lineage", "Lineage", product_lineage_panel, order=60)
-        register_demo_step("lineage-events", demo_events_post, order=50)

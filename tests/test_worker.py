@@ -214,7 +214,7 @@ def test_a_killed_pool_process_is_retried_by_its_worker(queue, workers, ports):
 
 def test_the_demo_mesh_is_profiled_by_a_real_worker(queue, workers):
     """load_demo's import fans out over Redis: product tasks queue port profiles, the worker runs them."""
-    from catalog.demo import truth
+    from demo import truth
 
     data_dir = Path(tempfile.mkdtemp(prefix="demo-worker-", dir=settings.MESHPORT_DATA_ROOTS[0]))
     worker = workers(queue)

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "catalog",
     "governance",
     "lineage",
+    "demo",
 ]
 
 MIDDLEWARE = [

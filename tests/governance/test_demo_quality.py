@@ -10,8 +10,8 @@ import re
 import pytest
 from django.core.management import call_command
 
-from catalog.demo import truth
 from catalog.models import DataProduct
+from demo import truth
 from governance.models import CheckResult, QualityRun, QualityScore
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
-from catalog.demo import truth
+from demo import truth
 from governance.models import CheckResult, QualityRun, QualityScore
 from governance.tasks import product_quality_task
 from tests.test_worker import queue, wait_for, workers  # noqa: F401 — shared worker fixtures

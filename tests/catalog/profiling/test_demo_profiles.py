@@ -9,9 +9,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
-from catalog.demo import truth
 from catalog.models import DataProduct, OutputPort
 from catalog.profiling.models import ProfileRun
+from demo import truth
 
 pytestmark = pytest.mark.django_db
 

@@ -174,12 +174,17 @@ def pick_server(contract_doc: dict) -> dict:
     return servers[0] if servers else {}
 
 
-def schema_object(contract_doc: dict, port_name: str) -> dict:
-    """The contract's schema object for a port: the one named like the port, else the first."""
+def schema_object(contract_doc: dict, name: str = "") -> dict:
+    """The contract's schema object for a port: named like it (else physically named so), else the first.
+
+    The one lookup of a contract's object: the import, the observed-schema check and the quality
+    rules all read a port's columns and rules through it.
+    """
     objects = [o for o in dict_list(contract_doc.get("schema")) if isinstance(o.get("name"), str)]
-    for obj in objects:
-        if obj["name"] == port_name:
-            return obj
+    for key in ("name", "physicalName"):
+        for obj in objects:
+            if name and obj.get(key) == name:
+                return obj
     return objects[0] if objects else {}
 
 

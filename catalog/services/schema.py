@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from catalog.changes import Kind, product_changes_announce
+from catalog.descriptors.mapping import schema_object
 from catalog.models import Column, DataProduct, OutputPort
 
 FLAG = "schema_drift_reported"
@@ -20,9 +21,8 @@ def _contract_properties(port: OutputPort) -> dict[str, dict] | None:
     """The contract's properties for the port's schema object, by name; None without a contract."""
     if port.contract is None:
         return None
-    objects = port.contract.document.get("schema") or []
-    chosen = next((o for o in objects if o.get("name") == port.schema_object), objects[0] if objects else None)
-    if chosen is None:
+    chosen = schema_object(port.contract.document, port.schema_object)
+    if not chosen:
         return None
     return {p["name"]: p for p in chosen.get("properties") or [] if isinstance(p, dict) and "name" in p}
 

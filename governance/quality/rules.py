@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from catalog.descriptors.mapping import schema_object
+
 LIBRARY_METRICS = ("nullValues", "missingValues", "invalidValues", "duplicateValues", "rowCount")
 # ODCS names validity "conformity"; the score speaks of validity, as the profiling tools do.
 DIMENSION_ALIASES = {"conformity": "validity"}
@@ -36,15 +38,6 @@ class Rule:
         """``arguments`` (ODCS 3.1) merged over keys written on the rule itself (3.0 style)."""
         legacy = {k: self.raw[k] for k in ("validValues", "pattern", "missingValues", "properties") if k in self.raw}
         return {**legacy, **(self.raw.get("arguments") or {})}
-
-
-def schema_object(document: dict, name: str = "") -> dict:
-    """The contract's schema object for a port: by name or physical name, else the only/first one."""
-    objects = [o for o in document.get("schema") or [] if isinstance(o, dict)]
-    for obj in objects:
-        if name and name in (obj.get("name"), obj.get("physicalName")):
-            return obj
-    return objects[0] if objects else {}
 
 
 def contract_rules(document: dict, object_name: str = "") -> list[Rule]:

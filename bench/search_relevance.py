@@ -20,8 +20,9 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+# The project root first: this file is named like the search app, whose package must win.
+sys.path.insert(0, str(ROOT))
 JUDGED = Path(__file__).with_name("judged_queries.yaml")
 DEPTH = 10
 
@@ -48,7 +49,7 @@ def load_demo() -> None:
         call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
     call_command("load_demo", "--quick", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    from catalog.search.indexing import rebuild
+    from search.indexing import rebuild
 
     rebuild()
 
@@ -63,10 +64,10 @@ def score(ranks: list[int | None]) -> tuple[float, float]:
 
 
 def run(args) -> None:
-    from catalog.search.backends import get_backend
-    from catalog.search.selectors import search_products
-    from catalog.search.types import SearchRequest
     from catalog.visibility import Viewer
+    from search.backends import get_backend
+    from search.selectors import search_products
+    from search.types import SearchRequest
 
     backend = get_backend()
     backend.refresh()

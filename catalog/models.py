@@ -322,7 +322,3 @@ class Column(models.Model):
     @property
     def is_sensitive(self) -> bool:
         return self.classification in {"pii", "restricted", "confidential"}
-
-
-from catalog.profiling.models import ColumnProfile, PiiSuggestion, ProfileRun  # noqa: E402, F401
-from catalog.search.models import SearchEntry, SearchFacet, SearchTerm  # noqa: E402,F401  (the app's models)

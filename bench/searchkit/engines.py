@@ -71,10 +71,10 @@ def elasticsearch_body(params: dict) -> dict:
     if key not in _bodies:
         from elasticsearch.dsl import Search
 
-        from catalog.search import query as q
-        from catalog.search.backends.elasticsearch.queries import build_search
-        from catalog.search.types import SearchRequest
         from catalog.visibility import Viewer
+        from search import query as q
+        from search.backends.elasticsearch.queries import build_search
+        from search.types import SearchRequest
 
         request = SearchRequest(text=params["q"], viewer=Viewer.ANONYMOUS, **{f: (params[f],) for f in _FILTERS if f in params})
         _bodies[key] = build_search(Search(), q.parse(request.text), request).to_dict()

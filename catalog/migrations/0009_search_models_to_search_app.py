@@ -1,5 +1,7 @@
-# Placeholder in the chain, filled by the move of catalog/search into the search app
-# (state only: SeparateDatabaseAndState, the tables keep their names).
+# The search models moved to the search app (its 0001_initial takes them into its state and
+# re-labels their content types). State only: the tables keep their names
+# ("catalog_searchentry", …), their rows, and the FTS5 table, tsvector columns and indexes that
+# 0003/0004 made beside them.
 from django.db import migrations
 
 
@@ -7,6 +9,16 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("catalog", "0008_domain_data_locations"),
+        ("search", "0001_initial"),
     ]
 
-    operations = []
+    operations = [
+        migrations.SeparateDatabaseAndState(
+            state_operations=[
+                migrations.DeleteModel(name="SearchFacet"),
+                migrations.DeleteModel(name="SearchEntry"),
+                migrations.DeleteModel(name="SearchTerm"),
+            ],
+            database_operations=[],
+        ),
+    ]

@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "catalog",
+    "search",
+    "profiling",
     "governance",
     "lineage",
     "demo",
@@ -243,10 +245,10 @@ SPECTACULAR_SETTINGS = {
         "ProductVisibilityEnum": "catalog.models.DataProduct.Visibility",
         "OutputPortKindEnum": "catalog.models.OutputPort.Kind",
         "ColumnClassificationEnum": "catalog.models.Column.Classification",
-        "ProfileRunStateEnum": "catalog.profiling.models.ProfileRun.State",
-        "ProfileRunTriggerEnum": "catalog.profiling.models.ProfileRun.Trigger",
-        "PiiKindEnum": "catalog.profiling.models.PiiSuggestion.Kind",
-        "PiiSuggestionStatusEnum": "catalog.profiling.models.PiiSuggestion.Status",
+        "ProfileRunStateEnum": "profiling.models.ProfileRun.State",
+        "ProfileRunTriggerEnum": "profiling.models.ProfileRun.Trigger",
+        "PiiKindEnum": "profiling.models.PiiSuggestion.Kind",
+        "PiiSuggestionStatusEnum": "profiling.models.PiiSuggestion.Status",
         "PiiSuggestionDecisionEnum": ["confirmed", "rejected"],
         "QualityRunStateEnum": "governance.models.QualityRun.State",
         "QualityRunReasonEnum": "governance.models.QualityRun.Reason",
@@ -282,21 +284,21 @@ MESHPORT_SEARCH_INDEX = env.str("MESHPORT_SEARCH_INDEX", default="meshport-produ
 if ELASTICSEARCH_URL:
     SEARCH_BACKENDS = {
         "default": {
-            "BACKEND": "catalog.search.backends.elasticsearch.ElasticsearchBackend",
+            "BACKEND": "search.backends.elasticsearch.ElasticsearchBackend",
             "URL": ELASTICSEARCH_URL,
             "INDEX": MESHPORT_SEARCH_INDEX,
             "TIMEOUT": env.float("ELASTICSEARCH_TIMEOUT", default=10.0),
         }
     }
 else:
-    SEARCH_BACKENDS = {"default": {"BACKEND": "catalog.search.backends.database.DatabaseBackend"}}
+    SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.database.DatabaseBackend"}}
 # Reconciliation: dirty products every minute (an index outage heals within a minute of its
 # end), a full content-hash comparison every night.
 CELERY_BEAT_SCHEDULE["search-reconcile-dirty"] = {
-    "task": "catalog.tasks.search_reconcile_task", "schedule": env.int("SEARCH_RECONCILE_SECONDS", default=60),
+    "task": "search.tasks.search_reconcile_task", "schedule": env.int("SEARCH_RECONCILE_SECONDS", default=60),
 }
 CELERY_BEAT_SCHEDULE["search-reconcile-full"] = {
-    "task": "catalog.tasks.search_reconcile_task", "schedule": 24 * 3600, "kwargs": {"full": True},
+    "task": "search.tasks.search_reconcile_task", "schedule": 24 * 3600, "kwargs": {"full": True},
 }
 
 # DATA (port locations are user input: only these roots are ever read)
@@ -310,7 +312,7 @@ MESHPORT_DEMO_DATA_DIR = Path(env.str("MESHPORT_DEMO_DATA_DIR", default=str(VAR_
 MESHPORT_DOMAIN_FOLDERS = env.list("MESHPORT_DOMAIN_FOLDERS", default=None)
 MESHPORT_DOMAIN_LOCATIONS = env.json("MESHPORT_DOMAIN_LOCATIONS", default={})
 
-# PROFILING (catalog.profiling: limits on what a profile may read and spend)
+# PROFILING (the profiling app: limits on what a profile may read and spend)
 MESHPORT_PROFILE_MAX_BYTES = env.int("MESHPORT_PROFILE_MAX_BYTES", default=1 << 30)
 MESHPORT_PROFILE_MEMORY_LIMIT = env.str("MESHPORT_PROFILE_MEMORY_LIMIT", default="300MB")
 MESHPORT_PROFILE_THREADS = env.int("MESHPORT_PROFILE_THREADS", default=2)
@@ -325,11 +327,11 @@ MESHPORT_PII_SAMPLE_ROWS = env.int("MESHPORT_PII_SAMPLE_ROWS", default=2000)
 MESHPORT_SQL_HOSTS = env.list("MESHPORT_SQL_HOSTS", default=["127.0.0.1", "localhost"])
 MESHPORT_SQL_CREDENTIALS: dict = {}
 CELERY_BEAT_SCHEDULE["profiling-due-ports"] = {
-    "task": "catalog.tasks.profile_due_ports_task",
+    "task": "profiling.tasks.profile_due_ports_task",
     "schedule": 15 * 60,
 }
 CELERY_BEAT_SCHEDULE["profiling-sweep-stale-runs"] = {
-    "task": "catalog.tasks.profile_runs_sweep_task",
+    "task": "profiling.tasks.profile_runs_sweep_task",
     "schedule": 5 * 60,
 }
 

@@ -28,7 +28,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: a Celery worker started by a test (tests/test_worker.py) opens it too.
     DATABASES["default"]["TEST"] = {"NAME": str(_TEST_DATA.parent / f"{_TEST_DATA.name}.sqlite3")}  # noqa: F405
 # Tests choose their search backend explicitly; the default stays the embedded one.
-SEARCH_BACKENDS = {"default": {"BACKEND": "catalog.search.backends.database.DatabaseBackend"}}
+SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.database.DatabaseBackend"}}
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://localhost/"
 CELERY_RESULT_BACKEND = None

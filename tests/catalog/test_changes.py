@@ -18,7 +18,7 @@ def receivers(signal) -> list[str]:
 
 
 def test_the_fan_out_read_in_one_place():
-    search, profiling = "catalog.search.signals.index_changed_products", "catalog.profiling.signals.on_ports_changed"
+    search, profiling = "search.signals.index_changed_products", "profiling.signals.on_ports_changed"
     governance, lineage = "governance.signals.score_changed_products", "lineage.apps._on_products_changed"
     assert {kind: receivers(signal) for kind, signal in changes.SIGNALS.items()} == {
         "created": sorted([search, profiling, governance, lineage]),

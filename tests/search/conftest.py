@@ -15,8 +15,8 @@ from django.db import transaction
 
 from catalog.changes import Kind, product_changes_announce
 from catalog.models import Column, DataProduct, Domain, DomainMembership, OutputPort, ProductTeamMember, Tag
-from catalog.search.backends.database import DatabaseBackend
-from catalog.search.documents import product_documents
+from search.backends.database import DatabaseBackend
+from search.documents import product_documents
 from tests.search.emulator import EmulatedElasticsearch
 
 REAL_ELASTICSEARCH = os.environ.get("ELASTICSEARCH_URL", "")
@@ -43,22 +43,22 @@ def elasticsearch_url(tmp_path_factory):
 def backend_settings(request, backend_name, settings):
     """Point ``SEARCH_BACKENDS["default"]`` at the chosen backend (a fresh index alias for ES)."""
     if backend_name == "database":
-        settings.SEARCH_BACKENDS = {"default": {"BACKEND": "catalog.search.backends.database.DatabaseBackend"}}
+        settings.SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.database.DatabaseBackend"}}
         yield settings.SEARCH_BACKENDS["default"]
         return
     url = request.getfixturevalue("elasticsearch_url")
-    options = {"BACKEND": "catalog.search.backends.elasticsearch.ElasticsearchBackend", "URL": url,
+    options = {"BACKEND": "search.backends.elasticsearch.ElasticsearchBackend", "URL": url,
                "INDEX": f"test-products-{uuid.uuid4().hex[:10]}"}
     settings.SEARCH_BACKENDS = {"default": options}
     yield options
-    from catalog.search.backends import get_backend
+    from search.backends import get_backend
 
     get_backend().drop()
 
 
 @pytest.fixture
 def search_backend(backend_settings, db):
-    from catalog.search.backends import get_backend
+    from search.backends import get_backend
 
     backend = get_backend()
     backend.setup()

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from catalog.search.types import SearchRequest
 from catalog.visibility import Viewer
+from search.types import SearchRequest
 from tests.search.conftest import index_all
 
 STEWARD = Viewer(steward=True, authenticated=True)
@@ -162,7 +162,7 @@ def test_hostile_text_is_searched_not_executed(indexed, text):
 
 def test_upsert_replaces_and_remove_drops(indexed, small_mesh):
     from catalog.models import DataProduct
-    from catalog.search.documents import product_documents
+    from search.documents import product_documents
 
     product = DataProduct.objects.get(identifier="finance.revenue")
     product.name = "Quarterly turnover"

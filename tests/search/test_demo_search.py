@@ -10,11 +10,11 @@ import yaml
 from django.conf import settings
 from django.core.management import call_command
 
-from catalog.search.indexing import drift
-from catalog.search.selectors import search_products
-from catalog.search.types import SearchRequest
 from catalog.visibility import Viewer
 from demo.mesh import PRODUCTS
+from search.indexing import drift
+from search.selectors import search_products
+from search.types import SearchRequest
 
 JUDGED = Path(__file__).resolve().parents[2] / "bench" / "judged_queries.yaml"
 CONSUMER = Viewer(authenticated=True)

@@ -10,10 +10,10 @@ from django.db import DatabaseError, transaction
 
 from catalog.changes import Kind, product_changes_announce
 from catalog.models import DataProduct
-from catalog.search.backends.elasticsearch import ElasticsearchBackend
-from catalog.search.documents import product_documents
-from catalog.search.indexing import drift, index_products, reconcile
-from catalog.search.types import SearchRequest
+from search.backends.elasticsearch import ElasticsearchBackend
+from search.documents import product_documents
+from search.indexing import drift, index_products, reconcile
+from search.types import SearchRequest
 from tests.search.conftest import index_all
 from tests.search.emulator import EmulatedElasticsearch, free_port
 
@@ -50,7 +50,7 @@ def test_a_deleted_product_leaves_the_index(search_backend, small_mesh, django_c
 
 
 def test_an_elasticsearch_outage_never_fails_the_write(db, mesh_builder, settings, django_capture_on_commit_callbacks):
-    settings.SEARCH_BACKENDS = {"default": {"BACKEND": "catalog.search.backends.elasticsearch.ElasticsearchBackend",
+    settings.SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.elasticsearch.ElasticsearchBackend",
                                             "URL": f"http://127.0.0.1:{free_port()}", "TIMEOUT": 2}}
     with django_capture_on_commit_callbacks(execute=True):
         product = mesh_builder.product("sales.orders", "Customer orders")
@@ -127,7 +127,7 @@ def test_elasticsearch_rebuild_swaps_the_alias_without_downtime(elasticsearch_ur
     backend = ElasticsearchBackend(url=elasticsearch_url, index="test-rebuild-alias")
     backend.drop()
     try:
-        from catalog.search.indexing import rebuild
+        from search.indexing import rebuild
 
         rebuild(backend=backend)
         backend.refresh()
@@ -149,9 +149,9 @@ def test_reconcile_is_scheduled_by_beat():
     from meshport.celery import app
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "catalog.tasks.search_reconcile_task" in tasks
+    assert "search.tasks.search_reconcile_task" in tasks
     app.loader.import_default_modules()
-    assert "catalog.tasks.search_reconcile_task" in app.tasks
+    assert "search.tasks.search_reconcile_task" in app.tasks
 
 
 @pytest.mark.django_db
@@ -161,9 +161,9 @@ def test_killing_elasticsearch_while_100_products_change_loses_no_edit(
     server = EmulatedElasticsearch(tmp_path / "es")
     server.start()
     try:
-        settings.SEARCH_BACKENDS = {"default": {"BACKEND": "catalog.search.backends.elasticsearch.ElasticsearchBackend",
+        settings.SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.elasticsearch.ElasticsearchBackend",
                                                 "URL": server.url, "INDEX": "outage-products", "TIMEOUT": 3}}
-        from catalog.search.backends import get_backend
+        from search.backends import get_backend
 
         backend = get_backend()
         with django_capture_on_commit_callbacks(execute=True):
@@ -191,10 +191,10 @@ def test_killing_elasticsearch_while_100_products_change_loses_no_edit(
 def test_a_worker_retries_a_failed_index_write(db, mesh_builder, monkeypatch):
     from celery.exceptions import Retry
 
-    from catalog import tasks
+    from search import tasks
 
     product = mesh_builder.product("sales.orders", "Customer orders")
-    monkeypatch.setattr("catalog.search.indexing.index_products", lambda ids: False)
+    monkeypatch.setattr("search.indexing.index_products", lambda ids: False)
     monkeypatch.setattr(tasks.search_index_products_task.request, "is_eager", False, raising=False)
     with pytest.raises(Retry):
         tasks.search_index_products_task.run([product.pk])

@@ -4,8 +4,8 @@ import pytest
 
 from catalog.descriptors.services import descriptors_import
 from catalog.models import DataProduct
-from catalog.search.backends import get_backend
-from catalog.search.documents import product_documents
+from search.backends import get_backend
+from search.documents import product_documents
 
 from .conftest import contract_doc, data_root, product_doc
 

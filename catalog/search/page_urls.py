@@ -1,7 +1,0 @@
-"""Search result pages (mounted at /search/)."""
-from django.urls import path
-
-from catalog.search import views
-
-app_name = "search"
-urlpatterns = [path("", views.results, name="results")]

@@ -1,9 +1,0 @@
-"""Search API routes (mounted under /api/)."""
-from django.urls import path
-
-from catalog.search.api import SearchView, SuggestView
-
-urlpatterns = [
-    path("search/", SearchView.as_view(), name="search-api"),
-    path("search/suggest/", SuggestView.as_view(), name="search-suggest"),
-]

@@ -1,0 +1,54 @@
+"""The contract every search backend fulfils, and its failure policy."""
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable
+
+from search.documents import ProductDoc
+from search.types import SearchPage, SearchRequest, Suggestion
+
+
+class SearchUnavailable(Exception):
+    """The engine cannot answer (a remote cluster is down); the API answers 503, never 500."""
+
+
+class SearchBackend(abc.ABC):
+    """Index product documents and answer searches, facets and suggestions.
+
+    ``swallow_index_errors``: a remote engine may be down; its indexing errors are logged and
+    the product stays ``search_dirty`` for the reconciler, so an outage never fails a user's
+    write. A database backend shares the user's database, so its errors must propagate.
+    """
+
+    name = "base"
+    swallow_index_errors = False
+
+    @abc.abstractmethod
+    def upsert(self, docs: Iterable[ProductDoc]) -> int:
+        """Write these documents; returns how many."""
+
+    @abc.abstractmethod
+    def remove(self, product_ids: Iterable[int]) -> None:
+        """Drop these products from the index (missing ones are fine)."""
+
+    @abc.abstractmethod
+    def query(self, request: SearchRequest) -> SearchPage:
+        """Hits (with highlights) of one page, the total count and facet counts."""
+
+    @abc.abstractmethod
+    def suggest(self, text: str, request: SearchRequest, limit: int = 10) -> list[Suggestion]:
+        """Completions of what the user is typing, in the viewer's scope."""
+
+    @abc.abstractmethod
+    def indexed_hashes(self) -> dict[int, str]:
+        """Every indexed product id with the content hash of its indexed copy."""
+
+    @abc.abstractmethod
+    def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None) -> int:
+        """Replace the whole index with these documents, without a moment of empty results."""
+
+    def setup(self) -> None:  # noqa: B027  (optional hook)
+        """Create whatever the backend needs before the first write (idempotent)."""
+
+    def refresh(self) -> None:  # noqa: B027  (optional hook)
+        """Make recent writes visible to searches (a no-op where writes are visible at once)."""

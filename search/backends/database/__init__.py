@@ -1,0 +1,58 @@
+"""The database backend: full-text search in the catalog's own database, picked by vendor.
+
+SQLite uses an FTS5 table ranked with bm25; PostgreSQL a weighted ``tsvector`` ranked with
+``ts_rank``. Both share the entry and facet tables, the filters, the facet counts, the typo
+vocabulary and the ranking formula (text score × the product's ``rank_boost``, exact
+identifier or name first), so the two behave alike and pass one contract suite.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+
+from search.backends.base import SearchBackend
+from search.backends.database import store
+from search.backends.database.engines import engine_for
+from search.backends.database.querying import DatabaseQuery, suggest
+from search.documents import ProductDoc
+from search.models import SearchEntry
+from search.types import SearchPage, SearchRequest, Suggestion
+
+
+class DatabaseBackend(SearchBackend):
+    name = "database"
+    swallow_index_errors = False  # same database as the user's write: errors must surface
+
+    def __init__(self, **options):
+        self.options = options
+
+    @property
+    def engine(self):
+        return engine_for(connection.vendor)
+
+    def upsert(self, docs: Iterable[ProductDoc]) -> int:
+        with transaction.atomic():
+            return store.write(self.engine, list(docs), replace=True)
+
+    def remove(self, product_ids: Iterable[int]) -> None:
+        with transaction.atomic():
+            store.delete(self.engine, list(product_ids))
+
+    def query(self, request: SearchRequest) -> SearchPage:
+        return DatabaseQuery(self.engine, request).run()
+
+    def suggest(self, text: str, request: SearchRequest, limit: int = 10) -> list[Suggestion]:
+        return suggest(self.engine, text, request, limit)
+
+    def indexed_hashes(self) -> dict[int, str]:
+        return dict(SearchEntry.objects.values_list("product_id", "content_hash"))
+
+    def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None) -> int:
+        # One transaction: readers keep seeing the old index until the new one commits.
+        with transaction.atomic():
+            store.delete_all(self.engine)
+            written = store.write_chunks(self.engine, docs, progress=progress)
+        if not connection.in_atomic_block:  # VACUUM cannot run in a transaction (nor in a test's)
+            self.engine.vacuum()
+        return written

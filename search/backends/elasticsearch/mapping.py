@@ -1,0 +1,88 @@
+"""The Elasticsearch document of a product: English text, an edge n-gram autocomplete sub-field,
+lower-cased keywords for exact names and facets, and columns as nested objects."""
+from __future__ import annotations
+
+from elasticsearch.dsl import (
+    Boolean,
+    Document,
+    Float,
+    InnerDoc,
+    Integer,
+    Keyword,
+    Nested,
+    Text,
+    analyzer,
+    char_filter,
+    normalizer,
+    token_filter,
+    tokenizer,
+)
+
+from search.documents import ProductDoc
+
+# "sales.orders" and "revenue_eur" are one token to the standard tokenizer; split them as the
+# query parser does, so dotted and snake_case names match word by word and as phrases.
+split = char_filter("meshport_split", "pattern_replace", pattern="[._]", replacement=" ")
+lowercase = normalizer("meshport_lowercase", filter=["lowercase", "asciifolding"])
+autocomplete = analyzer(
+    "meshport_autocomplete",
+    char_filter=[split],
+    tokenizer=tokenizer("meshport_edge", "edge_ngram", min_gram=2, max_gram=20, token_chars=["letter", "digit"]),
+    filter=["lowercase", "asciifolding"],
+)
+words = analyzer("meshport_words", char_filter=[split], tokenizer="standard", filter=["lowercase", "asciifolding"])
+english = analyzer(
+    "meshport_english",
+    char_filter=[split],
+    tokenizer="standard",
+    filter=["lowercase", "asciifolding", token_filter("meshport_stem", "stemmer", language="english")],
+)
+
+
+def _text(**extra) -> Text:
+    return Text(analyzer=english, fields={"words": Text(analyzer=words), **extra})
+
+
+class Column(InnerDoc):
+    name = _text(prefix=Text(analyzer=autocomplete, search_analyzer=words))
+    description = Text(analyzer=english)
+    port = Keyword()
+    classification = Keyword()
+
+
+class Port(InnerDoc):
+    name = Text(analyzer=english)
+    format = Keyword()
+    kind = Keyword()
+    description = Text(analyzer=english)
+
+
+class ProductDocument(Document):
+    """One data product. ``rank_boost`` feeds ``function_score``; ``content_hash`` the drift check."""
+
+    identifier = Keyword(fields={"text": Text(analyzer=words), "prefix": Text(analyzer=autocomplete, search_analyzer=words)})
+    name = _text(exact=Keyword(normalizer=lowercase), prefix=Text(analyzer=autocomplete, search_analyzer=words))
+    description = Text(analyzer=english)
+    domain = Keyword()
+    domain_name = _text()
+    domain_id = Integer()
+    status = Keyword()
+    visibility = Keyword()
+    tags = Keyword(fields={"text": Text(analyzer=english)})
+    owners = Keyword(fields={"text": Text(analyzer=words)})
+    formats = Keyword()
+    ports = Nested(Port)
+    columns = Nested(Column)
+    has_pii = Boolean()
+    quality_score = Float()
+    usage_count = Integer()
+    rank_boost = Float()
+    updated = Keyword()
+    content_hash = Keyword()
+
+    @classmethod
+    def from_doc(cls, doc: ProductDoc) -> ProductDocument:
+        body = {k: v for k, v in doc.as_dict().items() if k != "id"}
+        body["columns"] = [{k: c[k] for k in ("name", "description", "port", "classification")} for c in doc.columns]
+        body["ports"] = [{k: p[k] for k in ("name", "format", "kind", "description")} for p in doc.ports]
+        return cls(meta={"id": doc.id}, **body)

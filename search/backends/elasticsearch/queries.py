@@ -1,0 +1,126 @@
+"""Elasticsearch queries built with ``elasticsearch.dsl``: relevance, scope, filters, facets, suggestions.
+
+Relevance, in order: an exact identifier or name; then the words in name and identifier, tags,
+column names, domain and description (each field boosted), exactly, by prefix, with a typo
+(``fuzziness=AUTO``) or through a synonym; multiplied by the product's ``rank_boost``
+(status, quality, usage) in a ``function_score``.
+"""
+from __future__ import annotations
+
+from elasticsearch.dsl import Q, Search
+
+from search.query import Group, ParsedQuery
+from search.types import FACET_FIELDS, SearchRequest
+
+HL_START, HL_END = "\x02", "\x03"
+FIELDS = [
+    "identifier.text^4", "name^8", "name.words^8", "tags.text^5", "domain_name^3", "domain^3",
+    "description", "owners.text",
+]
+PREFIX_FIELDS = ["name.prefix^4", "identifier.prefix^4"]
+COLUMN_FIELDS = ["columns.name^4", "columns.name.words^4", "columns.description"]
+FACET_KEYS = {"domain": "domain", "tag": "tags", "status": "status", "format": "formats", "owner": "owners"}
+SORTS = {
+    "relevance": ["_score", "identifier"],
+    "name": ["name.exact", "identifier"],
+    "quality": [{"quality_score": {"order": "desc", "missing": "_last"}}, "_score", "identifier"],
+    "usage": [{"usage_count": {"order": "desc"}}, "_score", "identifier"],
+    "updated": [{"updated": {"order": "desc"}}, "identifier"],
+}
+EXACT_BOOST = 1000
+
+
+def visible_filter(request: SearchRequest) -> list[Q]:
+    """Retired hidden from all; the rest as the viewer may know them (catalog.visibility)."""
+    return [~Q("term", status="retired"), *(Q(clause) for clause in request.viewer.lists_es())]
+
+
+def facet_filters(request: SearchRequest) -> list[Q]:
+    filters = [Q("terms", **{FACET_KEYS[f]: list(getattr(request, f))}) for f in FACET_FIELDS if getattr(request, f)]
+    if request.min_quality is not None:
+        filters.append(Q("range", quality_score={"gte": request.min_quality}))
+    if request.has_pii is not None:
+        filters.append(Q("term", has_pii=request.has_pii))
+    return filters
+
+
+def _columns(query: Q, request: SearchRequest, name: str) -> Q:
+    """Column matches, only on products whose details the viewer may see."""
+    nested = Q("nested", path="columns", query=query, score_mode="max", inner_hits={
+        "name": name, "size": 3, "_source": False,
+        "highlight": {"pre_tags": [HL_START], "post_tags": [HL_END], "fields": {"columns.name": {}, "columns.description": {}}},
+    })
+    reads = request.viewer.reads_es()
+    return nested if reads is None else Q("bool", must=[nested], filter=[Q(reads)])
+
+
+def group_query(group: Group, request: SearchRequest, index: int) -> Q:
+    if group.is_phrase:
+        text = " ".join(group.words)
+        clauses = [Q("multi_match", query=text, type="phrase", fields=FIELDS),
+                   _columns(Q("multi_match", query=text, type="phrase", fields=COLUMN_FIELDS), request, f"c{index}")]
+        return Q("bool", should=clauses, minimum_should_match=1)
+    word = group.words[0]
+    clauses = [
+        Q("multi_match", query=word, fields=FIELDS),
+        Q("multi_match", query=word, fields=FIELDS, fuzziness="AUTO", prefix_length=1, boost=0.5),
+        _columns(Q("bool", should=[
+            Q("multi_match", query=word, fields=COLUMN_FIELDS),
+            Q("multi_match", query=word, fields=COLUMN_FIELDS, fuzziness="AUTO", prefix_length=1, boost=0.5),
+        ]), request, f"c{index}"),
+    ]
+    if group.prefix:
+        clauses.append(Q("multi_match", query=word, fields=PREFIX_FIELDS, boost=0.5))
+    if group.synonyms:  # in names and tags only, as on the database backend
+        clauses.append(Q("multi_match", query=" ".join(group.synonyms), fields=["name^8", "tags.text^5"], boost=0.6))
+    return Q("bool", should=clauses, minimum_should_match=1)
+
+
+def text_query(parsed: ParsedQuery, request: SearchRequest) -> Q:
+    groups = [group_query(g, request, i) for i, g in enumerate(parsed.groups)]
+    exact = [Q("term", **{"name.exact": {"value": parsed.exact, "boost": EXACT_BOOST}}),
+             Q("term", identifier={"value": parsed.exact, "boost": EXACT_BOOST})]
+    if request.operator == "and":
+        matched = Q("bool", must=groups)
+    else:
+        matched = Q("bool", should=groups, minimum_should_match=1)
+    return Q("bool", should=[matched, *exact], minimum_should_match=1)
+
+
+def highlight_query(parsed: ParsedQuery) -> Q:
+    words = " ".join(parsed.words())
+    return Q("bool", should=[
+        Q("multi_match", query=words, fields=FIELDS),
+        Q("multi_match", query=words, fields=FIELDS, fuzziness="AUTO", prefix_length=1),
+    ], minimum_should_match=1)
+
+
+def build_search(search: Search, parsed: ParsedQuery, request: SearchRequest) -> Search:
+    text = Q("match_all") if parsed.is_empty else text_query(parsed, request)
+    query = Q("bool", must=[text], filter=[*visible_filter(request), *facet_filters(request)])
+    scored = Q("function_score", query=query, boost_mode="multiply",
+               functions=[{"field_value_factor": {"field": "rank_boost", "missing": 1}}])
+    search = search.query(scored).sort(*SORTS[request.sort]).extra(track_total_hits=True)
+    search = search[request.offset : request.offset + request.page_size]
+    search = search.highlight_options(pre_tags=[HL_START], post_tags=[HL_END], number_of_fragments=2, fragment_size=120)
+    if not parsed.is_empty:
+        # Highlight what the words matched, not the exact-name terms or the scoring wrapper.
+        search = search.highlight_options(highlight_query=highlight_query(parsed).to_dict())
+    search = search.highlight("name", "name.words", "tags.text", "description", "identifier.text")
+    if request.facets:
+        for key, field in FACET_KEYS.items():
+            search.aggs.bucket(key, "terms", field=field, size=30)
+    return search
+
+
+def suggest_search(search: Search, parsed: ParsedQuery, request: SearchRequest, limit: int) -> Search:
+    text = " ".join(parsed.exact.replace(".", " ").split())
+    matched = Q("bool", should=[
+        Q("match", **{"name.prefix": {"query": text, "operator": "and"}}),
+        Q("match", **{"identifier.prefix": {"query": text, "operator": "and"}}),
+        Q("prefix", **{"name.exact": {"value": parsed.exact, "boost": 5}}),
+        Q("prefix", identifier={"value": parsed.exact, "boost": 5}),
+    ], minimum_should_match=1)
+    query = Q("function_score", query=Q("bool", must=[matched], filter=visible_filter(request)), boost_mode="multiply",
+              functions=[{"field_value_factor": {"field": "rank_boost", "missing": 1}}])
+    return search.query(query).source(["identifier", "name", "domain"])[:limit]

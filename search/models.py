@@ -1,0 +1,63 @@
+"""Tables of the database search backend: one entry per indexed product, its facets, its words.
+
+They are a derived copy, rebuilt from the catalog at any time (``manage.py search_index``).
+The engine-specific text index sits beside them: an FTS5 table on SQLite, a weighted
+``tsvector`` column with a GIN index on PostgreSQL (both created in catalog's migration
+``0003_search_fts``: the tables were catalog's before this app, and keep their names).
+"""
+from django.db import models
+
+
+class SearchEntry(models.Model):
+    """The indexed copy of a product: what ranking, filters and result rows need."""
+
+    product_id = models.BigIntegerField(primary_key=True)
+    identifier = models.CharField(max_length=170, unique=True)
+    name_norm = models.CharField(max_length=200, db_index=True, help_text="Lower-cased name.")
+    domain_id = models.BigIntegerField(db_index=True)
+    status = models.CharField(max_length=16, db_index=True)
+    visibility = models.CharField(max_length=16)
+    has_pii = models.BooleanField(default=False)
+    quality_score = models.FloatField(null=True)
+    usage_count = models.PositiveIntegerField(default=0)
+    rank_boost = models.FloatField(default=1.0)
+    updated = models.CharField(max_length=40)
+    content_hash = models.CharField(max_length=32)
+    facet_keys = models.TextField(blank=True, help_text="Facet values, counted from the hits in one pass.")
+    result = models.JSONField(default=dict, help_text="The fields a hit shows.")
+
+    class Meta:
+        db_table = "catalog_searchentry"
+        # On SQLite a covering index, catalog_searchentry_hits (catalog migration 0004), serves the search's
+        # join; the query names it, so a table rebuild must keep it (tests fail loudly otherwise).
+
+    def __str__(self) -> str:
+        return self.identifier
+
+
+class SearchFacet(models.Model):
+    """One facet value of an entry (a product has one domain and status, many tags, formats, owners)."""
+
+    entry = models.ForeignKey(SearchEntry, on_delete=models.CASCADE, db_constraint=False, related_name="+")
+    field = models.CharField(max_length=16)
+    value = models.CharField(max_length=200)
+
+    class Meta:
+        db_table = "catalog_searchfacet"
+        # Filters look products up by (field, value); counts come from SearchEntry.facet_keys.
+        indexes = [models.Index(fields=["field", "value", "entry"], name="searchfacet_value")]
+
+    def __str__(self) -> str:
+        return f"{self.field}={self.value}"
+
+
+class SearchTerm(models.Model):
+    """A word that occurs in indexed text, before stemming: the vocabulary typo correction looks in."""
+
+    term = models.CharField(max_length=64, primary_key=True)
+
+    class Meta:
+        db_table = "catalog_searchterm"
+
+    def __str__(self) -> str:
+        return self.term

@@ -1,0 +1,41 @@
+"""Reading a search from query parameters: one serializer for the API and the page alike."""
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from catalog.visibility import Viewer
+from search.query import MAX_QUERY_CHARS
+from search.types import PAGE_SIZE, SORTS, SearchRequest
+
+MAX_PAGE = 500  # deeper pages are a crawl, not a search
+MAX_FILTER_VALUES = 20
+
+
+def _values() -> serializers.ListField:
+    return serializers.ListField(child=serializers.CharField(max_length=200), required=False,
+                                 max_length=MAX_FILTER_VALUES, default=list)
+
+
+class SearchParamsSerializer(serializers.Serializer):
+    """``?q=&domain=&tag=&status=&format=&owner=&has_pii=&min_quality=&sort=&page=&page_size=``."""
+
+    q = serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_QUERY_CHARS,
+                              trim_whitespace=True)
+    domain, tag, status, format, owner = _values(), _values(), _values(), _values(), _values()
+    has_pii = serializers.BooleanField(required=False, allow_null=True, default=None)
+    min_quality = serializers.FloatField(required=False, allow_null=True, default=None, min_value=0, max_value=100)
+    sort = serializers.ChoiceField(choices=SORTS, required=False, default="relevance")
+    page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=MAX_PAGE)
+    page_size = serializers.IntegerField(required=False, default=PAGE_SIZE, min_value=1, max_value=100)
+
+    def to_search(self, user) -> SearchRequest:
+        data = self.validated_data
+        lists = {key: tuple(v for v in data[key] if v) for key in ("domain", "tag", "status", "format", "owner")}
+        return SearchRequest(
+            text=data["q"], viewer=Viewer.of(user), has_pii=data["has_pii"], min_quality=data["min_quality"],
+            sort=data["sort"], page=data["page"], page_size=data["page_size"], **lists,
+        )
+
+
+class SuggestParamsSerializer(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)

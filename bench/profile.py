@@ -38,10 +38,10 @@ def meshport_profile(path: str) -> dict:
     django.setup()
     from django.conf import settings
 
-    from catalog.profiling.profiler import profile_view
-    from catalog.profiling.readers import attach_file, lock_down, new_connection
-    from catalog.profiling.semantic import semantic_type
-    from catalog.profiling.store import findings_for, json_safe
+    from profiling.profiler import profile_view
+    from profiling.readers import attach_file, lock_down, new_connection
+    from profiling.semantic import semantic_type
+    from profiling.store import findings_for, json_safe
 
     started = time.perf_counter()
     con = new_connection()

@@ -60,7 +60,7 @@ def setup_django(path: Path) -> None:
 
 
 def connection(path: Path):
-    from catalog.profiling.readers import attach_file, lock_down, new_connection
+    from profiling.readers import attach_file, lock_down, new_connection
 
     con = new_connection()
     lock_down(con, [attach_file(con, location=str(path), fmt="parquet")])

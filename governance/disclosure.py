@@ -5,7 +5,7 @@ A check's measured value, and the message that states it, can be the data itself
 So a check that reads personal or restricted data shows its value only to the product's domain
 team and to stewards (``catalog.permissions.can_write_domain``). It reads such data when its
 column is one (classified pii/restricted/confidential, or flagged by profiling:
-``catalog.profiling.store.sensitive_columns``), or when it is a SQL rule or a whole-row rule on a
+``profiling.store.sensitive_columns``), or when it is a SQL rule or a whole-row rule on a
 port that has one: those can read every column. Everyone else sees the check's name, whether it
 passed and what the contract expects; its measured value is None and its message says why.
 
@@ -17,9 +17,9 @@ from collections.abc import Iterable
 
 from catalog.models import DataProduct
 from catalog.permissions import can_write_domain
-from catalog.profiling.store import sensitive_columns
 from governance.quality.expectations import describe
 from governance.quality.scoring import format_points
+from profiling.store import sensitive_columns
 
 HIDDEN = "hidden: the rule reads personal or restricted data"
 _VERDICTS = {True: "passed", False: "failed", None: "not evaluated"}

@@ -10,8 +10,6 @@ from django.utils import timezone
 
 from catalog.models import DataProduct, OutputPort
 from catalog.permissions import can_write_domain
-from catalog.profiling.errors import ProfilingError
-from catalog.profiling.models import ProfileRun
 from catalog.services.quality import product_quality_set
 from governance import selectors
 from governance.models import CheckResult, QualityRun, QualityScore
@@ -21,6 +19,9 @@ from governance.quality.metadata import metadata_items
 from governance.quality.reported import assertion_outcomes, metric_outcomes
 from governance.quality.rules import contract_rules
 from governance.quality.runner import port_outcomes
+from profiling.drift import port_key, schema_drift
+from profiling.errors import ProfilingError
+from profiling.models import ProfileRun
 
 logger = logging.getLogger(__name__)
 
@@ -63,13 +64,9 @@ def _port_drift(port: OutputPort, profile_run_id: int | None) -> dict:
     run = runs.filter(pk=profile_run_id).first() if profile_run_id else runs.filter(is_latest_good=True).first()
     if run is not None:
         return {"drift": run.drift or {}}
-    flagged = (port.product.flags or {}).get("schema_drift")
-    if isinstance(flagged, dict):
-        if {"missing", "added", "changed"} & set(flagged):  # one drift for the product
-            return {"drift": flagged}
-        # keyed by port ("name@version", as the profiler writes it); a port not named has none
-        by_port = flagged.get(f"{port.name}@{port.version}", flagged.get(port.name))
-        return {"drift": by_port if isinstance(by_port, dict) else {}}
+    flagged = schema_drift(port.product)
+    if flagged:  # a port not named has none
+        return {"drift": flagged.get(port_key(port), flagged.get(port.name)) or {}}
     return {}
 
 
@@ -174,7 +171,7 @@ def product_quality_request(*, product: DataProduct, actor) -> None:
     """An owner asks for a fresh profile and checks; the profile's signal runs the checks."""
     if not can_write_domain(actor, product.domain):
         raise PermissionDenied("Only this product's domain team or a steward may run its quality checks.")
-    from catalog.tasks import product_profile_task
+    from profiling.tasks import product_profile_task
 
     logger.info("quality run requested for %s by %s", product.identifier, actor)
     transaction.on_commit(lambda: product_profile_task.delay(product.pk))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db import transaction
 
 from catalog import changes
-from catalog.profiling.signals import port_profiled
 from lineage.signals import quality_observed
+from profiling.signals import port_profiled
 
 
 def register_signal_handlers() -> None:

@@ -20,7 +20,7 @@ app.autodiscover_tasks()
 @worker_ready.connect
 def sweep_lost_runs(**_kwargs) -> None:
     try:
-        from catalog.profiling.services import profile_runs_sweep
+        from profiling.services import profile_runs_sweep
 
         swept = profile_runs_sweep()
     except Exception:  # the worker must start even if the database is not ready yet

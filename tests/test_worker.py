@@ -22,10 +22,10 @@ from django.core.management import call_command
 from django.db import connection
 
 from catalog.models import DataProduct, Domain, OutputPort
-from catalog.profiling import services
-from catalog.profiling.models import ProfileRun
 from meshport.celery import app as celery_app
-from tests.catalog.profiling.conftest import write_csv, write_parquet
+from profiling import services
+from profiling.models import ProfileRun
+from tests.profiling.conftest import write_csv, write_parquet
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/5"

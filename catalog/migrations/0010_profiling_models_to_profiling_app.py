@@ -1,5 +1,6 @@
-# Placeholder in the chain, filled by the move of catalog/profiling into the profiling app
-# (state only: SeparateDatabaseAndState, the tables keep their names).
+# A placeholder that stays empty: databases migrated while it was in the chain have it applied, so
+# the move of the profiling models is 0011 (a dependency added here, on profiling 0001, would make
+# their history inconsistent).
 from django.db import migrations
 
 

@@ -12,13 +12,13 @@ from datetime import datetime
 from django.conf import settings
 
 from catalog.models import OutputPort
-from catalog.profiling.errors import ProfilingError
-from catalog.profiling.readers import port_connection
 from governance.quality import rules as contract
 from governance.quality.drift import drift_check, observed_drift
 from governance.quality.engine import Outcome, run_rules
 from governance.quality.freshness import freshness_check, location_mtime
 from governance.quality.sqlguard import Deadline
+from profiling.errors import ProfilingError
+from profiling.readers import port_connection
 
 _NO_DRIFT = object()
 

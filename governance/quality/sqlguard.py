@@ -21,8 +21,8 @@ from collections.abc import Iterator, Sequence
 
 import duckdb
 
-from catalog.profiling import errors as profiling_errors
-from catalog.profiling import readers
+from profiling import errors as profiling_errors
+from profiling import readers
 
 VIEW = "port_data"
 _PLACEHOLDERS = re.compile(r"\$?\{\s*(object|table|model|column|property)\s*\}", re.IGNORECASE)

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from catalog.models import DataProduct
-from catalog.profiling.models import ProfileRun
 from governance.models import CheckResult, QualityRun, QualityScore
 from governance.services import product_freshness_check, product_quality_check, quality_run_execute
+from profiling.models import ProfileRun
 from tests.governance.conftest import contract, customers_contract
 
 pytestmark = pytest.mark.django_db

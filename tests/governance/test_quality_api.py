@@ -73,7 +73,7 @@ def test_unknown_product_is_404(api, db):
 
 @pytest.fixture
 def queued_profiles(monkeypatch):
-    from catalog import tasks
+    from profiling import tasks
 
     calls = []
     monkeypatch.setattr(tasks.product_profile_task, "delay", lambda pk: calls.append(pk))

@@ -5,12 +5,12 @@ import pytest
 
 from catalog.changes import Kind, ProductChange, product_updated
 from catalog.models import DataProduct, Tag
-from catalog.profiling.models import ProfileRun
-from catalog.profiling.signals import port_profiled
 from catalog.services.quality import product_quality_set
 from governance.models import QualityRun, QualityScore
 from governance.services import product_quality_check
 from governance.tasks import freshness_check_all_task
+from profiling.models import ProfileRun
+from profiling.signals import port_profiled
 
 pytestmark = pytest.mark.django_db
 

@@ -59,7 +59,7 @@ def test_restricted_details_are_hidden_from_outsiders(client, make_product, cons
 
 def test_run_button_needs_csrf_and_a_team_member(make_product, member, consumer, monkeypatch,
                                                  django_capture_on_commit_callbacks):
-    from catalog import tasks
+    from profiling import tasks
 
     queued = []
     monkeypatch.setattr(tasks.product_profile_task, "delay", lambda pk: queued.append(pk))

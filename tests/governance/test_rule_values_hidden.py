@@ -10,9 +10,9 @@ import pytest
 from django.test import Client
 
 from catalog.models import Column
-from catalog.profiling.models import PiiSuggestion
 from governance.models import CheckResult, QualityScore
 from governance.services import product_quality_check
+from profiling.models import PiiSuggestion
 from tests.governance.conftest import contract
 
 pytestmark = pytest.mark.django_db

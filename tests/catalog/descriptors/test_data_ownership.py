@@ -181,8 +181,8 @@ def test_the_command_line_is_held_to_the_same_rules(payments, marketing, tmp_pat
 
 def test_the_profiler_refuses_a_port_outside_its_domain_whoever_wrote_it(payments, marketing):
     from catalog.models import OutputPort
-    from catalog.profiling.errors import LocationRefused
-    from catalog.profiling.readers import port_connection
+    from profiling.errors import LocationRefused
+    from profiling.readers import port_connection
 
     intruder = DataProduct.objects.create(domain=marketing, slug="spend", external_id="p-spend", name="Spend")
     port = OutputPort.objects.create(product=intruder, name="spend", version="1", kind="file", format="csv",

@@ -10,7 +10,7 @@ import yaml
 from catalog.descriptors.export import descriptor_export
 from catalog.descriptors.services import descriptors_import
 from catalog.models import DataProduct, OutputPort
-from catalog.profiling import services as profiling
+from profiling import services as profiling
 
 from .conftest import data_root
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from catalog.profiling.profiler import BOOLEAN, NUMBER, STRING, TEMPORAL, ColumnResult
+from profiling.profiler import BOOLEAN, NUMBER, STRING, TEMPORAL, ColumnResult
 
 UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 URL = re.compile(r"^https?://\S+$")

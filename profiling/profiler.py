@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import duckdb
 
-from catalog.profiling.readers import VIEW
+from profiling.readers import VIEW
 
 BINS = 20
 TOP_K = 10

@@ -5,9 +5,9 @@ import os
 import pytest
 from django.utils import timezone
 
-from catalog.profiling import services
-from catalog.profiling.models import PiiSuggestion, ProfileRun
-from catalog.profiling.signals import port_profiled
+from profiling import services
+from profiling.models import PiiSuggestion, ProfileRun
+from profiling.signals import port_profiled
 
 from .conftest import write_csv
 

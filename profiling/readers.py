@@ -19,8 +19,8 @@ import duckdb
 from django.conf import settings
 
 from catalog.locations import port_refusal
-from catalog.profiling import sources
-from catalog.profiling.errors import (
+from profiling import sources
+from profiling.errors import (
     LocationRefused,
     ProfilingError,
     QueryRefused,
@@ -28,7 +28,7 @@ from catalog.profiling.errors import (
     SourceUnreadable,
     UnsupportedSource,
 )
-from catalog.profiling.locations import checked_file
+from profiling.locations import checked_file
 
 VIEW = "port_data"
 FILE_FORMATS = {"csv", "parquet", "jsonl"}

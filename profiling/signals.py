@@ -18,7 +18,7 @@ def register_signal_handlers() -> None:
 
 
 def on_ports_changed(sender, *, changes: tuple[changes.ProductChange, ...], **kwargs) -> None:
-    from catalog.tasks import output_port_profile_task
+    from profiling.tasks import output_port_profile_task
 
     for port_id in sorted({pk for change in changes for pk in change.port_ids}):
         output_port_profile_task.delay(port_id)

@@ -39,6 +39,7 @@ class ProfileRun(models.Model):
     is_latest_good = models.BooleanField(default=False, db_index=True)
 
     class Meta:
+        db_table = "catalog_profilerun"  # the table kept its name when the model left catalog
         ordering = ["-created", "-pk"]
         get_latest_by = "created"
         constraints = [
@@ -72,6 +73,7 @@ class ColumnProfile(models.Model):
     stats = models.JSONField(default=dict)
 
     class Meta:
+        db_table = "catalog_columnprofile"
         ordering = ["run", "position"]
         constraints = [models.UniqueConstraint(fields=["run", "name"], name="uniq_column_profile")]
 
@@ -112,6 +114,7 @@ class PiiSuggestion(models.Model):
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
+        db_table = "catalog_piisuggestion"
         ordering = ["port", "column_name", "kind"]
         constraints = [models.UniqueConstraint(fields=["port", "column_name", "kind"], name="uniq_pii_suggestion")]
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch
 
 from catalog.models import DataProduct, OutputPort
-from catalog.profiling.models import ColumnProfile, PiiSuggestion, ProfileRun
+from profiling.models import ColumnProfile, PiiSuggestion, ProfileRun
 
 HISTORY = 10
 
@@ -26,7 +26,7 @@ class PortProfile:
 
 def port_profiles(*, product: DataProduct) -> list[PortProfile]:
     """Each output port of ``product`` with its profile state (a handful of queries per port)."""
-    from catalog.profiling.services import profilable
+    from profiling.services import profilable
 
     ports = OutputPort.objects.filter(product=product).prefetch_related(
         Prefetch("pii_suggestions", queryset=PiiSuggestion.objects.order_by("column_name"))

@@ -1,7 +1,7 @@
 """Admin for profile runs (state and reason at a glance) and PII suggestions (stewards decide)."""
 from django.contrib import admin
 
-from catalog.profiling.models import ColumnProfile, PiiSuggestion, ProfileRun
+from profiling.models import ColumnProfile, PiiSuggestion, ProfileRun
 
 
 class ColumnProfileInline(admin.TabularInline):
@@ -37,7 +37,7 @@ class PiiSuggestionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change) -> None:
         if change and "status" in form.changed_data and obj.status != PiiSuggestion.Status.SUGGESTED:
-            from catalog.profiling.services import pii_suggestion_decide
+            from profiling.services import pii_suggestion_decide
 
             pii_suggestion_decide(suggestion=obj, status=obj.status, actor=request.user)
         else:

@@ -17,8 +17,8 @@ import duckdb
 import pyarrow as pa
 from django.conf import settings
 
-from catalog.profiling.errors import LocationRefused, SourceUnavailable, SourceUnreadable, UnsupportedSource
-from catalog.profiling.locations import checked_file
+from profiling.errors import LocationRefused, SourceUnavailable, SourceUnreadable, UnsupportedSource
+from profiling.locations import checked_file
 
 BATCH_ROWS = 50_000
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from catalog.descriptors.mapping import column_rows, schema_object
-from catalog.profiling.profiler import BOOLEAN, NUMBER, OTHER, STRING, TEMPORAL, ColumnResult
+from profiling.profiler import BOOLEAN, NUMBER, OTHER, STRING, TEMPORAL, ColumnResult
 
 # ODCS logicalType → the type families a profiled column may have without drifting.
 ACCEPTED = {
@@ -19,6 +19,22 @@ ACCEPTED = {
     "array": {OTHER},
 }
 FLOATING = ("FLOAT", "DOUBLE", "REAL")
+# The key of ``DataProduct.flags`` where the profiler keeps each port's drift, by ``port_key``.
+FLAG = "schema_drift"
+
+
+def port_key(port) -> str:
+    """How a port is named in the drift flag: ``name@version``."""
+    return f"{port.name}@{port.version}"
+
+
+def schema_drift(product) -> dict[str, dict]:
+    """The profiler's drift of each port of ``product`` (``port_key`` → added / missing / changed);
+    {} when the data of every port matches its contract, or the product was never profiled."""
+    flagged = (product.flags or {}).get(FLAG)
+    if not isinstance(flagged, dict):
+        return {}
+    return {key: drift for key, drift in flagged.items() if isinstance(drift, dict)}
 
 
 def _type_changed(logical: str, col: ColumnResult) -> bool:

@@ -20,9 +20,11 @@ from django.utils import timezone
 from catalog.changes import Kind, product_changes_announce
 from catalog.descriptors import servers
 from catalog.models import DataProduct, OutputPort
-from catalog.profiling.errors import ProfilingError
-from catalog.profiling.models import PiiSuggestion, ProfileRun
-from catalog.profiling.readers import FILE_FORMATS, port_connection, time_limit, translated_errors
+from profiling.drift import FLAG as DRIFT_FLAG
+from profiling.drift import port_key, schema_drift
+from profiling.errors import ProfilingError
+from profiling.models import PiiSuggestion, ProfileRun
+from profiling.readers import FILE_FORMATS, port_connection, time_limit, translated_errors
 
 logger = logging.getLogger(__name__)
 State = ProfileRun.State
@@ -49,7 +51,7 @@ def stale_after() -> dt.timedelta:
 
 
 def _enqueue(run: ProfileRun) -> None:
-    from catalog.tasks import output_port_profile_task
+    from profiling.tasks import output_port_profile_task
 
     output_port_profile_task.apply_async(args=[run.port_id], kwargs={"run_id": run.pk}, task_id=run.task_id)
 
@@ -115,7 +117,7 @@ def _test_delay(run: ProfileRun) -> None:
 
 
 def _source_facts(port: OutputPort) -> dict:
-    from catalog.profiling.locations import safe_path
+    from profiling.locations import safe_path
 
     if (port.format or "").lower() not in FILE_FORMATS:
         return {}
@@ -125,7 +127,7 @@ def _source_facts(port: OutputPort) -> dict:
 
 
 def _profile(run: ProfileRun):
-    from catalog.profiling.profiler import profile_view
+    from profiling.profiler import profile_view
 
     limit = settings.MESHPORT_PROFILE_TIME_LIMIT
     with port_connection(run.port) as con, time_limit(con, limit), translated_errors("profiling failed"):
@@ -146,8 +148,8 @@ def _fail(run: ProfileRun, reason: str, *, state: str = State.FAILED) -> None:
 
 @transaction.atomic
 def _succeed(run: ProfileRun, result, facts: dict) -> None:
-    from catalog.profiling.signals import port_profiled
-    from catalog.profiling.store import store_result
+    from profiling.signals import port_profiled
+    from profiling.store import store_result
 
     if not ProfileRun.objects.select_for_update().filter(pk=run.pk, state=State.RUNNING).exists():
         return  # swept as lost meanwhile: its result is not trusted
@@ -192,28 +194,24 @@ def profile_run_execute(*, run_id: int, task_id: str = "", retries_left: int = 0
     return ProfileRun.objects.get(pk=run.pk)
 
 
-def port_key(port: OutputPort) -> str:
-    return f"{port.name}@{port.version}"
-
-
 @transaction.atomic
 def product_drift_record(*, product_id: int, port_key: str, drift: dict) -> bool:
     """Write one port's schema drift into ``DataProduct.flags["schema_drift"]``; True if it changed."""
     product = DataProduct.objects.select_for_update().get(pk=product_id)
     flags = dict(product.flags or {})
-    by_port = dict(flags.get("schema_drift") or {})
+    by_port = schema_drift(product)
     if drift:
         by_port[port_key] = drift
     else:
         by_port.pop(port_key, None)
     if by_port:
-        flags["schema_drift"] = by_port
+        flags[DRIFT_FLAG] = by_port
     else:
-        flags.pop("schema_drift", None)
+        flags.pop(DRIFT_FLAG, None)
     if flags == (product.flags or {}):
         return False
     DataProduct.objects.filter(pk=product_id).update(flags=flags)
-    product_changes_announce([product_id], Kind.PROFILED, fields={"schema_drift"})  # heard by search, governance
+    product_changes_announce([product_id], Kind.PROFILED, fields={DRIFT_FLAG})  # heard by search, governance
     return True
 
 

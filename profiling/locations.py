@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from catalog.profiling.errors import LocationRefused, SourceTooLarge, SourceUnavailable, SourceUnreadable
+from profiling.errors import LocationRefused, SourceTooLarge, SourceUnavailable, SourceUnreadable
 
 ALLOWED_SCHEMES = {"", "file"}
 

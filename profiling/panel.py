@@ -4,8 +4,8 @@ from __future__ import annotations
 from django.template.loader import render_to_string
 
 from catalog.permissions import can_write_domain
-from catalog.profiling import selectors
 from catalog.visibility import Viewer
+from profiling import selectors
 
 BAR_WIDTH, BAR_HEIGHT = 4, 24
 
@@ -35,7 +35,7 @@ def render_panel(request, product) -> str | None:
     ports = [{"item": item, "rows": _column_rows(item, item.profile.row_count if item.profile else 0)}
              for item in items]
     can_run = can_write_domain(request.user, product.domain)
-    return render_to_string("catalog/profiling/panel.html",
+    return render_to_string("profiling/panel.html",
                             {"product": product, "ports": ports, "can_run": can_run}, request=request)
 
 

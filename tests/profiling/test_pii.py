@@ -1,7 +1,7 @@
 """PII detection: checksums keep random digits from passing as IBANs or card numbers."""
 import pytest
 
-from catalog.profiling import pii
+from profiling import pii
 
 
 @pytest.mark.parametrize(

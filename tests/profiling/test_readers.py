@@ -3,8 +3,8 @@ import sqlite3
 
 import pytest
 
-from catalog.profiling.errors import LocationRefused, QueryRefused, QueryTimeout, SourceUnavailable
-from catalog.profiling.readers import port_connection, run_query
+from profiling.errors import LocationRefused, QueryRefused, QueryTimeout, SourceUnavailable
+from profiling.readers import port_connection, run_query
 
 from .conftest import write_csv
 

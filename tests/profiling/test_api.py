@@ -3,8 +3,8 @@ import pytest
 from django.test import RequestFactory
 
 from catalog.models import DataProduct, DomainMembership
-from catalog.profiling.models import PiiSuggestion
-from catalog.profiling.panel import render_panel
+from profiling.models import PiiSuggestion
+from profiling.panel import render_panel
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ import decimal
 import math
 import uuid
 
-from catalog.profiling import pii
-from catalog.profiling.drift import compare, declared_columns
-from catalog.profiling.models import ColumnProfile, PiiSuggestion, ProfileRun
-from catalog.profiling.profiler import TableResult
-from catalog.profiling.semantic import semantic_type
+from profiling import pii
+from profiling.drift import compare, declared_columns
+from profiling.models import ColumnProfile, PiiSuggestion, ProfileRun
+from profiling.profiler import TableResult
+from profiling.semantic import semantic_type
 
 MASK = "•••"
 VALUE_KEYS = ("min", "max", "mean", "stddev", "quartiles")

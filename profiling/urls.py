@@ -1,7 +1,7 @@
 """Profiling API routes (mounted under /api/); product identifiers contain dots."""
 from django.urls import path, re_path
 
-from catalog.profiling import api
+from profiling import api
 
 urlpatterns = [
     re_path(r"^products/(?P<identifier>[^/]+)/profile/$", api.ProductProfileView.as_view(), name="product-profile"),

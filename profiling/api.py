@@ -10,9 +10,9 @@ from rest_framework.views import APIView
 
 from catalog.models import DataProduct
 from catalog.permissions import can_write_domain
-from catalog.profiling import selectors, services
-from catalog.profiling.models import ColumnProfile, PiiSuggestion, ProfileRun
 from catalog.visibility import Viewer
+from profiling import selectors, services
+from profiling.models import ColumnProfile, PiiSuggestion, ProfileRun
 
 
 class ProfileRunSerializer(serializers.ModelSerializer):

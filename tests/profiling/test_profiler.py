@@ -3,8 +3,8 @@ import datetime as dt
 
 import pytest
 
-from catalog.profiling.profiler import profile_view
-from catalog.profiling.readers import port_connection
+from profiling.profiler import profile_view
+from profiling.readers import port_connection
 
 from .conftest import write_parquet
 

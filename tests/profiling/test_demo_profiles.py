@@ -10,8 +10,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from catalog.models import DataProduct, OutputPort
-from catalog.profiling.models import ProfileRun
 from demo import truth
+from profiling.models import ProfileRun
 
 pytestmark = pytest.mark.django_db
 

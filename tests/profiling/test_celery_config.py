@@ -4,12 +4,12 @@ import sys
 
 from django.conf import settings
 
-from catalog import tasks
 from meshport.celery import app
+from profiling import tasks
 
 
 def test_profile_tasks_ack_late_and_retry():
-    task = app.tasks["catalog.tasks.output_port_profile_task"]
+    task = app.tasks["profiling.tasks.output_port_profile_task"]
     assert task.acks_late
     assert task.max_retries >= 3
     assert settings.CELERY_TASK_REJECT_ON_WORKER_LOST

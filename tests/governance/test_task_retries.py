@@ -21,5 +21,5 @@ def test_a_transient_error_is_retried_not_lost(monkeypatch):
         raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr("governance.services.product_freshness_check", unreachable)
-    with pytest.raises(Retry, match="Retry in 5s"):  # rescheduled with backoff, not failed
+    with pytest.raises(Retry, match="Retry in"):  # rescheduled with backoff, not failed
         tasks.product_freshness_task.apply(args=(7,), throw=True)

@@ -1,7 +1,6 @@
-# The search models moved to the search app (its 0001_initial takes them into its state and
-# re-labels their content types). State only: the tables keep their names
-# ("catalog_searchentry", …), their rows, and the FTS5 table, tsvector columns and indexes that
-# 0003/0004 made beside them.
+# A placeholder that stays empty: databases migrated while it was in the chain have it applied, so
+# the move of the search models is 0012 (a dependency added here, on search 0001, would make their
+# history inconsistent: "catalog.0009 is applied before its dependency search.0001_initial").
 from django.db import migrations
 
 
@@ -9,16 +8,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("catalog", "0008_domain_data_locations"),
-        ("search", "0001_initial"),
     ]
 
-    operations = [
-        migrations.SeparateDatabaseAndState(
-            state_operations=[
-                migrations.DeleteModel(name="SearchFacet"),
-                migrations.DeleteModel(name="SearchEntry"),
-                migrations.DeleteModel(name="SearchTerm"),
-            ],
-            database_operations=[],
-        ),
-    ]
+    operations = []

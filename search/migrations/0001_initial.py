@@ -1,7 +1,7 @@
 # The search models left catalog (catalog/search → the search app). Their tables stay where they
 # are and keep their names (db_table "catalog_search…"), with the FTS5 table, the tsvector columns
 # and the indexes catalog's 0003/0004 made beside them: this migration changes Django's state only,
-# and re-labels the models' content types. catalog 0009 removes the models from catalog's state.
+# and re-labels the models' content types. catalog 0012 removes the models from catalog's state.
 import django.db.models.deletion
 from django.db import migrations, models
 

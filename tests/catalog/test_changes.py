@@ -54,7 +54,7 @@ def sent_tasks(monkeypatch):
 
 @pytest.mark.django_db
 def test_one_publish_indexes_once_and_profiles_each_changed_port_once(
-        api, sales_member, sent_tasks, django_capture_on_commit_callbacks):
+        api, sales_member, sent_tasks, django_capture_on_commit_callbacks):  # noqa: F811
     product = product_doc()
     product["outputPorts"].append({"name": "orders_daily", "version": "1.0.0", "contractId": "c-daily"})
     daily = contract_doc("c-daily", "orders_daily", path=str(data_root() / "sales" / "orders_daily.csv"))

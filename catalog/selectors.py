@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from catalog.filters import ProductFilter
 from catalog.models import DataProduct, Domain, DomainMembership, InputPort, OutputPort
 from catalog.permissions import is_steward, member_domain_ids
 
@@ -44,8 +45,6 @@ def product_list(*, user, filters: Mapping | None = None) -> QuerySet[DataProduc
 
     Retired products are left out unless the caller asks for ``status=retired``.
     """
-    from catalog.api.filters import ProductFilter
-
     filters = filters or {}
     qs = product_base(user=user)
     if filters.get("status") != DataProduct.Status.RETIRED:

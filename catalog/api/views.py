@@ -8,9 +8,9 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, viewsets
 
 from catalog import selectors
-from catalog.api.filters import ProductFilter
 from catalog.api.publish import ProductPublishMixin
 from catalog.api.serializers import DomainSerializer, ProductDetailSerializer, ProductSerializer
+from catalog.filters import ProductFilter
 from catalog.models import DataProduct, Domain
 from catalog.permissions import CanWriteProduct
 

@@ -4,8 +4,8 @@ from django.apps import AppConfig
 
 def _on_products_changed(sender, changes, **kwargs) -> None:
     """Ports and inputs may differ: sync the products' datasets and edges (not for columns lineage observed)."""
-    from catalog.services.schema import OBSERVED
     from lineage.tasks import lineage_products_sync_task
+    from profiling.observed import OBSERVED
 
     ids = sorted({c.product_id for c in changes if c.fields != {OBSERVED}})
     if ids:

@@ -48,18 +48,25 @@ class TableResult:
     engine: str = f"duckdb {duckdb.__version__}"
 
 
+# Type names by family: DuckDB's own and the aliases it accepts, which is also how pipelines
+# (OpenLineage ``schema`` facets) name the types of the systems they write.
+_FAMILIES = {
+    NUMBER: {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+             "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL", "INT", "INT1", "INT2", "INT4",
+             "INT8", "LONG", "SHORT", "SIGNED", "NUMERIC", "FLOAT4", "FLOAT8"},
+    TEMPORAL: {"DATE", "TIMESTAMP", "DATETIME", "TIMESTAMPTZ", "TIMESTAMP_S", "TIMESTAMP_MS", "TIMESTAMP_NS"},
+    STRING: {"VARCHAR", "UUID", "TEXT", "STRING", "CHAR", "BPCHAR", "NVARCHAR"},
+    BOOLEAN: {"BOOLEAN", "BOOL", "LOGICAL"},
+}
+
+
 def family_of(data_type: str) -> str:
-    t = data_type.upper()
-    if t.startswith(("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
-                     "UINTEGER", "UBIGINT", "UHUGEINT", "FLOAT", "DOUBLE", "DECIMAL", "REAL")):
-        return NUMBER
-    if t.startswith(("DATE", "TIMESTAMP", "TIME")) and not t.startswith("TIME "):
-        return TEMPORAL if not t == "TIME" else OTHER
-    if t.startswith("VARCHAR") or t == "UUID":
-        return STRING
-    if t == "BOOLEAN":
-        return BOOLEAN
-    return OTHER
+    """The family of a type name: ``DECIMAL(18,2)`` is a number, ``TIMESTAMP WITH TIME ZONE`` temporal."""
+    base = data_type.upper().split("(")[0].strip()
+    if base.startswith("TIMESTAMP"):
+        return TEMPORAL
+    base = base.split(" ")[0]
+    return next((family for family, names in _FAMILIES.items() if base in names), OTHER)
 
 
 def quote(name: str) -> str:

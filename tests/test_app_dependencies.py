@@ -18,7 +18,7 @@ ALLOWED = {
     "catalog": {"meshport"},
     "search": {"catalog", "meshport"},
     "profiling": {"catalog", "meshport"},
-    "lineage": {"catalog", "meshport"},
+    "lineage": {"catalog", "profiling", "meshport"},
     "governance": {"catalog", "profiling", "lineage", "meshport"},
     "demo": {"catalog", "search", "profiling", "governance", "lineage", "meshport"},
 }

@@ -131,6 +131,11 @@ def _products(apps, user):
     return orders, invoices
 
 
+# Drift a pipeline reported, in the shape main stored before both drifts were computed by profiling.drift.
+OLD_REPORTED_DRIFT = {"missing": ["region"], "unexpected": ["coupon"], "source": "openlineage:postgres://shop/orders",
+                      "type_changed": [{"column": "amount", "contract": "numeric", "observed": "TEXT"}]}
+
+
 def _product(apps, domain, slug, name, description, *, quality):
     # Historical models have no save(): the identifier and the rendered description are set as
     # DataProduct.save set them.
@@ -139,7 +144,7 @@ def _product(apps, domain, slug, name, description, *, quality):
         domain=domain, slug=slug, identifier=f"{domain.slug}.{slug}", external_id=f"urn:{domain.slug}:{slug}",
         name=name, description=description, description_html=f"<p>{html}</p>", status="published",
         visibility="public", version="1.0.0", quality_score=quality, search_dirty=False,
-        freshness_slo_hours=24.0)
+        freshness_slo_hours=24.0, flags={"schema_drift_reported": {"orders@1.0.0": OLD_REPORTED_DRIFT}} if quality else {})
 
 
 def _port(apps, product, name, location):
@@ -264,6 +269,9 @@ def _index_text(pk: int, text: dict) -> None:
 def test_every_row_survives_the_upgrade(upgraded):
     orders = DataProduct.objects.get(pk=upgraded["orders"])
     assert (orders.identifier, orders.name, orders.quality_score) == ("sales.orders", "Orders", 87.5)
+    assert orders.flags["schema_drift_reported"]["orders@1.0.0"] == {  # the profiler's shape now
+        "missing": ["region"], "added": ["coupon"], "source": "openlineage:postgres://shop/orders",
+        "changed": [{"column": "amount", "expected": "numeric", "found": "TEXT"}]}
     assert Domain.objects.get(slug="sales").data_locations == ["/data/sales"]
     assert list(orders.tags.values_list("name", flat=True)) == ["commerce"]
     assert Tag.objects.count() == 1

@@ -300,7 +300,7 @@ class _Batch:
         ], ignore_conflicts=True)
 
     def _finish(self) -> None:
-        from catalog.services.schema import output_port_schema_observe
+        from profiling.observed import output_port_schema_observe
 
         self._flush()
 

@@ -82,7 +82,7 @@ def test_reported_schema_drift_and_rerun_changes_nothing(demo):
     drift = DataProduct.objects.get(identifier="logistics.delivery_events").flags["schema_drift_reported"]
     entry = next(iter(drift.values()))
     assert entry["missing"] == ["status"]
-    assert entry["unexpected"] == ["event_status", "scanner_id"]
+    assert entry["added"] == ["event_status", "scanner_id"]
     events = LineageEvent.objects.count()
     edges = ColumnEdge.objects.count()
     # The same day's runs: the demo may have been loaded before midnight and this test run after it.

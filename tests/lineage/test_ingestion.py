@@ -194,8 +194,8 @@ def test_schema_facet_updates_port_columns_and_flags_drift(mesh, pusher):
     assert set(port.columns.values_list("name", flat=True)) == {"order_id", "amount", "coupon"}
     drift = orders.flags["schema_drift_reported"]["orders@1.0.0"]
     assert drift["missing"] == ["customer_id"]
-    assert drift["unexpected"] == ["coupon"]
-    assert drift["type_changed"] == [{"column": "amount", "contract": "numeric", "observed": "TEXT"}]
+    assert drift["added"] == ["coupon"]
+    assert drift["changed"] == [{"column": "amount", "expected": "numeric", "found": "TEXT"}]
 
 
 def test_deleted_facets_are_removed_and_a_body_that_is_not_json_is_refused(mesh, pusher):

@@ -90,7 +90,7 @@ def test_reimport_of_the_same_documents_writes_nothing(docs, sales):
 
 def test_reimport_keeps_what_a_pipeline_reported_beyond_the_contract(docs, sales):
     """A schema facet adds a column and a type the contract leaves out; re-importing must not undo them."""
-    from catalog.services.schema import output_port_schema_observe
+    from profiling.observed import output_port_schema_observe
 
     run(docs)
     port = OutputPort.objects.get()

@@ -89,3 +89,6 @@ class QualityScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product.identifier} {self.score:.0f} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+# Access requests and grants live in their own package; imported here so Django registers them.
+from governance.access.models import AccessEvent, AccessGrant, AccessRequest  # noqa: E402, F401

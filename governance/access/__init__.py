@@ -1,0 +1,1 @@
+"""Access to data products: requests, their decisions and history, and the grants they create."""

@@ -341,6 +341,27 @@ CELERY_BEAT_SCHEDULE["quality-freshness-hourly"] = {
     "task": "governance.tasks.freshness_check_all_task",
     "schedule": 60 * 60,
 }
+# ACCESS PROVISIONING (governance.access.provisioning): PostgreSQL grants, webhooks, Meshport-served files
+_DB = DATABASES["default"]
+_DB_IS_POSTGRES = _DB["ENGINE"] == "django.db.backends.postgresql"
+MESHPORT_PROVISIONER_POSTGRES_USER = env.str("MESHPORT_PROVISIONER_POSTGRES_USER",
+                                             default=_DB.get("USER") if _DB_IS_POSTGRES else "postgres")
+MESHPORT_PROVISIONER_POSTGRES_PASSWORD = env.str("MESHPORT_PROVISIONER_POSTGRES_PASSWORD",
+                                                 default=_DB.get("PASSWORD", "") if _DB_IS_POSTGRES else "")
+MESHPORT_PROVISIONER_ROLE_PREFIX = env.str("MESHPORT_PROVISIONER_ROLE_PREFIX", default="meshport_")
+MESHPORT_PROVISIONER_ROLE_LOGIN = env.bool("MESHPORT_PROVISIONER_ROLE_LOGIN", default=False)
+MESHPORT_PROVISIONING_WEBHOOKS = env.json("MESHPORT_PROVISIONING_WEBHOOKS", default={})  # {domain_slug: url}
+MESHPORT_PROVISIONING_WEBHOOK_URL = env.str("MESHPORT_PROVISIONING_WEBHOOK_URL", default="")
+MESHPORT_PROVISIONING_WEBHOOK_SECRETS = env.json("MESHPORT_PROVISIONING_WEBHOOK_SECRETS", default={})
+MESHPORT_PROVISIONING_WEBHOOK_SECRET = env.str("MESHPORT_PROVISIONING_WEBHOOK_SECRET", default="")
+MESHPORT_PROVISIONING_WEBHOOK_TIMEOUT = env.float("MESHPORT_PROVISIONING_WEBHOOK_TIMEOUT", default=10.0)
+MESHPORT_PROVISIONING_MAX_ATTEMPTS = env.int("MESHPORT_PROVISIONING_MAX_ATTEMPTS", default=10)
+MESHPORT_PROVISIONING_LEASE_SECONDS = env.int("MESHPORT_PROVISIONING_LEASE_SECONDS", default=300)
+MESHPORT_EVENT_SOURCE = env.str("MESHPORT_EVENT_SOURCE", default="/meshport")  # CloudEvents `source`
+CELERY_BEAT_SCHEDULE["access-provisioning-sweep"] = {
+    "task": "governance.access.provisioning.tasks.provisioning_sweep_task",
+    "schedule": env.int("MESHPORT_PROVISIONING_SWEEP_SECONDS", default=60),
+}
 
 # LOGGING
 LOGGING = {

@@ -341,6 +341,17 @@ CELERY_BEAT_SCHEDULE["quality-freshness-hourly"] = {
     "task": "governance.tasks.freshness_check_all_task",
     "schedule": 60 * 60,
 }
+# Access requests: the longest grant one may ask for (and an approver may give), the length asked
+# for when a request names none, and how many days before its end a grant is "expiring soon"
+# (notified, and renewable by a new request while the old grant still runs). Expiry runs hourly.
+MESHPORT_ACCESS_MAX_DAYS = env.int("MESHPORT_ACCESS_MAX_DAYS", default=365)
+MESHPORT_ACCESS_DEFAULT_DAYS = env.int("MESHPORT_ACCESS_DEFAULT_DAYS", default=90)
+MESHPORT_ACCESS_EXPIRY_WARNING_DAYS = env.int("MESHPORT_ACCESS_EXPIRY_WARNING_DAYS", default=7)
+CELERY_BEAT_SCHEDULE["access-grants-expire-hourly"] = {
+    "task": "governance.access.tasks.access_grants_expire_task",
+    "schedule": 60 * 60,
+}
+
 # ACCESS PROVISIONING (governance.access.provisioning): PostgreSQL grants, webhooks, Meshport-served files
 _DB = DATABASES["default"]
 _DB_IS_POSTGRES = _DB["ENGINE"] == "django.db.backends.postgresql"

@@ -1,4 +1,4 @@
-"""Governance app config: signal handlers and the product-page quality panel."""
+"""Governance app config: signal handlers, the product-page quality panel, and the access grant provider."""
 from django.apps import AppConfig
 
 
@@ -8,8 +8,12 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from catalog.panels import register_product_panel
+        from catalog.visibility import register_grant_provider
+        from governance.access import tasks  # noqa: F401  (a subpackage: Celery's autodiscovery misses it)
+        from governance.access.selectors import granted_product_ids
         from governance.panels import quality_panel
         from governance.signals import register_signal_handlers
 
         register_signal_handlers()
         register_product_panel("quality", "Quality", quality_panel, order=20)
+        register_grant_provider(granted_product_ids)

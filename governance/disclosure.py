@@ -15,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from catalog.models import DataProduct
+from catalog.models import DataProduct, OutputPort
 from catalog.permissions import can_write_domain
 from governance.quality.expectations import describe
 from governance.quality.scoring import format_points
-from profiling.store import sensitive_columns
+from profiling.store import sensitive_columns_by_port
 
 HIDDEN = "hidden: the rule reads personal or restricted data"
 _VERDICTS = {True: "passed", False: "failed", None: "not evaluated"}
@@ -38,9 +38,14 @@ class Sensitivity:
         self.anywhere = set().union(*by_port.values())
 
     @classmethod
-    def of(cls, product: DataProduct) -> Sensitivity:
-        ports = product.output_ports.prefetch_related("columns")
-        return cls({port.pk: sensitive_columns(port) for port in ports})
+    def of_products(cls, products: Iterable[DataProduct]) -> dict[int, Sensitivity]:
+        """Each product's sensitivity (by product id), in three queries however many products."""
+        ports = OutputPort.objects.filter(product__in=list(products)).values_list("pk", "product_id")
+        columns = sensitive_columns_by_port([pk for pk, _ in ports])
+        by_product: dict[int, dict[int, set[str]]] = {p.pk: {} for p in products}
+        for pk, product_id in ports:
+            by_product[product_id][pk] = columns[pk]
+        return {product_id: cls(by_port) for product_id, by_port in by_product.items()}
 
     def reads_sensitive(self, check: dict) -> bool:
         # a check stored before checks named their port is judged against every port of the product
@@ -111,4 +116,11 @@ def _explanation(explanation: dict, hidden: dict[str, dict], *, unknown_hidden: 
 
 def sensitivity_for(viewer, product: DataProduct) -> Sensitivity | None:
     """None when the viewer sees every value of the product's checks, else what to hide from them."""
-    return None if sees_values(viewer, product) else Sensitivity.of(product)
+    return sensitivities_for(viewer, [product])[product.pk]
+
+
+def sensitivities_for(viewer, products: Iterable[DataProduct]) -> dict[int, Sensitivity | None]:
+    """``sensitivity_for`` of many products (by id), with the same few queries for any number."""
+    products = list(products)
+    hidden = Sensitivity.of_products([p for p in products if not sees_values(viewer, p)])
+    return {p.pk: hidden.get(p.pk) for p in products}

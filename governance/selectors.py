@@ -90,14 +90,13 @@ def explanations(product: DataProduct, *, viewer) -> list[dict]:
     latest = latest_score(product)
     if latest is None or not Viewer.of(viewer).reads(product):
         return []
-    return _explanations_for(latest.breakdown, product, viewer=viewer)
+    return _explanations_for(latest.breakdown, disclosure.sensitivity_for(viewer, product))
 
 
-def _explanations_for(breakdown: dict, product: DataProduct, *, viewer) -> list[dict]:
+def _explanations_for(breakdown: dict, sensitivity: disclosure.Sensitivity | None) -> list[dict]:
     found = breakdown.get("explanations", [])
     if not found:
         return []
-    sensitivity = disclosure.sensitivity_for(viewer, product)
     return disclosure.explanations_for(found, breakdown.get("checks", []), sensitivity=sensitivity)
 
 
@@ -134,8 +133,9 @@ def needs_attention(*, viewer, limit: int = ATTENTION_LIMIT) -> list[DataProduct
     )
     visible = set(DataProduct.objects.filter(Viewer.of(viewer).reads_q(), pk__in=[p.pk for p in products])
                   .values_list("pk", flat=True))
+    sensitivities = disclosure.sensitivities_for(viewer, [p for p in products if p.pk in visible])
     for product in products:
         breakdown = product.latest_breakdown or {}
-        reasons = _explanations_for(breakdown, product, viewer=viewer) if product.pk in visible else []
+        reasons = _explanations_for(breakdown, sensitivities[product.pk]) if product.pk in visible else []
         product.reasons = [e["text"] for e in reasons[:3]]
     return products

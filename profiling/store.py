@@ -6,6 +6,7 @@ import decimal
 import math
 import uuid
 
+from catalog.models import Column
 from profiling import pii
 from profiling.drift import compare, declared_columns
 from profiling.models import ColumnProfile, PiiSuggestion, ProfileRun
@@ -45,13 +46,17 @@ def masked(stats: dict) -> dict:
 
 def sensitive_columns(port) -> set[str]:
     """Columns whose values must never be stored: classified so, or suggested/confirmed as PII."""
-    declared = {c.name for c in port.columns.all() if c.classification in SENSITIVE_CLASSES}
-    suggested = set(
-        PiiSuggestion.objects.filter(port=port)
-        .exclude(status=PiiSuggestion.Status.REJECTED)
-        .values_list("column_name", flat=True)
-    )
-    return declared | suggested
+    return sensitive_columns_by_port([port.pk])[port.pk]
+
+
+def sensitive_columns_by_port(port_ids) -> dict[int, set[str]]:
+    """``sensitive_columns`` of many ports in two queries, whatever their number."""
+    found: dict[int, set[str]] = {pk: set() for pk in port_ids}
+    declared = Column.objects.filter(port_id__in=found, classification__in=SENSITIVE_CLASSES)
+    suggested = PiiSuggestion.objects.filter(port_id__in=found).exclude(status=PiiSuggestion.Status.REJECTED)
+    for port_id, name in [*declared.values_list("port_id", "name"), *suggested.values_list("port_id", "column_name")]:
+        found[port_id].add(name)
+    return found
 
 
 def findings_for(result: TableResult) -> dict[str, pii.Finding]:

@@ -45,3 +45,36 @@ def test_a_restricted_products_reasons_are_hidden_from_outsiders(client, scored,
     html = client.get("/governance/").content.decode()
     assert "employee_ssn" not in html
     assert "Restricted: its checks are shown to its domain team and stewards." in html
+
+
+def _scored_products(domain, count: int, start: int) -> None:
+    from catalog.models import Column, OutputPort
+    from governance.models import QualityScore
+
+    for i in range(start, start + count):
+        product = DataProduct.objects.create(domain=domain, slug=f"p{i}", external_id=f"p{i}", name=f"Product {i}",
+                                             status="published", quality_score=50.0 + i)
+        for name in ("a", "b"):
+            port = OutputPort.objects.create(product=product, name=name, version="1")
+            Column.objects.create(port=port, name="email", classification="pii")
+        QualityScore.objects.create(product=product, score=50.0 + i, breakdown={
+            "checks": [{"name": "email filled", "port": port.pk, "column": "email", "rule_kind": "library"}],
+            "explanations": [{"text": "−9: 9% of email are null", "check": "email filled", "points": 9}]})
+
+
+def test_the_overview_asks_the_same_few_queries_however_many_products_need_attention(client, make_user):
+    """An outsider's reasons are checked for sensitive columns in batches, not product by product."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(make_user("outsider"))
+    domain = Domain.objects.create(slug="shop", name="Shop")
+    counts = []
+    for start, count in ((0, 2), (2, 6)):
+        _scored_products(domain, count, start)
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get("/governance/").content.decode()
+        counts.append(len(queries))
+    assert html.count("Product ") == 8
+    assert "9% of email" not in html  # the value of a check on a PII column stays hidden
+    assert counts[0] == counts[1], counts

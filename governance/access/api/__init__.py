@@ -1,0 +1,1 @@
+"""The access API: requests and their decisions, grants, a product's consumers."""

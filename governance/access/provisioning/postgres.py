@@ -75,7 +75,7 @@ class PostgresProvisioner(Provisioner):
             conn.execute(sql.SQL("GRANT SELECT ON TABLE {}.{} TO {}").format(
                 sql.Identifier(schema), sql.Identifier(table), role))
         return Outcome("provisioned", self._reference(target, schema, table),
-                       f"GRANT SELECT ON {schema}.{table} TO {target.role}")
+                       f"{target.role} may read {schema}.{table}")
 
     def deprovision(self, target: Target) -> Outcome:
         from psycopg import sql
@@ -88,7 +88,7 @@ class PostgresProvisioner(Provisioner):
             conn.execute(sql.SQL("REVOKE SELECT ON TABLE {}.{} FROM {}").format(
                 sql.Identifier(schema), sql.Identifier(table), sql.Identifier(target.role)))
         return Outcome("deprovisioned", self._reference(target, schema, table),
-                       f"REVOKE SELECT ON {schema}.{table} FROM {target.role}")
+                       f"{target.role} may no longer read {schema}.{table}")
 
     @staticmethod
     def _reference(target: Target, schema: str, table: str) -> str:

@@ -52,22 +52,20 @@ class Problem:
 # --- a domain's locations ----------------------------------------------------------------------
 
 
-def domain_folders(slug: str) -> list[Path]:
+def domain_folders(domain) -> list[Path]:
     """The folders whose files a domain's products may publish (``Domain.data_locations`` included)."""
     parents = settings.MESHPORT_DOMAIN_FOLDERS
     if parents is None:  # the default: each data root and the demo folder
         parents = [*settings.MESHPORT_DATA_ROOTS, settings.MESHPORT_DEMO_DATA_DIR]
-    folders = [Path(parent) / slug for parent in parents]
-    folders += [Path(p) for p in configured_prefixes(slug) if p.startswith("/")]
+    folders = [Path(parent) / domain.slug for parent in parents]
+    folders += [Path(p) for p in configured_prefixes(domain) if p.startswith("/")]
     return [f.resolve() for f in folders]
 
 
-def configured_prefixes(slug: str) -> list[str]:
+def configured_prefixes(domain) -> list[str]:
     """What the environment (``MESHPORT_DOMAIN_LOCATIONS``) and the domain's own row assign it."""
-    from catalog.models import Domain
-
-    stored = Domain.objects.filter(slug=slug).values_list("data_locations", flat=True).first() or []
-    return [*settings.MESHPORT_DOMAIN_LOCATIONS.get(slug, []), *(p for p in stored if isinstance(p, str))]
+    stored = domain.data_locations or []
+    return [*settings.MESHPORT_DOMAIN_LOCATIONS.get(domain.slug, []), *(p for p in stored if isinstance(p, str))]
 
 
 def _database_path(port) -> str:
@@ -94,23 +92,24 @@ def _resolved(path: str) -> str:
     return str(Path(path).expanduser().resolve()) if path.startswith("/") else path
 
 
-def location_refusal(port, domain_slug: str) -> str | None:
-    """Why the port's location is not its domain's to publish, or None when it is."""
+def location_refusal(port, domain) -> str | None:
+    """Why the port's location is not ``domain``'s to publish, or None when it is."""
+    domain_slug = domain.slug
     server_type = (port.server_type or port.server.get("type") or "").lower()
     if server_type in FILE_SERVERS | DATABASE_FILE_SERVERS:
         path = port.location if server_type in FILE_SERVERS else _database_path(port)
         if not path:
             return None
         resolved = Path(_resolved(path))
-        if any(resolved.is_relative_to(folder) for folder in domain_folders(domain_slug)):
+        if any(resolved.is_relative_to(folder) for folder in domain_folders(domain)):
             return None
-        allowed = ", ".join(str(f) for f in domain_folders(domain_slug))
+        allowed = ", ".join(str(f) for f in domain_folders(domain))
         return f"{resolved} is not in the {domain_slug} domain's data folders ({allowed})."
     key = location_key(port)
     if key is None:
         return None
     scheme = key.split(":", 1)[0]
-    prefixes = [p for p in configured_prefixes(domain_slug) if p.split(":", 1)[0].lower() == scheme]
+    prefixes = [p for p in configured_prefixes(domain) if p.split(":", 1)[0].lower() == scheme]
     if prefixes:
         if any(key.startswith(p.lower().rstrip("/") + "/") or key == p.lower() for p in prefixes):
             return None
@@ -125,14 +124,14 @@ def location_refusal(port, domain_slug: str) -> str | None:
 
 def port_refusal(port) -> str | None:
     """Read-time check for the profiler: the port's data lies in its own domain's locations."""
-    return location_refusal(port, port.product.domain.slug)
+    return location_refusal(port, port.product.domain)
 
 
 def location_problems(port, product) -> list[str]:
     """Read-only: why the port's location may not be published by ``product`` ([] when it may)."""
     from catalog.models import LocationClaim
 
-    refusal = location_refusal(port, product.domain.slug)
+    refusal = location_refusal(port, product.domain)
     if refusal:
         return [refusal]
     key = location_key(port)
@@ -186,7 +185,7 @@ def claim_problems(product) -> list[Problem]:
         if refusal:
             problems.append(Problem(port, "contractId", refusal))
             continue
-        refusal = location_refusal(port, product.domain.slug)
+        refusal = location_refusal(port, product.domain)
         if refusal:
             problems.append(Problem(port, "location", refusal))
             continue

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "audit",  # the bottom layer: every app below demo may write its events here
     "catalog",
     "search",
     "profiling",
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "audit.middleware.AuditContextMiddleware",  # outermost: every answer carries X-Request-ID
     "meshport.middleware.ApiErrorMiddleware",  # first: API routes answer every error, all others', as JSON
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",

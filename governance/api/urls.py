@@ -7,4 +7,5 @@ urlpatterns = [
     path("products/<str:identifier>/quality/", views.ProductQualityView.as_view(), name="product-quality"),
     path("products/<str:identifier>/quality/run/", views.ProductQualityRunView.as_view(), name="product-quality-run"),
     path("", include("governance.access.api.urls")),
+    path("", include("governance.access.provisioning.urls")),
 ]

@@ -36,14 +36,14 @@ def role_name(username: str) -> str:
     return prefix + cleaned
 
 
-def table_of(target: Target) -> tuple[str, str]:
-    """(schema, table) of the port: ``schema.table`` in the location, else the server entry's schema."""
-    parts = [p.strip().strip('"') for p in (target.location or "").split(".") if p.strip()]
+def table_of(location: str, server: dict) -> tuple[str, str]:
+    """(schema, table) of a port: ``schema.table`` in the location, else the server entry's schema."""
+    parts = [p.strip().strip('"') for p in (location or "").split(".") if p.strip()]
     if not parts or len(parts) > 2:
-        raise Refused(f"table location {target.location!r} must be 'table' or 'schema.table'")
+        raise Refused(f"table location {location!r} must be 'table' or 'schema.table'")
     if len(parts) == 2:
         return parts[0], parts[1]
-    return str(target.server.get("schema") or "public"), parts[0]
+    return str(server.get("schema") or "public"), parts[0]
 
 
 def connection_settings(server: dict) -> dict:
@@ -67,7 +67,7 @@ class PostgresProvisioner(Provisioner):
     def provision(self, target: Target) -> Outcome:
         from psycopg import sql
 
-        schema, table = table_of(target)
+        schema, table = table_of(target.location, target.server)
         with self._connect(target) as conn, conn.transaction():
             self._ensure_role(conn, target.role)
             role = sql.Identifier(target.role)
@@ -80,7 +80,7 @@ class PostgresProvisioner(Provisioner):
     def deprovision(self, target: Target) -> Outcome:
         from psycopg import sql
 
-        schema, table = table_of(target)
+        schema, table = table_of(target.location, target.server)
         with self._connect(target) as conn, conn.transaction():
             if not self._role_exists(conn, target.role):
                 return Outcome("deprovisioned", "", f"role {target.role} does not exist: nothing to revoke")

@@ -49,3 +49,6 @@ class QualityScoreAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+# The access requests' and grants' admin lives with them; imported so autodiscovery registers it.
+from governance.access import admin as access_admin  # noqa: E402, F401

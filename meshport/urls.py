@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/", include("profiling.urls")),
     path("api/", include("governance.api.urls")),
     path("api/", include("lineage.api.urls")),
+    path("api/", include("audit.urls")),
     path("api/", include("catalog.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("search/", include("search.page_urls")),

@@ -1,0 +1,35 @@
+"""The audit API's input (filters, export format) and output (one event)."""
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from audit.models import AuditEvent
+
+
+class EventFilterSerializer(serializers.Serializer):
+    subject = serializers.CharField(required=False, max_length=200,
+                                    help_text="A subject label (`sales.orders`) or `type:id` (`product:12`).")
+    actor = serializers.CharField(required=False, max_length=150,
+                                  help_text="An actor label (`user:5`, `token:5`, `system`, `task:…`) or a username.")
+    action = serializers.CharField(required=False, max_length=64,
+                                   help_text="An action (`product.updated`), or a prefix ending in a dot (`product.`).")
+    since = serializers.DateTimeField(required=False, help_text="Events at or after this time (ISO 8601).")
+    until = serializers.DateTimeField(required=False, help_text="Events before this time (ISO 8601).")
+
+    def validate(self, attrs):
+        if attrs.get("since") and attrs.get("until") and attrs["since"] >= attrs["until"]:
+            raise serializers.ValidationError({"until": "Must be after since."})
+        return attrs
+
+
+class ExportFilterSerializer(EventFilterSerializer):
+    format = serializers.ChoiceField(choices=["ndjson", "csv"], default="ndjson",
+                                     help_text="`ndjson`: one JSON event per line; `csv`: a header row, `data` as JSON.")
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AuditEvent
+        fields = ["id", "occurred_at", "actor", "actor_name", "action", "subject_type", "subject_id",
+                  "subject_label", "domain", "request_id", "data", "prev_hash", "hash"]
+        read_only_fields = fields

@@ -1,0 +1,8 @@
+"""The audit app: the bottom layer that every other app may write its events to."""
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "audit"
+    verbose_name = "Audit log"
+    default_auto_field = "django.db.models.BigAutoField"

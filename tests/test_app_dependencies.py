@@ -12,15 +12,16 @@ import pytest
 from django.conf import settings
 
 ROOT = pathlib.Path(settings.BASE_DIR)
-APPS = ("catalog", "search", "profiling", "governance", "lineage", "demo")
+APPS = ("audit", "catalog", "search", "profiling", "governance", "lineage", "demo")
 # app -> the apps it may import; ``meshport`` (settings, Celery app, parsers) is the project's frame.
 ALLOWED = {
-    "catalog": {"meshport"},
-    "search": {"catalog", "meshport"},
-    "profiling": {"catalog", "meshport"},
-    "lineage": {"catalog", "profiling", "meshport"},
-    "governance": {"catalog", "profiling", "lineage", "meshport"},
-    "demo": {"catalog", "search", "profiling", "governance", "lineage", "meshport"},
+    "audit": {"meshport"},
+    "catalog": {"audit", "meshport"},
+    "search": {"audit", "catalog", "meshport"},
+    "profiling": {"audit", "catalog", "meshport"},
+    "lineage": {"audit", "catalog", "profiling", "meshport"},
+    "governance": {"audit", "catalog", "profiling", "lineage", "meshport"},
+    "demo": {"audit", "catalog", "search", "profiling", "governance", "lineage", "meshport"},
 }
 
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("search/", include("search.page_urls")),
     path("governance/", include("governance.urls")),
+    path("access/", include("governance.access.page_urls")),
     path("lineage/", include("lineage.urls")),
     path("", include("catalog.urls")),
 ]

@@ -26,7 +26,7 @@ def test_consumer_on_a_restricted_product_is_told_whom_to_ask_and_sees_no_column
     log_in(page, "dora", next_url="/products/sales.customers/")
     note = page.locator("#details-hidden")
     assert note.is_visible()
-    assert "Request access: ask alice" in note.inner_text()
+    assert "Request access below: alice decides" in note.inner_text()
     assert page.locator("#who-to-ask").get_by_text("alice").first.is_visible()
     assert page.locator("table.schema").count() == 0
     assert "email_address" not in page.content()

@@ -108,7 +108,8 @@ def test_restricted_product_page_hides_details_from_consumer(mesh):
     assert "<h1>Customers" in html
     assert "Who buys." in html
     assert 'id="details-hidden"' in html
-    assert "Request access: ask alice" in html
+    assert "Request access</a> below: alice decides" in html
+    assert 'id="request-access" href="/access/request/sales.customers/"' in html
     assert "email_address" not in html
     assert "secret_customers" not in html
 

@@ -19,7 +19,9 @@ product_scored      a derived signal changed (quality score, usage)    search
 
 An app never hears its own kind: profiling sends ``product_profiled`` and listens to neither it
 nor ``product_scored``; governance and lineage write scores and usage, which only search hears.
-The values are plain and typed, so the audit trail and notifications can consume them later.
+The values are plain and typed. Inside the transaction each created, updated or deleted product is
+also written to the audit log (``audit``), with its field-level ``diff`` where the service knew
+both versions; profiled and scored are derived signals, rebuilt from the database, and not audited.
 """
 from __future__ import annotations
 
@@ -28,6 +30,9 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.dispatch import Signal
+
+from audit.access import register_reader_scope
+from audit.diff import merge
 
 
 class Kind(enum.StrEnum):
@@ -47,6 +52,7 @@ class ProductChange:
     fields: frozenset[str] = frozenset()  # what changed: "status", "description", "ports", "contract" …
     port_ids: frozenset[int] = frozenset()  # ports whose data or contract changed (to profile again)
     actor: str = ""  # "user:<id>", "system" …
+    diff: dict | None = field(default=None, compare=False)  # audit.diff.diff(old, new) of the product's fields
 
 
 # Sent after commit, with ``changes`` (a tuple of ProductChange of that kind).
@@ -76,13 +82,15 @@ class ChangeSet:
     actor: str = "system"
     changes: dict[int, ProductChange] = field(default_factory=dict)
 
-    def add(self, product_id: int, kind: Kind, *, fields=(), port_ids=()) -> None:
+    def add(self, product_id: int, kind: Kind, *, fields=(), port_ids=(), diff: dict | None = None) -> None:
         before = self.changes.get(product_id)
         if before is not None:
             kind = min(kind, before.kind, key=_STRENGTH.index)
             fields, port_ids = {*before.fields, *fields}, {*before.port_ids, *port_ids}
+            diff = merge(before.diff, diff)
         self.changes[product_id] = ProductChange(
             product_id=product_id, kind=kind, fields=frozenset(fields), port_ids=frozenset(port_ids), actor=self.actor,
+            diff=diff or None,
         )
 
     def __bool__(self) -> bool:
@@ -99,7 +107,21 @@ def changes_announce(changeset: ChangeSet) -> None:
     alive = [c.product_id for c in changes if c.kind != Kind.DELETED]
     if alive:
         DataProduct.objects.filter(pk__in=alive).update(search_dirty=True)
+    _audit([c for c in changes if c.kind in (Kind.CREATED, Kind.UPDATED, Kind.DELETED)])
     transaction.on_commit(lambda: _send(changes))
+
+
+def _audit(changes: list[ProductChange]) -> None:
+    from audit.services import Event, Subject, record_many
+    from catalog.models import DataProduct
+
+    known = {pk: (label, domain) for pk, label, domain in DataProduct.objects.filter(
+        pk__in=[c.product_id for c in changes]).values_list("pk", "identifier", "domain__slug")}
+    events = [Event(action=f"product.{'status_changed' if 'status' in c.fields and c.kind == Kind.UPDATED else c.kind}",
+                    subject=Subject("product", c.product_id, *known.get(c.product_id, ("", ""))), actor=c.actor,
+                    data={"fields": sorted(c.fields), "diff": c.diff or {}}) for c in changes]
+    with transaction.atomic(savepoint=False):  # the writer's; its own only where a writer has none (admin bulk delete)
+        record_many(events=events)
 
 
 def _send(changes: tuple[ProductChange, ...]) -> None:
@@ -109,6 +131,18 @@ def _send(changes: tuple[ProductChange, ...]) -> None:
         of_kind = tuple(c for c in changes if c.kind == kind)
         if of_kind:
             SIGNALS[kind].send(sender=DataProduct, changes=of_kind)
+
+
+def _audit_readers(user) -> set[str] | None:
+    """The audit log's readers (``audit.access``): stewards read it all, domain owners their domains' events."""
+    from catalog.models import DomainMembership
+    from catalog.permissions import is_steward
+
+    owned = DomainMembership.objects.filter(user=user, role=DomainMembership.Role.OWNER)
+    return None if is_steward(user) else set(owned.values_list("domain__slug", flat=True))
+
+
+register_reader_scope(_audit_readers)
 
 
 def product_changes_announce(product_ids, kind: Kind, *, actor: str = "system", fields=()) -> None:

@@ -17,11 +17,13 @@ def apply(instance: Model, fields: dict) -> bool:
     return bool(apply_fields(instance, fields))
 
 
-def apply_fields(instance: Model, fields: dict) -> list[str]:
-    """``apply``, returning the names of the fields that changed (for the change record)."""
+def apply_fields(instance: Model, fields: dict, old: dict | None = None) -> list[str]:
+    """``apply``, returning the names of the fields that changed (for the change record); ``old`` gets their old values."""
     changed = [name for name, value in fields.items() if getattr(instance, name) != value]
     if not changed:
         return []
+    if old is not None:
+        old.update({name: getattr(instance, name) for name in changed})
     for name in changed:
         setattr(instance, name, fields[name])
     saved = [*changed, "updated"] if any(f.name == "updated" for f in instance._meta.concrete_fields) else changed

@@ -13,6 +13,9 @@ from pathlib import Path
 
 from django.db import transaction
 
+from audit.contracts import contract_change
+from audit.diff import fields_diff
+from audit.services import Subject, record
 from catalog import locations
 from catalog.changes import ChangeSet, Kind, actor_label, changes_announce
 from catalog.descriptors import mapping, sync
@@ -193,13 +196,24 @@ def _contract_upsert(doc: Document, actor) -> tuple[Contract, bool]:
         raise DescriptorPermissionError(f"Contract {data['id']!r} names the {domain!r} domain: only its team may publish its contracts.")
     contract = Contract.objects.filter(external_id=data["id"]).select_related("domain").first()
     if contract is None:
-        return Contract.objects.create(external_id=data["id"], **fields), True
+        contract = Contract.objects.create(external_id=data["id"], **fields)
+        _contract_audit(contract, None, actor)
+        return contract, True
     if fields["domain_id"] is None:
         fields["domain_id"] = contract.domain_id  # the owner recorded when a product first published it
     if contract.document_hash != fields["document_hash"] and contract.domain and actor is not None:
         if not can_write_domain(actor, contract.domain):
             raise DescriptorPermissionError(f"Only the {contract.domain.slug!r} team may change contract {contract.external_id!r}.")
-    return contract, sync.apply(contract, fields)
+    old = contract.document
+    changed = sync.apply(contract, fields) and _contract_audit(contract, old, actor)
+    return contract, changed
+
+
+def _contract_audit(contract: Contract, old: dict | None, actor) -> bool:
+    subject = Subject("contract", contract.pk, contract.external_id, contract.domain.slug if contract.domain_id else "")
+    record(action=f"contract.{'changed' if old else 'created'}", actor=actor, subject=subject,
+           data=contract_change(old, contract.document))
+    return True
 
 
 def _products_using(contracts: list[Contract], *, exclude: Iterable[int]) -> dict[DataProduct, set[str]]:
@@ -250,9 +264,10 @@ def _product_upsert(doc: Document, actor, changes: ChangeSet) -> tuple[DataProdu
         ports: set[int] = set()
         _product_children_sync(product, data, contracts, ports)
         _locations_claim(product, doc)
-        changes.add(product.pk, Kind.CREATED, port_ids=ports)
+        changes.add(product.pk, Kind.CREATED, port_ids=ports, diff=fields_diff({}, fields, ignore={"descriptor_hash"}))
         return product, "created"
-    names = {n for n in sync.apply_fields(product, fields) if n != "descriptor_hash"}
+    old: dict = {}
+    names = {n for n in sync.apply_fields(product, fields, old) if n != "descriptor_hash"}
     ports = set()
     children = _product_children_sync(product, data, contracts, ports)
     if children and not names:
@@ -260,7 +275,7 @@ def _product_upsert(doc: Document, actor, changes: ChangeSet) -> tuple[DataProdu
     _locations_claim(product, doc)
     if not names and not children:
         return product, "unchanged"
-    changes.add(product.pk, Kind.UPDATED, fields=names | children, port_ids=ports)
+    changes.add(product.pk, Kind.UPDATED, fields=names | children, port_ids=ports, diff=fields_diff(old, fields, ignore={"descriptor_hash"}))
     return product, "updated"
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from audit.diff import diff, instance_values
+from audit.services import Subject, record
 from catalog import locations
 from catalog.changes import ChangeSet, Kind, actor_label, changes_announce
 from catalog.models import DataProduct, DomainMembership, OutputPort
@@ -38,9 +40,11 @@ def product_edit(*, product: DataProduct, changed: list[str], actor, creating: b
     """Save a product whose fields ``changed`` were edited; returns them ([] when nothing was)."""
     if not creating and not changed:
         return []
+    old = {} if creating else instance_values(DataProduct.objects.get(pk=product.pk), changed)
     _save(product, changed, creating=creating)
     changes = ChangeSet(actor=actor_label(actor))
-    changes.add(product.pk, Kind.CREATED if creating else Kind.UPDATED, fields=changed)
+    new = instance_values(product, [f.name for f in product._meta.concrete_fields] if creating else changed)
+    changes.add(product.pk, Kind.CREATED if creating else Kind.UPDATED, fields=changed, diff=diff(old, new))
     changes_announce(changes)
     return changed
 
@@ -67,4 +71,7 @@ def membership_edit(*, membership: DomainMembership, changed: list[str], actor, 
     if not creating and not changed:
         return []
     _save(membership, changed, creating=creating)
+    domain = membership.domain
+    record(action="membership.changed", actor=actor, subject=Subject("domain", domain.pk, domain.slug, domain.slug),
+           data={"user": membership.user.get_username(), "role": membership.role, "created": creating, "fields": changed})
     return changed

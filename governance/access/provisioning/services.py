@@ -65,7 +65,7 @@ def retry_at(attempts: int, now: datetime) -> datetime | None:
 @transaction.atomic
 def provisioning_start(*, grant_id: int) -> list[Provisioning]:
     """A grant started: one row per port it covers, each queued for provisioning after commit. Idempotent."""
-    grant = (AccessGrant.objects.select_for_update().select_related("product__domain", "grantee", "port")
+    grant = (AccessGrant.objects.select_for_update(of=("self",)).select_related("product__domain", "grantee", "port")
              .filter(pk=grant_id).first())
     if grant is None or grant.state != AccessGrant.State.ACTIVE:
         return []

@@ -100,3 +100,18 @@ def test_sample_rows_out_of_range_are_400_naming_rows(mesh, as_user):
         [error] = answer.json()["errors"]
         assert error["path"] == "rows"
         assert "from 1 to 100" in error["message"]
+
+
+def test_connection_snippets_for_a_file_port_use_the_download_endpoint(mesh, grant_flow, make_user):
+    from governance.access.provisioning.selectors import connection_snippets
+
+    assert connection_snippets(mesh.port, mesh.consumer) == {}  # restricted, no grant yet
+    grant_flow.approve(grant_flow.ask(mesh.consumer, mesh.product, mesh.port), mesh.owner)
+    grantee = type(mesh.consumer).objects.get(pk=mesh.consumer.pk)  # a new request's user: no cached viewer
+    snippets = connection_snippets(mesh.port, grantee, base_url="https://mesh.example.com/")
+    url = f"https://mesh.example.com/api/products/{mesh.product.identifier}/ports/orders/download/"
+    assert f"read_csv('{url}')" in snippets["duckdb"]
+    assert f"pd.read_csv('{url}'" in snippets["pandas"]
+    assert "MESHPORT_TOKEN" in snippets["pandas"]
+    assert url in snippets["psql"]
+    assert connection_snippets(mesh.port, make_user("otto")) == {}

@@ -115,7 +115,7 @@ def access_grant_revoke(*, grant: AccessGrant, actor, note: str, now: datetime |
     note = _text(note, "note")
     if not note:
         raise AccessInvalid("Say why the grant is revoked: the grantee reads it.", field="note")
-    grant = AccessGrant.objects.select_for_update().select_related("product", "request").get(pk=grant.pk)
+    grant = AccessGrant.objects.select_for_update(of=("self",)).select_related("product", "request").get(pk=grant.pk)
     if not policy.may_revoke(actor, grant):
         raise AccessForbidden("Only a steward or an owner of the product's domain may revoke this grant.")
     if grant.state != Active:
@@ -246,8 +246,7 @@ def _pending_checked(request: AccessRequest, target: str) -> None:
 
 
 def _locked(request: AccessRequest) -> AccessRequest:
-    return (AccessRequest.objects.select_for_update().select_related("product", "port")
-            .get(pk=request.pk))
+    return AccessRequest.objects.select_for_update(of=("self",)).select_related("product", "port").get(pk=request.pk)
 
 
 def _request_insert(**fields) -> AccessRequest:

@@ -140,3 +140,28 @@ def test_connection_snippets_name_the_server_table_and_role(mesh, table_port, ma
     assert f'"{schema}"."orders"' in snippets["duckdb"]
     assert "pd.read_sql" in snippets["pandas"]
     assert connection_snippets(table_port, make_user("otto")) == {}  # restricted, no grant: nothing to show
+
+
+def test_a_renewal_keeps_select_when_the_old_grant_expires(mesh, scratch, table_port, grant_flow,
+                                                           django_capture_on_commit_callbacks):
+    from django.utils import timezone
+
+    from governance.access import services as access
+
+    database, schema, roles = scratch
+    role = role_name(mesh.consumer.username)
+    roles.append(role)
+    now = timezone.now()
+    first = grant_flow.ask(mesh.consumer, mesh.product, table_port)
+    with django_capture_on_commit_callbacks(execute=True):
+        access.access_request_approve(request=first, actor=mesh.owner, valid_until=now + timedelta(days=3))
+    renewed = grant_flow.approve(grant_flow.ask(mesh.consumer, mesh.product, table_port), mesh.owner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert access.access_grants_expire(now=now + timedelta(days=4)) == [first.grants.get().pk]
+    old = Provisioning.objects.get(grant=first.grants.get())
+    assert (old.state, old.diagnostics) == ("deprovisioned", f"kept: grant {renewed.pk} still covers this port")
+    assert read_as(role, database, schema) == 3  # the renewal still reads
+
+    grant_flow.revoke(renewed, mesh.owner)
+    assert isinstance(read_as(role, database, schema), psycopg.errors.InsufficientPrivilege)

@@ -8,6 +8,8 @@ in the same transaction; a real database with events is refused, naming how many
 from django.core.management import CommandError
 from django.core.management.commands import flush
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.creation import TEST_DATABASE_PREFIX
+from django.test.utils import _TestState
 
 from audit import triggers
 from audit.models import AuditEvent
@@ -18,11 +20,17 @@ class Command(flush.Command):
         connection = connections[options.get("database") or DEFAULT_DB_ALIAS]
         if triggers.TABLE not in connection.introspection.table_names():
             return super().handle(**options)
-        is_test = connection.settings_dict["NAME"] == connection.creation._get_test_db_name()
         events = AuditEvent.objects.using(connection.alias).count()
-        if events and not is_test:
+        if events and not _is_test_database(connection):
             raise CommandError(f"The audit log is append-only: flush would erase its {events} event(s). Nothing was flushed.")
         with transaction.atomic(using=connection.alias):
             triggers.run(connection, install=False)
             super().handle(**options)
             triggers.run(connection, install=True)
+
+
+def _is_test_database(connection) -> bool:
+    """A database the test runner made: in a test environment, named by TEST NAME or Django's test_ prefix."""
+    name = str(connection.settings_dict["NAME"])
+    test_name = name == str(connection.creation._get_test_db_name()) or name.startswith(TEST_DATABASE_PREFIX)
+    return hasattr(_TestState, "saved_data") and test_name

@@ -80,14 +80,14 @@ def resolve(actor) -> Actor:
     """
     if isinstance(actor, Actor):
         return actor
-    if actor is not None and not isinstance(actor, str):
-        return user_actor(actor) or Actor(SYSTEM)
+    given = actor if isinstance(actor, str) or actor is None else user_actor(actor)
     found = current_actor()
-    if actor in (None, "", SYSTEM):
+    if given in (None, "", SYSTEM):
         return found or Actor(SYSTEM)
-    if found is not None and found.user_id is not None and found.user_id == Actor(actor).user_id:
+    given = Actor(given) if isinstance(given, str) else given
+    if found is not None and found.user_id is not None and found.user_id == given.user_id:
         return found
-    return Actor(actor, _username(Actor(actor).user_id))
+    return given if given.name else Actor(given.label, _username(given.user_id))
 
 
 def _username(user_id: str | None) -> str:

@@ -60,10 +60,11 @@ def _approver_q(user) -> Q:
     return q
 
 
-def _decidable_q(user) -> Q:
+def _decidable(user) -> QuerySet[AccessRequest]:
+    # Not Q() for stewards: an empty Q drops out of an OR, leaving only the other side.
     if is_steward(user):
-        return Q()
-    return Q(product__domain_id__in=member_domain_ids(user)) | _approver_q(user)
+        return AccessRequest.objects.all()
+    return AccessRequest.objects.filter(Q(product__domain_id__in=member_domain_ids(user)) | _approver_q(user))
 
 
 def access_requests_for(*, user, mine: bool = False, to_decide: bool = False, state: str = "") -> QuerySet[AccessRequest]:
@@ -71,9 +72,9 @@ def access_requests_for(*, user, mine: bool = False, to_decide: bool = False, st
     if mine:
         qs = AccessRequest.objects.filter(requester=user)
     elif to_decide:
-        qs = AccessRequest.objects.filter(_decidable_q(user), state=AccessRequest.State.PENDING).exclude(requester=user)
+        qs = _decidable(user).filter(state=AccessRequest.State.PENDING).exclude(requester=user)
     else:
-        qs = AccessRequest.objects.filter(Q(requester=user) | _decidable_q(user))
+        qs = _decidable(user) | AccessRequest.objects.filter(requester=user)
     if state:
         qs = qs.filter(state=state)
     return _with_history(qs.distinct()).order_by("-created", "-pk")

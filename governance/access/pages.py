@@ -114,8 +114,12 @@ def to_decide(request):
                .select_related("product__domain", "port", "consumer_product", "requester"))
     decided = (access_requests_for(user=request.user).exclude(requester=request.user)
                .exclude(state=AccessRequest.State.PENDING).select_related("product", "requester", "decided_by"))
+    today = timezone.localdate()
+    pending = list(pending[:200])
+    for asked in pending:  # the date field starts at the end the requester asked for
+        asked.asked_until = today + dt.timedelta(days=asked.duration_days)
     return render(request, "governance/access/decide.html", {
-        "pending": pending[:200], "decided": decided[:20], "today": timezone.localdate(),
+        "pending": pending, "decided": decided[:20], "today": today,
     })
 
 

@@ -3,11 +3,20 @@ from __future__ import annotations
 
 from django.template.loader import render_to_string
 
+from catalog.locations import port_refusal
 from catalog.visibility import Viewer
 from governance.access import policy
 from governance.access.models import AccessRequest
-from governance.access.provisioning.selectors import connection_snippets, data_access, served_by_meshport
+from governance.access.provisioning.selectors import (
+    connection_snippets,
+    data_access,
+    port_sample,
+    served_by_meshport,
+)
 from governance.access.selectors import access_grants_for, product_consumers
+from profiling.errors import ProfilingError
+
+SAMPLE_ROWS = 20
 
 
 def access_context(request, product) -> dict:
@@ -19,10 +28,11 @@ def access_context(request, product) -> dict:
     base = request.build_absolute_uri("/")
     for port in product.output_ports.select_related("contract").order_by("name"):
         access = data_access(user, port)
+        served = access.allowed and served_by_meshport(port)
         context["ports"].append({
             "port": port, "may_read": access.allowed, "reason": access.reason,
             "snippets": connection_snippets(port, user, base_url=base) if access.allowed else {},
-            "download": access.allowed and served_by_meshport(port),
+            "download": served, **(_sample(port, user) if served else {}),
         })
     context["my_grants"] = list(access_grants_for(user=user, product=product.identifier).filter(
         grantee=user, state="active"))
@@ -34,6 +44,17 @@ def access_context(request, product) -> dict:
         context["may_revoke"] = bool(consumers) and policy.may_revoke(user, consumers[0])  # the same for every grant here
         context["pending_total"] = AccessRequest.objects.filter(product=product, state="pending").count()
     return context
+
+
+def _sample(port, user) -> dict:
+    """The first rows of a port Meshport serves, masked for the user, or why there are none."""
+    refusal = port_refusal(port)
+    if refusal:
+        return {"sample_error": refusal}
+    try:
+        return {"sample": port_sample(port, user, limit=SAMPLE_ROWS)}
+    except ProfilingError as exc:
+        return {"sample_error": str(exc)}
 
 
 def access_panel(request, product) -> str:

@@ -26,8 +26,6 @@ from governance.access.provisioning import selectors
 from governance.access.provisioning.services import REPORTABLE, provisioning_report
 from profiling.errors import ProfilingError
 from profiling.locations import safe_path
-from profiling.readers import VIEW, port_connection, run_query
-from profiling.store import MASK, json_safe
 
 SAMPLE_DEFAULT_ROWS, SAMPLE_MAX_ROWS = 20, 100
 
@@ -144,18 +142,11 @@ class PortSampleView(APIView):
         limit = _rows(request.query_params.get("rows"))
         port = port_for_data(request, identifier, port_name)
         _checked_path(port)
-        masked = selectors.masked_columns(request.user, port)
         try:
-            with port_connection(port) as con:
-                columns = [row[0] for row in con.execute(f"DESCRIBE {VIEW}").fetchall()]
-                rows = run_query(con, f"SELECT * FROM {VIEW} LIMIT ?", params=[limit])  # noqa: S608 - our view
+            sample = selectors.port_sample(port, request.user, limit=limit)
         except ProfilingError as exc:
             raise Conflict(f"Cannot read port {port.name!r}: {exc}") from exc
-        hidden = [i for i, name in enumerate(columns) if name in masked]
-        shown = [[MASK if i in hidden else json_safe(v) for i, v in enumerate(row)] for row in rows]
-        body = {"product": port.product.identifier, "port": port.name, "columns": columns,
-                "masked": [columns[i] for i in hidden], "rows": shown}
-        return Response(SampleSerializer(body).data)
+        return Response(SampleSerializer({"product": port.product.identifier, "port": port.name, **sample}).data)
 
 
 def _rows(value) -> int:

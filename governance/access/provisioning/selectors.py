@@ -25,7 +25,8 @@ from governance.access.provisioning.base import FILES, POSTGRES, kind_for
 from governance.access.provisioning.models import Provisioning
 from governance.access.provisioning.postgres import Refused, role_name, table_of
 from governance.access.selectors import live_grants
-from profiling.store import sensitive_columns
+from profiling.readers import VIEW, port_connection, run_query
+from profiling.store import MASK, json_safe, sensitive_columns
 
 UNMASKED_PROPERTY = "unmaskedColumns"
 
@@ -88,6 +89,18 @@ def _unmasked_by(role_entry: dict) -> set[str]:
             value = prop.get("value")
             return {"*"} if value == "*" else {str(v) for v in value} if isinstance(value, list) else set()
     return set()
+
+
+def port_sample(port: OutputPort, user, *, limit: int) -> dict:
+    """``{columns, masked, rows}``: the first ``limit`` rows of a port Meshport serves, sensitive values
+    masked for this user. The caller has checked ``data_access``; raises ``ProfilingError`` when unreadable."""
+    masked = masked_columns(user, port)
+    with port_connection(port) as con:
+        columns = [row[0] for row in con.execute(f"DESCRIBE {VIEW}").fetchall()]
+        rows = run_query(con, f"SELECT * FROM {VIEW} LIMIT ?", params=[limit])  # noqa: S608 - our view
+    hidden = {i for i, name in enumerate(columns) if name in masked}
+    shown = [[MASK if i in hidden else json_safe(v) for i, v in enumerate(row)] for row in rows]
+    return {"columns": columns, "masked": [columns[i] for i in sorted(hidden)], "rows": shown}
 
 
 def grant_provisionings(grant: AccessGrant) -> QuerySet[Provisioning]:

@@ -115,3 +115,17 @@ def test_connection_snippets_for_a_file_port_use_the_download_endpoint(mesh, gra
     assert "MESHPORT_TOKEN" in snippets["pandas"]
     assert url in snippets["psql"]
     assert connection_snippets(mesh.port, make_user("otto")) == {}
+
+
+def test_the_product_pages_use_it_panel_shows_a_masked_sample_only_to_who_may_read(mesh, grant_flow, client):
+    path = f"/products/{mesh.product.identifier}/"
+    client.force_login(mesh.consumer)
+    before = client.get(path).content.decode()
+    assert "sample__table" not in before and "Request access to this port" in before
+    grant_flow.approve(grant_flow.ask(mesh.consumer, mesh.product, mesh.port), mesh.owner)
+    after = client.get(path).content.decode()
+    assert "Sample: first 20 rows (email masked)" in after
+    assert "@example.org" not in after and "•••" in after
+    assert f"/api/products/{mesh.product.identifier}/ports/{mesh.port.name}/download/" in after
+    client.force_login(mesh.owner)
+    assert "@example.org" in client.get(path).content.decode()  # the team reads every value

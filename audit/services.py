@@ -24,6 +24,7 @@ from audit.models import GENESIS, AuditEvent
 
 # pg_advisory_xact_lock key: any constant bigint that no other Meshport lock uses ("audit" in ASCII).
 LOCK_KEY = 0x6175646974
+LAST_HASH_SQL = "SELECT hash FROM audit_auditevent ORDER BY id DESC LIMIT 1"
 
 
 class AuditError(RuntimeError):
@@ -61,10 +62,12 @@ def record_many(*, events: Sequence[Event]) -> list[AuditEvent]:
     connection = transaction.get_connection()
     if not connection.in_atomic_block:
         raise AuditError("audit events are recorded inside the writer's transaction: call record() in transaction.atomic")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # plain SQL: this runs on every write, the ORM's compiling is not free
+        if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-    prev = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first() or GENESIS
+        cursor.execute(LAST_HASH_SQL)
+        last = cursor.fetchone()
+    prev = last[0] if last else GENESIS
     now, request_id = timezone.now(), context.request_id()
     rows = []
     for event in events:

@@ -93,3 +93,4 @@ class QualityScore(models.Model):
 # Access requests and grants live in their own package; imported here so Django registers them.
 from governance.access.models import AccessEvent, AccessGrant, AccessRequest  # noqa: E402, F401
 from governance.access.provisioning.models import Provisioning  # noqa: E402, F401
+from governance.policies.models import ComplianceDaily, Policy, PolicyEvaluation, PolicyException  # noqa: E402, F401

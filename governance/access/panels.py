@@ -52,7 +52,8 @@ def _sample(port, user) -> dict:
     if refusal:
         return {"sample_error": refusal}
     try:
-        return {"sample": port_sample(port, user, limit=SAMPLE_ROWS)}
+        # masked on the page for the team too; a grant's role may unmask, the API gives the team all
+        return {"sample": port_sample(port, user, limit=SAMPLE_ROWS, team_unmasked=False)}
     except ProfilingError as exc:
         return {"sample_error": str(exc)}
 

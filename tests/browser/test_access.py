@@ -35,14 +35,16 @@ def test_request_approve_read_then_expire(open_page, viewport):
     dora.get_by_role("button", name="Send request").click()
     dora.wait_for_url("**/access/**")
     request = dora.locator(".request").first
-    assert "Pending" in request.inner_text() and "Churn model" in request.inner_text()
+    assert "Pending" in request.inner_text()
+    assert "Churn model" in request.inner_text()
     shoot(dora, "my-access-pending")
 
     alice = open_page(viewport=viewport)
     log_in(alice, "alice", next_url="/access/decide/")
     assert alice.locator("#nav-decide .count-badge").inner_text() == "1"
     pending = alice.locator("#pending .request").first
-    assert "Churn model" in pending.inner_text() and "dora" in pending.inner_text()
+    assert "Churn model" in pending.inner_text()
+    assert "dora" in pending.inner_text()
     shoot(alice, "to-decide")
     until = timezone.localdate() + dt.timedelta(days=14)
     pending.get_by_label("Access until").fill(until.isoformat())

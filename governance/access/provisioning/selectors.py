@@ -67,11 +67,12 @@ def served_by_meshport(port: OutputPort) -> bool:
     return kind_for(port.server_type, port_kind=port.kind) == FILES
 
 
-def masked_columns(user, port: OutputPort) -> set[str]:
-    """The port's sensitive columns this user sees masked in a sample."""
+def masked_columns(user, port: OutputPort, *, team_unmasked: bool = True) -> set[str]:
+    """The port's sensitive columns this user sees masked in a sample (``team_unmasked`` False: the
+    domain team too, as on a page, which is read over shoulders and in screen shares)."""
     viewer = Viewer.of(user)
     sensitive = sensitive_columns(port)
-    if not sensitive or viewer.is_team(port.product):
+    if not sensitive or (team_unmasked and viewer.is_team(port.product)):
         return set()
     roles = {g.role for g in covering_grants(user, port) if g.role}
     if not roles or port.contract is None:
@@ -91,10 +92,10 @@ def _unmasked_by(role_entry: dict) -> set[str]:
     return set()
 
 
-def port_sample(port: OutputPort, user, *, limit: int) -> dict:
+def port_sample(port: OutputPort, user, *, limit: int, team_unmasked: bool = True) -> dict:
     """``{columns, masked, rows}``: the first ``limit`` rows of a port Meshport serves, sensitive values
     masked for this user. The caller has checked ``data_access``; raises ``ProfilingError`` when unreadable."""
-    masked = masked_columns(user, port)
+    masked = masked_columns(user, port, team_unmasked=team_unmasked)
     with port_connection(port) as con:
         columns = [row[0] for row in con.execute(f"DESCRIBE {VIEW}").fetchall()]
         rows = run_query(con, f"SELECT * FROM {VIEW} LIMIT ?", params=[limit])  # noqa: S608 - our view

@@ -1,4 +1,4 @@
-"""Governance app config: signal handlers, the product-page quality panel, and the access grant provider."""
+"""Governance app config: signal handlers, product-page panels, the access grant provider, the policies' publish check."""
 from django.apps import AppConfig
 
 
@@ -7,6 +7,7 @@ class GovernanceConfig(AppConfig):
     verbose_name = "Governance"
 
     def ready(self) -> None:
+        from catalog.descriptors.checks import register_publish_check
         from catalog.panels import register_product_panel
         from catalog.visibility import register_grant_provider
         from governance.access import tasks  # noqa: F401  (a subpackage: Celery's autodiscovery misses it)
@@ -14,6 +15,9 @@ class GovernanceConfig(AppConfig):
         from governance.access.provisioning.signals import register_signal_handlers as register_provisioning
         from governance.access.selectors import granted_product_ids
         from governance.panels import quality_panel
+        from governance.policies import tasks as policy_tasks  # noqa: F401  (a subpackage: autodiscovery misses it)
+        from governance.policies.checks import policy_publish_check
+        from governance.policies.signals import register_signal_handlers as register_policies
         from governance.signals import register_signal_handlers
 
         register_signal_handlers()
@@ -21,3 +25,5 @@ class GovernanceConfig(AppConfig):
         register_product_panel("quality", "Quality", quality_panel, order=20)
         register_grant_provider(granted_product_ids)
         register_provisioning()
+        register_policies()
+        register_publish_check(policy_publish_check)

@@ -98,7 +98,15 @@ def _score_record(*, product: DataProduct, result: scoring.Score, items: list[di
         breakdown={"explanations": result.explanations, "checks": items},
     )
     product_quality_set(product_id=product.pk, score=result.score)
+    # policies read the score: governance wrote it, so it tells its policies itself (no app hears its own kind)
+    transaction.on_commit(lambda: _policies_after_score(product.pk))
     return row
+
+
+def _policies_after_score(product_id: int) -> None:
+    from governance.policies.tasks import products_policies_task
+
+    products_policies_task.delay([product_id])
 
 
 def product_quality_check(

@@ -19,6 +19,7 @@ from audit.services import Subject, record
 from catalog import locations
 from catalog.changes import ChangeSet, Kind, actor_label, changes_announce
 from catalog.descriptors import mapping, sync
+from catalog.descriptors.checks import publish_checks_run
 from catalog.descriptors.errors import DescriptorError, DescriptorPermissionError
 from catalog.descriptors.payload import (
     CONTRACT_KIND,
@@ -124,6 +125,7 @@ def _import(docs: list[Document], *, actor, source: str) -> ImportResult:
         _record(result, *_product_upsert(Document(data=product.descriptor, label=product.identifier), actor, changes))
     for pk in _input_ports_resolve(_published_refs(result.products)):
         changes.add(pk, Kind.UPDATED, fields={"input_ports"})
+    publish_checks_run(products=result.products, documents=docs, actor=actor)
     changes_announce(changes)
     logger.info("descriptors from %s: %d created, %d updated, %d unchanged",
                 source, len(result.created), len(result.updated), len(result.unchanged))

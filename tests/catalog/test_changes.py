@@ -20,11 +20,12 @@ def receivers(signal) -> list[str]:
 def test_the_fan_out_read_in_one_place():
     search, profiling = "search.signals.index_changed_products", "profiling.signals.on_ports_changed"
     governance, lineage = "governance.signals.score_changed_products", "lineage.apps._on_products_changed"
+    policies = "governance.policies.signals.evaluate_changed_products"
     assert {kind: receivers(signal) for kind, signal in changes.SIGNALS.items()} == {
-        "created": sorted([search, profiling, governance, lineage]),
-        "updated": sorted([search, profiling, governance, lineage]),
+        "created": sorted([search, profiling, governance, policies, lineage]),
+        "updated": sorted([search, profiling, governance, policies, lineage]),
         "deleted": sorted([search, lineage]),
-        "profiled": sorted([search, governance]),  # profiling sent it: it does not hear it
+        "profiled": sorted([search, governance, policies]),  # profiling sent it: it does not hear it
         "scored": [search],  # governance and lineage write scores and usage: only search hears them
     }
 
@@ -70,6 +71,7 @@ def test_one_publish_indexes_once_and_profiles_each_changed_port_once(
         ("output_port_profile_task", (ports[0],)),
         ("output_port_profile_task", (ports[1],)),
         ("quality_score_refresh_task", (pk,)),
+        ("products_policies_task", ([pk],)),
         ("lineage_products_sync_task", ([pk],)),
     ])
 

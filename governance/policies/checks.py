@@ -1,0 +1,70 @@
+"""The publish check governance registers with catalog: a blocking policy a published product fails refuses
+the import, each error naming the policy, the path in the descriptor (file and line when known) and why."""
+from __future__ import annotations
+
+from catalog.descriptors.payload import CONTRACT_KIND, PRODUCT_KIND, join_path
+from governance.policies.context import product_contexts
+from governance.policies.engine import NOUNS, Outcome, PolicySet, PolicySpec
+from governance.policies.models import Policy, PolicyException
+
+
+def blocking_specs() -> list[PolicySpec]:
+    policies = Policy.objects.filter(enabled=True, severity=Policy.Severity.BLOCKING).select_related("domain")
+    return [PolicySpec.of(p) for p in policies]
+
+
+def policy_publish_check(*, products: list, documents: list, actor=None, specs: list[PolicySpec] | None = None) -> list[dict]:
+    """Errors for every blocking policy a product about to be published fails (and no live exception waives)."""
+    published = [p for p in products if p.status == "published"]
+    specs = blocking_specs() if specs is None else specs
+    if not published or not specs:
+        return []
+    policy_set = PolicySet(specs)
+    failed: list[tuple] = []
+    for product in published:
+        ctx = product_contexts([product.pk])[product.pk]
+        failed += [(product, o) for o in policy_set.evaluate(ctx) if o.result == "failed"]
+    waived = _waived(failed)
+    return [error for product, outcome in failed if (outcome.spec.pk, product.pk) not in waived
+            for error in outcome_errors(outcome, product, documents)]
+
+
+def _waived(failed: list[tuple]) -> set[tuple]:
+    from django.db.models import Q
+    from django.utils import timezone
+
+    if not failed:
+        return set()
+    live = PolicyException.objects.filter(expires__gt=timezone.now(), policy__waivable=True,
+                                          policy_id__in={o.spec.pk for _, o in failed})
+    found = set()
+    for product, outcome in failed:
+        if live.filter(Q(product=product) | Q(domain_id=product.domain_id), policy_id=outcome.spec.pk).exists():
+            found.add((outcome.spec.pk, product.pk))
+    return found
+
+
+def outcome_errors(outcome: Outcome, product, documents: list) -> list[dict]:
+    """One error per failing subject, placed in the document (and file, line) it came from."""
+    spec = outcome.spec
+    errors = []
+    for failure in outcome.failures:
+        kind, ref, parts = failure["where"]
+        doc = _document(documents, kind, ref if kind == "contract" else product.external_id)
+        if doc is None and kind == "contract":
+            kind, parts = "product", ["outputPorts"]
+            doc = _document(documents, "product", product.external_id)
+        if spec.applies_to == "product":
+            message = f"{spec.key} ({spec.severity}): {outcome.message}"
+        else:
+            noun = NOUNS[spec.applies_to][:-1]
+            message = f"{spec.key} ({spec.severity}): {noun} `{failure['subject']}` {spec.message or 'fails “' + spec.title + '”'}"
+        error = doc.error(tuple(parts), message) if doc is not None else {
+            "path": join_path(kind if kind == "product" else f"contract {ref}", tuple(parts)), "message": message}
+        errors.append({**error, "policy": spec.key})
+    return errors
+
+
+def _document(documents: list, kind: str, external_id: str):
+    wanted = PRODUCT_KIND if kind == "product" else CONTRACT_KIND
+    return next((d for d in documents if d.kind == wanted and d.data.get("id") == external_id), None)

@@ -1,0 +1,196 @@
+"""Evaluate a set of policies on product contexts: passed, failed or not applicable, with the values that
+decided it, a readable message and where in the descriptors each failure sits.
+
+Pure: no database. Rules are compiled once per (policy, version) into a ``CompiledPolicy``; a product's
+context is handed to the Rust engine once (a ``DataHandle``) and every policy runs on it. Policies on
+ports, columns and contracts map their rule over the product's subjects of that kind, each subject
+seen as ``{product, port, column}`` (only the parts the set's rules read are handed over).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import datalogic_py
+
+from governance.policies.context import ProductContext
+from governance.policies.rules import engine, rule_reads
+
+NOUNS = {"output_port": "output ports", "column": "columns", "contract": "contracts"}
+ROOTS = {"output_port": ("product", "port"), "column": ("product", "port", "column"), "contract": ("product", "contract")}
+LISTED = 10
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """What the engine needs of a policy (a ``Policy`` row, or one read from a file)."""
+
+    key: str
+    title: str
+    applies_to: str
+    rule: object
+    selector: object = None
+    severity: str = "warning"
+    message: str = ""
+    path: str = ""
+    domain: str = ""  # a domain policy's domain slug; empty for global ones
+    version: int = 1
+    pk: int | None = None
+
+    @classmethod
+    def of(cls, policy) -> PolicySpec:
+        return cls(key=policy.key, title=policy.title, applies_to=policy.applies_to, rule=policy.rule,
+                   selector=policy.selector, severity=policy.severity, message=policy.message, path=policy.path,
+                   domain=policy.domain.slug if policy.domain_id else "", version=policy.version, pk=policy.pk)
+
+
+@dataclass
+class Outcome:
+    spec: PolicySpec
+    result: str  # passed | failed | not_applicable
+    message: str = ""
+    values: dict = field(default_factory=dict)
+    failures: list[dict] = field(default_factory=list)
+
+
+class CompiledPolicy:
+    def __init__(self, spec: PolicySpec) -> None:
+        self.spec = spec
+        body = {"if": [spec.selector, spec.rule, None]} if spec.selector not in (None, {}, True) else spec.rule
+        if spec.applies_to != "product":
+            body = {"map": [{"var": f"_s.{spec.applies_to}"}, body]}
+        self.program = engine().compile(body)
+        self.reads = rule_reads(spec.rule)
+        roots = {p.split(".")[0] for p in self.reads + rule_reads(spec.selector or {})}
+        self.roots = roots if "" not in roots else set(ROOTS.get(spec.applies_to, ()))
+
+
+_compiled: dict[tuple, CompiledPolicy] = {}
+
+
+def compiled(spec: PolicySpec) -> CompiledPolicy:
+    """One compilation per policy version and process."""
+    key = (spec.key, spec.version, spec.pk, json.dumps([spec.rule, spec.selector, spec.applies_to], sort_keys=True))
+    found = _compiled.get(key)
+    if found is None:
+        if len(_compiled) > 2000:
+            _compiled.clear()
+        found = _compiled[key] = CompiledPolicy(spec)
+    return found
+
+
+class PolicySet:
+    """The policies to evaluate together; each product meets the global ones and its domain's."""
+
+    def __init__(self, specs) -> None:
+        self.policies = [compiled(s) for s in specs]
+
+    def for_domain(self, domain: str) -> list[CompiledPolicy]:
+        return [p for p in self.policies if not p.spec.domain or p.spec.domain == domain]
+
+    def evaluate(self, ctx: ProductContext, *, session=None) -> list[Outcome]:
+        policies = self.for_domain(ctx.data["product"]["domain"])
+        handle = datalogic_py.DataHandle(_root(ctx, policies))
+        return [_outcome(p, ctx, _run(p, handle)) for p in policies]
+
+
+def _root(ctx: ProductContext, policies: list[CompiledPolicy]) -> dict:
+    """The context plus, for each kind of subject the policies need, the subjects with the parts they read."""
+    roots: dict[str, set] = {}
+    for p in policies:
+        if p.spec.applies_to != "product":
+            roots.setdefault(p.spec.applies_to, set()).update(p.roots)
+    if not roots:
+        return ctx.data
+    data = ctx.data
+    product, subjects = data["product"], {}
+    for kind, needed in roots.items():
+        records = [{"product": product, **parts} for parts in _subjects(data, kind)]
+        subjects[kind] = [{k: v for k, v in r.items() if k in needed} for r in records]
+    return {**data, "_s": subjects}
+
+
+def _subjects(data: dict, kind: str) -> list[dict]:
+    if kind == "output_port":
+        return [{"port": port} for port in data["ports"]]
+    if kind == "column":
+        return [{"port": port, "column": col} for port in data["ports"] for col in port["columns"]]
+    return [{"contract": c} for c in data["contracts"]]
+
+
+def _run(policy: CompiledPolicy, handle):
+    try:
+        return policy.program.evaluate_data(handle)
+    except datalogic_py.DataLogicError as exc:
+        return exc
+
+
+def truthy(value) -> bool:
+    return value not in (False, None, 0, "", [], {})
+
+
+def _outcome(policy: CompiledPolicy, ctx: ProductContext, value) -> Outcome:
+    spec = policy.spec
+    if isinstance(value, Exception):
+        return Outcome(spec, "failed", f"The rule could not be evaluated: {value}")
+    if spec.applies_to == "product":
+        if value is None:
+            return Outcome(spec, "not_applicable")
+        if truthy(value):
+            return Outcome(spec, "passed")
+        values = {path: lookup(ctx.data, path) for path in policy.reads}
+        shown = ", ".join(f"{k} = {_short(v)}" for k, v in values.items())
+        message = f"{spec.message or spec.title}" + (f" ({shown})" if shown else "")
+        return Outcome(spec, "failed", message, values, [{"subject": ctx.data["product"]["identifier"],
+                                                           "where": ["product", None, _parts(spec.path)]}])
+    return _element_outcome(policy, ctx, value)
+
+
+def _element_outcome(policy: CompiledPolicy, ctx: ProductContext, values: list) -> Outcome:
+    spec = policy.spec
+    names, wheres = _names(ctx, spec.applies_to)
+    applicable = [i for i, v in enumerate(values) if v is not None]
+    if not applicable:
+        return Outcome(spec, "not_applicable")
+    failing = [i for i in applicable if not truthy(values[i])]
+    if not failing:
+        return Outcome(spec, "passed")
+    listed = ", ".join(f"`{names[i]}`" for i in failing[:LISTED])
+    more = f" and {len(failing) - LISTED} more" if len(failing) > LISTED else ""
+    what = spec.message or f"fail “{spec.title}”"
+    message = f"{len(failing)} of {len(applicable)} {NOUNS[spec.applies_to]} {what}: {listed}{more}"
+    failures = [{"subject": names[i], "where": [wheres[i][0], wheres[i][1] if len(wheres[i]) > 2 else None,
+                                                list(wheres[i][-1]) + _parts(spec.path)]} for i in failing]
+    return Outcome(spec, "failed", message, {"failing": [names[i] for i in failing[:50]], "of": len(applicable)},
+                   failures)
+
+
+def _names(ctx: ProductContext, kind: str) -> tuple[list[str], list[tuple]]:
+    ports = ctx.data["ports"]
+    if kind == "output_port":
+        return [p["name"] for p in ports], list(ctx.port_paths)
+    if kind == "column":
+        several = len(ports) > 1
+        names = [f"{p['name']}.{c['name']}" if several else c["name"] for p in ports for c in p["columns"]]
+        return names, [w for paths in ctx.column_paths for w in paths]
+    return [c["id"] for c in ctx.data["contracts"]], [("contract", c["id"], ()) for c in ctx.data["contracts"]]
+
+
+def _parts(path: str) -> list:
+    return [int(p) if p.isdigit() else p for p in path.split(".")] if path else []
+
+
+def lookup(data, path: str):
+    for part in path.split("."):
+        if isinstance(data, dict):
+            data = data.get(part)
+        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
+            data = data[int(part)]
+        else:
+            return None
+    return data
+
+
+def _short(value) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:77] + "…"

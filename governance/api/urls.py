@@ -8,4 +8,5 @@ urlpatterns = [
     path("products/<str:identifier>/quality/run/", views.ProductQualityRunView.as_view(), name="product-quality-run"),
     path("", include("governance.access.api.urls")),
     path("", include("governance.access.provisioning.urls")),
+    path("", include("governance.policies.urls")),
 ]

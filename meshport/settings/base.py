@@ -355,6 +355,14 @@ CELERY_BEAT_SCHEDULE["access-grants-expire-hourly"] = {
     "schedule": 60 * 60,
 }
 
+# POLICIES (governance.policies): every product against every enabled policy nightly, then the day's summary
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["policies-evaluate-nightly"] = {
+    "task": "governance.policies.tasks.policies_evaluate_all_task",
+    "schedule": crontab(hour=2, minute=30),
+}
+
 # ACCESS PROVISIONING (governance.access.provisioning): PostgreSQL grants, webhooks, Meshport-served files
 _DB = DATABASES["default"]
 _DB_IS_POSTGRES = _DB["ENGINE"] == "django.db.backends.postgresql"

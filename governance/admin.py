@@ -52,3 +52,4 @@ class QualityScoreAdmin(admin.ModelAdmin):
 
 # The access requests' and grants' admin lives with them; imported so autodiscovery registers it.
 from governance.access import admin as access_admin  # noqa: E402, F401
+from governance.policies import admin as policies_admin  # noqa: E402, F401

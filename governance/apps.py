@@ -17,12 +17,14 @@ class GovernanceConfig(AppConfig):
         from governance.panels import quality_panel
         from governance.policies import tasks as policy_tasks  # noqa: F401  (a subpackage: autodiscovery misses it)
         from governance.policies.checks import policy_publish_check
+        from governance.policies.panels import compliance_panel
         from governance.policies.signals import register_signal_handlers as register_policies
         from governance.signals import register_signal_handlers
 
         register_signal_handlers()
         register_product_panel("access", "Access", access_panel, order=10)
         register_product_panel("quality", "Quality", quality_panel, order=20)
+        register_product_panel("compliance", "Compliance", compliance_panel, order=30)
         register_grant_provider(granted_product_ids)
         register_provisioning()
         register_policies()

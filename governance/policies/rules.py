@@ -162,17 +162,22 @@ def _walk(node, scope: dict | None, at: str, problems: list[dict]) -> dict | Non
             if isinstance(name, str):
                 _resolve(name, scope, _pointer(here, i), problems)
         return None
-    args = args if isinstance(args, list) else [args]
+    single = not isinstance(args, list)
+    args = [args] if single else args
+
+    def at_arg(i: int) -> str:
+        return here if single else _pointer(here, i)
+
     if op in ITERATORS and args:
-        items = _walk(args[0], scope, _pointer(here, 0), problems)
+        items = _walk(args[0], scope, at_arg(0), problems)
         inner = (items or {}).get("items") if items else None
         if op == "reduce":
             inner = {"type": "object", "properties": {"current": inner or {}, "accumulator": {}}} if inner else None
         for i, arg in enumerate(args[1:], start=1):
-            _walk(arg, inner if i == 1 else scope, _pointer(here, i), problems)
+            _walk(arg, inner if i == 1 else scope, at_arg(i), problems)
         return items if op == "filter" else None
     for i, arg in enumerate(args):
-        _walk(arg, scope, _pointer(here, i), problems)
+        _walk(arg, scope, at_arg(i), problems)
     return None
 
 

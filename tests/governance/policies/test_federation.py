@@ -16,7 +16,7 @@ from governance.policies.services import (
     product_policies_evaluate,
 )
 
-from .conftest import bundle, contract_doc, product_doc
+from .conftest import contract_doc, product_doc
 
 
 @pytest.fixture
@@ -53,7 +53,7 @@ def test_a_domain_policy_applies_only_to_its_domain(two_domains, finance_owner, 
 def _sales_owner():
     from django.contrib.auth import get_user_model
 
-    from catalog.models import DomainMembership, Domain
+    from catalog.models import Domain, DomainMembership
 
     user = get_user_model().objects.create_user("sam")
     DomainMembership.objects.create(user=user, domain=Domain.objects.get(slug="sales"), role="owner")

@@ -12,12 +12,14 @@ from demo.access import demo_access_requests
 from demo.data import GenerationReport, demo_data_generate
 from demo.descriptors import demo_descriptors_write
 from demo.lineage import demo_events_post
+from demo.policies import demo_policies
 from demo.users import DemoUser, demo_domains_ensure, demo_users_ensure
 
 # Other apps' demo work, run in this order once the products exist: ``fn(*, stdout) -> None``.
 DEMO_STEPS: list[tuple[str, Callable]] = [
     ("lineage-events", demo_events_post),
     ("access-requests", demo_access_requests),
+    ("policies", demo_policies),
 ]
 
 

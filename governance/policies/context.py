@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from catalog.descriptors.mapping import contract_slos, custom_properties, dict_list, schema_object
-from catalog.models import Column, DataProduct, InputPort, OutputPort
+from catalog.models import Column, DataProduct, InputPort, OutputPort, ProductTeamMember
 from profiling.drift import FLAG, REPORTED_FLAG, port_key, schema_drift
 
 CONTEXT_VERSION = 1
@@ -50,9 +51,15 @@ def product_context(product: DataProduct, *, now=None) -> ProductContext:
     return product_contexts([product.pk], now=now)[product.pk]
 
 
+PRODUCT_FIELDS = ("pk", "identifier", "name", "domain__slug", "status", "visibility", "version", "purpose", "usage",
+                  "limitations", "team_name", "support", "freshness_slo_hours", "availability_slo", "custom_properties",
+                  "descriptor__outputPorts", "flags", "usage_count")
+
+
 def _chunk_contexts(ids: list[int], now) -> dict[int, ProductContext]:
-    products = (DataProduct.objects.filter(pk__in=ids).select_related("domain")
-                .prefetch_related("tags", "team_members"))
+    # plain values, not model instances: the nightly run reads every product
+    products = [SimpleNamespace(**dict(zip(("pk", *PRODUCT_FIELDS[1:]), row, strict=True)))
+                for row in DataProduct.objects.filter(pk__in=ids).values_list(*PRODUCT_FIELDS)]
     facts = _Facts(ids, now)
     return {p.pk: _context(p, facts, now) for p in products}
 
@@ -66,12 +73,22 @@ class _Facts:
         from lineage.models import ProductEdge
         from profiling.models import PiiSuggestion, ProfileRun
 
+        self.tags, self.team = defaultdict(list), defaultdict(list)
+        for product_id, name in DataProduct.tags.through.objects.filter(dataproduct_id__in=ids).values_list(
+                "dataproduct_id", "tag__name"):
+            self.tags[product_id].append(name)
+        for row in ProductTeamMember.objects.filter(product_id__in=ids).order_by("pk").values_list(
+                "product_id", "username", "name", "role"):
+            self.team[row[0]].append({"username": row[1], "name": row[2], "role": (row[3] or "").lower()})
         self.ports = defaultdict(list)
         for port in OutputPort.objects.filter(product_id__in=ids).select_related("contract__domain").order_by("name", "version"):
             self.ports[port.product_id].append(port)
         port_ids = [p.pk for ports in self.ports.values() for p in ports]
         self.columns = defaultdict(list)
-        for col in Column.objects.filter(port_id__in=port_ids).order_by("position", "name"):
+        fields = ("port_id", "name", "position", "logical_type", "physical_type", "description", "required",
+                  "primary_key", "classification", "critical", "observed")
+        for row in Column.objects.filter(port_id__in=port_ids).order_by("position", "name").values_list(*fields):
+            col = SimpleNamespace(**dict(zip(fields, row, strict=True)))
             self.columns[col.port_id].append(col)
         self.pii = defaultdict(set)
         for port_id, name in PiiSuggestion.objects.filter(port_id__in=port_ids).exclude(
@@ -98,9 +115,9 @@ def _hours_since(moment, now) -> float | None:
     return round((now - moment).total_seconds() / 3600, 2) if moment else None
 
 
-def _context(product: DataProduct, facts: _Facts, now) -> ProductContext:
+def _context(product, facts: _Facts, now) -> ProductContext:
     ports = facts.ports[product.pk]
-    descriptor_ports = [(p.get("name"), p.get("version")) for p in dict_list(product.descriptor.get("outputPorts"))]
+    descriptor_ports = [(p.get("name"), p.get("version")) for p in dict_list(product.descriptor__outputPorts)]
     ctx = ProductContext(product_id=product.pk, data={})
     port_dicts, contracts = [], {}
     drift = {**schema_drift(product, REPORTED_FLAG), **schema_drift(product, FLAG)}
@@ -120,8 +137,8 @@ def _context(product: DataProduct, facts: _Facts, now) -> ProductContext:
     return ctx
 
 
-def _product(product: DataProduct, facts: _Facts, now, columns: list[dict], drift: dict) -> dict:
-    members = [{"username": m.username, "name": m.name, "role": (m.role or "").lower()} for m in product.team_members.all()]
+def _product(product, facts: _Facts, now, columns: list[dict], drift: dict) -> dict:
+    members = facts.team[product.pk]
     props = product.custom_properties or {}
     score = facts.scores.get(product.pk)
     profiled = [facts.profiled.get(p.pk) for p in facts.ports[product.pk]]
@@ -130,14 +147,14 @@ def _product(product: DataProduct, facts: _Facts, now, columns: list[dict], drif
     return {
         "identifier": product.identifier,
         "name": product.name,
-        "domain": product.domain.slug,
+        "domain": product.domain__slug,
         "status": product.status,
         "visibility": product.visibility,
         "version": product.version,
         "description": {"purpose": product.purpose, "usage": product.usage, "limitations": product.limitations},
         "owners": [m["username"] for m in members if m["role"] == "owner"],
         "team": {"name": product.team_name, "members": members},
-        "tags": sorted(t.name for t in product.tags.all()),
+        "tags": sorted(facts.tags[product.pk]),
         "support": [{"channel": str(s.get("channel") or ""), "tool": str(s.get("tool") or ""), "url": str(s.get("url") or "")}
                     for s in dict_list(product.support)],
         "slo": {"freshness_hours": product.freshness_slo_hours, "availability": product.availability_slo},

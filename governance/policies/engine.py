@@ -59,10 +59,11 @@ class CompiledPolicy:
         body = {"if": [spec.selector, spec.rule, None]} if spec.selector not in (None, {}, True) else spec.rule
         if spec.applies_to != "product":
             body = {"map": [{"var": f"_s.{spec.applies_to}"}, body]}
+        self.body = body
         self.program = engine().compile(body)
-        self.reads = rule_reads(spec.rule)
-        roots = {p.split(".")[0] for p in self.reads + rule_reads(spec.selector or {})}
-        self.roots = roots if "" not in roots else set(ROOTS.get(spec.applies_to, ()))
+        self.reads = [r for r in rule_reads(spec.rule) if r]
+        # every path the rule and selector read at their root ("" when one reads a whole scope)
+        self.paths = rule_reads(spec.rule) + rule_reads(spec.selector or {})
 
 
 _compiled: dict[tuple, CompiledPolicy] = {}
@@ -79,43 +80,98 @@ def compiled(spec: PolicySpec) -> CompiledPolicy:
     return found
 
 
+class _Plan:
+    """The policies one domain's products meet, run as one program on only the context parts they read."""
+
+    def __init__(self, policies: list[CompiledPolicy]) -> None:
+        self.policies = policies
+        self.program = engine().compile([p.body for p in policies]) if policies else None
+        self.kinds: dict[str, set] = {}
+        top: set[str] = set()
+        product_keys: set[str] = set()
+        for p in policies:
+            kind = p.spec.applies_to
+            firsts = {path.split(".")[0] for path in p.paths}
+            if kind == "product":
+                top |= firsts
+            else:
+                self.kinds.setdefault(kind, set()).update(firsts if "" not in firsts else ROOTS[kind])
+            product_keys |= {path.split(".")[1] if "." in path else "*" for path in p.paths
+                             if path.split(".")[0] in ("product", "")}
+        self.whole = "" in top or "*" in product_keys
+        self.top = top - {"product"}
+        self.product_keys = product_keys
+
+    def data(self, ctx: ProductContext) -> dict:
+        full = ctx.data
+        if self.whole:
+            root = dict(full)
+            product = full["product"]
+        else:
+            product = {k: full["product"][k] for k in self.product_keys if k in full["product"]}
+            root = {k: full[k] for k in self.top if k in full}
+            root["product"] = product
+        if self.kinds:
+            root["_s"] = {kind: _records(full, kind, needed, product) for kind, needed in self.kinds.items()}
+        return root
+
+
+def _records(data: dict, kind: str, needed: set, product: dict) -> list[dict]:
+    with_product = "product" in needed
+    if kind == "output_port":
+        return [{"port": port, "product": product} if with_product else {"port": port} for port in data["ports"]]
+    if kind == "column":
+        with_port = "port" in needed
+        out = []
+        for port in data["ports"]:
+            for col in port["columns"]:
+                record = {"column": col}
+                if with_port:
+                    record["port"] = port
+                if with_product:
+                    record["product"] = product
+                out.append(record)
+        return out
+    return [{"contract": c, "product": product} if with_product else {"contract": c} for c in data["contracts"]]
+
+
+_plans: dict[tuple, _Plan] = {}
+
+
 class PolicySet:
     """The policies to evaluate together; each product meets the global ones and its domain's."""
 
     def __init__(self, specs) -> None:
         self.policies = [compiled(s) for s in specs]
+        self._plans: dict[str, _Plan] = {}
 
     def for_domain(self, domain: str) -> list[CompiledPolicy]:
         return [p for p in self.policies if not p.spec.domain or p.spec.domain == domain]
 
-    def evaluate(self, ctx: ProductContext, *, session=None) -> list[Outcome]:
-        policies = self.for_domain(ctx.data["product"]["domain"])
-        handle = datalogic_py.DataHandle(_root(ctx, policies))
-        return [_outcome(p, ctx, _run(p, handle)) for p in policies]
+    def _plan(self, domain: str) -> _Plan:
+        plan = self._plans.get(domain)
+        if plan is None:
+            policies = self.for_domain(domain)
+            key = tuple(id(p) for p in policies)  # compiled policies are shared per process (``compiled``)
+            plan = _plans.get(key)
+            if plan is None:
+                if len(_plans) > 500:
+                    _plans.clear()
+                plan = _plans[key] = _Plan(policies)
+            self._plans[domain] = plan
+        return plan
 
-
-def _root(ctx: ProductContext, policies: list[CompiledPolicy]) -> dict:
-    """The context plus, for each kind of subject the policies need, the subjects with the parts they read."""
-    roots: dict[str, set] = {}
-    for p in policies:
-        if p.spec.applies_to != "product":
-            roots.setdefault(p.spec.applies_to, set()).update(p.roots)
-    if not roots:
-        return ctx.data
-    data = ctx.data
-    product, subjects = data["product"], {}
-    for kind, needed in roots.items():
-        records = [{"product": product, **parts} for parts in _subjects(data, kind)]
-        subjects[kind] = [{k: v for k, v in r.items() if k in needed} for r in records]
-    return {**data, "_s": subjects}
-
-
-def _subjects(data: dict, kind: str) -> list[dict]:
-    if kind == "output_port":
-        return [{"port": port} for port in data["ports"]]
-    if kind == "column":
-        return [{"port": port, "column": col} for port in data["ports"] for col in port["columns"]]
-    return [{"contract": c} for c in data["contracts"]]
+    def evaluate(self, ctx: ProductContext) -> list[Outcome]:
+        plan = self._plan(ctx.data["product"]["domain"])
+        if not plan.policies:
+            return []
+        handle = datalogic_py.DataHandle(plan.data(ctx))
+        try:
+            values = plan.program.evaluate_data(handle)
+        except datalogic_py.DataLogicError:
+            values = [_run(p, handle) for p in plan.policies]  # find the one that fails, evaluate the rest
+        names: dict = {}
+        return [_outcome(p, ctx, v, names) for p, v in zip(plan.policies, values, strict=True)]
 
 
 def _run(policy: CompiledPolicy, handle):
@@ -129,7 +185,7 @@ def truthy(value) -> bool:
     return value not in (False, None, 0, "", [], {})
 
 
-def _outcome(policy: CompiledPolicy, ctx: ProductContext, value) -> Outcome:
+def _outcome(policy: CompiledPolicy, ctx: ProductContext, value, names: dict) -> Outcome:
     spec = policy.spec
     if isinstance(value, Exception):
         return Outcome(spec, "failed", f"The rule could not be evaluated: {value}")
@@ -143,18 +199,20 @@ def _outcome(policy: CompiledPolicy, ctx: ProductContext, value) -> Outcome:
         message = f"{spec.message or spec.title}" + (f" ({shown})" if shown else "")
         return Outcome(spec, "failed", message, values, [{"subject": ctx.data["product"]["identifier"],
                                                            "where": ["product", None, _parts(spec.path)]}])
-    return _element_outcome(policy, ctx, value)
+    return _element_outcome(policy, ctx, value, names)
 
 
-def _element_outcome(policy: CompiledPolicy, ctx: ProductContext, values: list) -> Outcome:
+def _element_outcome(policy: CompiledPolicy, ctx: ProductContext, values: list, cache: dict) -> Outcome:
     spec = policy.spec
-    names, wheres = _names(ctx, spec.applies_to)
     applicable = [i for i, v in enumerate(values) if v is not None]
     if not applicable:
         return Outcome(spec, "not_applicable")
     failing = [i for i in applicable if not truthy(values[i])]
     if not failing:
         return Outcome(spec, "passed")
+    if spec.applies_to not in cache:
+        cache[spec.applies_to] = _names(ctx, spec.applies_to)
+    names, wheres = cache[spec.applies_to]
     listed = ", ".join(f"`{names[i]}`" for i in failing[:LISTED])
     more = f" and {len(failing) - LISTED} more" if len(failing) > LISTED else ""
     what = spec.message or f"fail “{spec.title}”"

@@ -125,8 +125,12 @@ def _reads(node, found: list[str], top: bool) -> None:
         (op, args), = node.items()
         if op == "var":
             path = args[0] if isinstance(args, list) and args else args
-            if top and isinstance(path, str) and path:
-                found.append(path)
+            if top:
+                found.append(path if isinstance(path, str) else "")  # "": reads the whole scope
+            return
+        if op in ("missing", "missing_some") and top:
+            names = args[-1] if op == "missing_some" and isinstance(args, list) and args else args
+            found.extend(n if isinstance(n, str) else "" for n in (names if isinstance(names, list) else [names]))
             return
         args = args if isinstance(args, list) else [args]
         for i, arg in enumerate(args):

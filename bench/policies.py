@@ -40,8 +40,9 @@ def setup(folder: Path) -> None:
 
 
 def contexts(n: int, seed: int = 5):
-    from governance.policies.context import CONTEXT_VERSION, ProductContext
     from searchkit.mesh import product_rows
+
+    from governance.policies.context import CONTEXT_VERSION, ProductContext
 
     rng = random.Random(seed)
     for i, row in enumerate(product_rows(n)):
@@ -218,10 +219,11 @@ def documents(tag: str, root: Path) -> list[dict]:
 
 
 def nightly(n: int) -> None:
+    from searchkit.generate import generate
+
     from catalog.models import DataProduct
     from governance.policies.models import PolicyEvaluation
     from governance.policies.services import policies_evaluate_all
-    from searchkit.generate import generate
 
     print(f"generating {n:,} products in the database …", flush=True)
     generate(n)

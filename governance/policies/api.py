@@ -31,7 +31,7 @@ from governance.policies.services import (
     policy_save,
 )
 
-ERRORS = {"detail": OpenApiTypes.STR, "errors": OpenApiTypes.OBJECT}
+ERRORS = OpenApiTypes.OBJECT  # {"detail", "errors": {field: [reasons]}}
 
 
 class PolicySerializer(serializers.ModelSerializer):

@@ -127,7 +127,7 @@ def policy_save(*, key: str, data: dict, actor, origin: str | None = None, evalu
     """Create or update the policy ``key``; its version increments on every change. (policy, changed)."""
     if not isinstance(key, str) or not key or len(key) > 100 or not all(c.isalnum() or c in "-_" for c in key):
         raise PolicyInputError({"key": ["A key is 1–100 letters, digits, - or _."]})
-    policy = Policy.objects.select_for_update().filter(key=key).first()
+    policy = Policy.objects.select_for_update(of=("self",)).filter(key=key).order_by("pk").first()
     values = policy_clean(data, current=policy)
     if actor is not None and not (can_write_policy(actor, domain=values["domain"])
                                   and (policy is None or can_write_policy(actor, domain=policy.domain))):

@@ -69,9 +69,9 @@ def main() -> None:
     n = parser.parse_args().products
     with tempfile.TemporaryDirectory(prefix="meshport-bench-") as tmp:
         setup(Path(tmp))
-        from catalog.descriptors.payload import Document, label_documents
         from catalog.descriptors.services import descriptors_import
-        from catalog.descriptors.validation import fast_validator, schema_validator
+        from standards.payload import Document, label_documents
+        from standards.validation import fast_validator, schema_validator
 
         docs = documents(n, Path(tmp))
         labelled = label_documents([Document(data=x) for x in docs])

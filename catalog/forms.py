@@ -6,8 +6,8 @@ from pathlib import Path
 from django import forms
 from django.template.defaultfilters import filesizeformat
 
-from catalog.descriptors.limits import TEXT_MAX_BYTES
-from catalog.descriptors.payload import FILE_SUFFIXES
+from standards.limits import TEXT_MAX_BYTES
+from standards.payload import FILE_SUFFIXES
 
 PASTED_NAME = "descriptor"
 

@@ -35,7 +35,7 @@ READ_SQL_SERVERS = {"postgres", "postgresql"}
 
 
 def _is_table_server(server_type: str) -> bool:
-    from catalog.descriptors.servers import TABLE, kind_of
+    from standards.servers import TABLE, kind_of
 
     return kind_of(server_type) == TABLE and server_type != "custom"
 

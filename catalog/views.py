@@ -10,7 +10,6 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
 from catalog import selectors
-from catalog.descriptors.errors import DescriptorError, DescriptorPermissionError
 from catalog.descriptors.export import descriptor_export
 from catalog.descriptors.services import descriptor_text_import
 from catalog.forms import PublishForm
@@ -18,6 +17,7 @@ from catalog.models import DataProduct, Domain
 from catalog.panels import product_panels
 from catalog.permissions import can_write_domain
 from catalog.visibility import Viewer
+from standards.errors import DescriptorError, DescriptorPermissionError
 
 # How the publish page words each import outcome.
 OUTCOME_WORDS = {"created": "created", "updated": "updated", "unchanged": "no changes"}

@@ -18,13 +18,13 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from catalog.changes import Kind, product_changes_announce
-from catalog.descriptors import servers
 from catalog.models import DataProduct, OutputPort
 from profiling.drift import FLAG as DRIFT_FLAG
 from profiling.drift import port_key, schema_drift
 from profiling.errors import ProfilingError
 from profiling.models import PiiSuggestion, ProfileRun
 from profiling.readers import FILE_FORMATS, port_connection, time_limit, translated_errors
+from standards import servers
 
 logger = logging.getLogger(__name__)
 State = ProfileRun.State

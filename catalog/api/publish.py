@@ -15,9 +15,9 @@ from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from catalog.descriptors.errors import DescriptorError, DescriptorPermissionError
-from catalog.descriptors.payload import PRODUCT_KIND, Document, documents_from_payload
 from catalog.descriptors.services import ImportResult, descriptors_import
+from standards.errors import DescriptorError, DescriptorPermissionError
+from standards.payload import PRODUCT_KIND, Document, documents_from_payload
 
 BODY_HELP = (
     "An ODPS v1 DataProduct document, a bundle {\"product\": ..., \"contracts\": [ODCS v3.1 ...]}, "

@@ -10,9 +10,9 @@ from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from catalog import selectors
-from catalog.descriptors import servers
 from catalog.models import Column, DataProduct, Domain, InputPort, OutputPort, ProductTeamMember
 from catalog.visibility import Viewer
+from standards import servers
 
 
 def _viewer(serializer):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from catalog.descriptors.errors import DescriptorError
+from standards.errors import DescriptorError
 
 _checks: list[Callable] = []
 

@@ -28,7 +28,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.text import slugify
 
-from catalog.descriptors import servers
+from standards import servers
 
 STATUS_MAP = {
     "proposed": "draft",

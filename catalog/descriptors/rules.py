@@ -10,10 +10,11 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 
-from catalog.descriptors import limits, mapping
-from catalog.descriptors.payload import CONTRACT_KIND, PRODUCT_KIND, Document
+from catalog.descriptors import mapping
 from catalog.models import Contract, DataProduct, Domain, slug_validator
 from catalog.permissions import is_steward
+from standards import limits
+from standards.payload import CONTRACT_KIND, PRODUCT_KIND, Document
 
 PATH_KEYS = {"local": "path", "duckdb": "database"}
 # What OutputPort.format and .location hold: longer values would fail at the database (a 500).

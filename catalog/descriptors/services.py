@@ -18,10 +18,12 @@ from audit.diff import fields_diff
 from audit.services import Subject, record
 from catalog import locations
 from catalog.changes import ChangeSet, Kind, actor_label, changes_announce
-from catalog.descriptors import mapping, sync
+from catalog.descriptors import mapping, rules, sync
 from catalog.descriptors.checks import publish_checks_run
-from catalog.descriptors.errors import DescriptorError, DescriptorPermissionError
-from catalog.descriptors.payload import (
+from catalog.models import Contract, DataProduct, Domain, InputPort, OutputPort
+from catalog.permissions import can_write_domain
+from standards.errors import DescriptorError, DescriptorPermissionError
+from standards.payload import (
     CONTRACT_KIND,
     PRODUCT_KIND,
     Document,
@@ -30,9 +32,7 @@ from catalog.descriptors.payload import (
     jsonable,
     label_documents,
 )
-from catalog.descriptors.validation import validate_documents
-from catalog.models import Contract, DataProduct, Domain, InputPort, OutputPort
-from catalog.permissions import can_write_domain
+from standards.validation import validate_documents
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +102,7 @@ def _require_one_product(docs: list[Document]) -> None:
 
 
 def _import(docs: list[Document], *, actor, source: str) -> ImportResult:
-    notices = validate_documents(docs, actor=actor)
+    notices = validate_documents(docs, rules=lambda checked: rules.payload_errors(checked, actor=actor))
     products = [d for d in docs if d.kind == PRODUCT_KIND]
     _check_domains(products, actor)
     result = ImportResult(warnings=notices)

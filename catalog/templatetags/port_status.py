@@ -1,7 +1,7 @@
 """``{{ port|port_status }}``: why an output port is pending or not profiled ("" when all is well)."""
 from django import template
 
-from catalog.descriptors import servers
+from standards import servers
 
 register = template.Library()
 

@@ -12,8 +12,6 @@ from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from catalog.descriptors.errors import DescriptorError, DescriptorPermissionError
-from catalog.descriptors.payload import documents_from_payload
 from catalog.models import DataProduct, Domain
 from catalog.permissions import is_steward
 from catalog.visibility import Viewer
@@ -30,6 +28,8 @@ from governance.policies.services import (
     policy_exception_create,
     policy_save,
 )
+from standards.errors import DescriptorError, DescriptorPermissionError
+from standards.payload import documents_from_payload
 
 ERRORS = OpenApiTypes.OBJECT  # {"detail", "errors": {field: [reasons]}}
 

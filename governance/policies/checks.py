@@ -2,10 +2,10 @@
 the import, each error naming the policy, the path in the descriptor (file and line when known) and why."""
 from __future__ import annotations
 
-from catalog.descriptors.payload import CONTRACT_KIND, PRODUCT_KIND, join_path
 from governance.policies.context import product_contexts
 from governance.policies.engine import NOUNS, Outcome, PolicySet, PolicySpec
 from governance.policies.models import Policy, PolicyException
+from standards.payload import CONTRACT_KIND, PRODUCT_KIND, join_path
 
 
 def blocking_specs() -> list[PolicySpec]:

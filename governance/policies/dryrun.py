@@ -9,11 +9,11 @@ from pathlib import Path
 
 from django.db import transaction
 
-from catalog.descriptors.payload import Document, documents_from_files, jsonable, label_documents
 from catalog.models import DataProduct
 from governance.policies.checks import outcome_errors
 from governance.policies.context import product_contexts
 from governance.policies.engine import Outcome, PolicySet, PolicySpec
+from standards.payload import Document, documents_from_files, jsonable, label_documents
 
 # Set while a dry run imports: the publish check stands aside, the dry run reports every policy itself.
 checking = contextvars.ContextVar("governance.policies.checking", default=False)

@@ -4,8 +4,8 @@ from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from catalog.descriptors.limits import TEXT_MAX_BYTES
 from catalog.models import Contract, DataProduct, Domain, DomainMembership
+from standards.limits import TEXT_MAX_BYTES
 from tests.catalog.descriptor_texts import PORT_LINE, STATUS_LINE, broken_orders_yaml, orders_yaml
 
 pytestmark = pytest.mark.django_db

@@ -3,11 +3,11 @@ import pytest
 import yaml
 from django.conf import settings
 
-from catalog.descriptors.payload import documents_from_files
-from catalog.descriptors.validation import document_schema_errors
 from demo import truth
 from demo.descriptors import demo_descriptors_write, product_documents
 from demo.mesh import DOMAINS, PRODUCTS, PRODUCTS_BY_ID
+from standards.payload import documents_from_files
+from standards.validation import document_schema_errors
 
 
 @pytest.fixture

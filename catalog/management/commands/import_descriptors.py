@@ -3,8 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.descriptors.errors import DescriptorError, format_error
 from catalog.descriptors.services import descriptor_files_import
+from standards.errors import DescriptorError, format_error
 
 
 class Command(BaseCommand):

@@ -18,8 +18,8 @@ class Command(BaseCommand):
         parser.add_argument("--quick", action="store_true", help="Small files (for tests and quick looks).")
 
     def handle(self, *args, data_dir=None, quick=False, **options):
-        from catalog.descriptors.errors import DescriptorError
         from demo.services import DemoSetupError, demo_load
+        from standards.errors import DescriptorError
 
         data_dir = (data_dir or settings.MESHPORT_DEMO_DATA_DIR).resolve()
         try:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from catalog.descriptors.errors import DescriptorError, DescriptorPermissionError, format_error
 from governance.policies.dryrun import descriptor_files_check
 from governance.policies.services import active_specs
+from standards.errors import DescriptorError, DescriptorPermissionError, format_error
 
 
 class Command(BaseCommand):

@@ -7,9 +7,9 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from catalog.descriptors.errors import DescriptorError
 from catalog.descriptors.services import descriptor_files_import
 from catalog.models import Contract, DataProduct, OutputPort
+from standards.errors import DescriptorError
 
 from .conftest import contract_doc, data_root, product_doc
 

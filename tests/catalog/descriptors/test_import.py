@@ -5,7 +5,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from catalog.descriptors.errors import DescriptorError, DescriptorPermissionError
 from catalog.descriptors.services import descriptors_import
 from catalog.models import (
     Column,
@@ -17,6 +16,7 @@ from catalog.models import (
     ProductTeamMember,
     Tag,
 )
+from standards.errors import DescriptorError, DescriptorPermissionError
 
 from .conftest import contract_doc, data_root, product_doc
 

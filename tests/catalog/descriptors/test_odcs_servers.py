@@ -16,7 +16,7 @@ from .conftest import data_root
 
 pytestmark = pytest.mark.django_db
 
-SCHEMAS = Path(__file__).resolve().parents[3] / "catalog" / "descriptors" / "schemas"
+SCHEMAS = Path(__file__).resolve().parents[3] / "standards" / "schemas"
 URL = "/api/products/"
 
 

@@ -3,8 +3,8 @@ import copy
 
 import pytest
 
-from catalog.descriptors.payload import CONTRACT_KIND, PRODUCT_KIND
-from catalog.descriptors.validation import fast_validator, schema_validator
+from standards.payload import CONTRACT_KIND, PRODUCT_KIND
+from standards.validation import fast_validator, schema_validator
 
 from .conftest import contract_doc, product_doc
 

@@ -5,10 +5,10 @@ import copy
 import pytest
 import yaml
 
-from catalog.descriptors.errors import DescriptorError
 from catalog.descriptors.export import descriptor_export
 from catalog.descriptors.services import descriptors_import
 from catalog.models import Column, Contract, DataProduct, OutputPort
+from standards.errors import DescriptorError
 
 from .conftest import contract_doc, data_root, product_doc
 

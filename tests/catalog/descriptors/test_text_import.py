@@ -5,9 +5,9 @@ import pytest
 import yaml
 
 from catalog import changes
-from catalog.descriptors.errors import DescriptorError
 from catalog.descriptors.services import descriptor_text_import
 from catalog.models import Contract, DataProduct
+from standards.errors import DescriptorError
 from tests.catalog.descriptor_texts import STATUS_LINE, broken_orders_yaml, orders_yaml
 
 pytestmark = pytest.mark.django_db

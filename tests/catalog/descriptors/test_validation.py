@@ -3,10 +3,10 @@ import copy
 
 import pytest
 
-from catalog.descriptors.errors import DescriptorError
-from catalog.descriptors.payload import documents_from_payload
 from catalog.descriptors.services import descriptors_import
 from catalog.models import Contract, DataProduct
+from standards.errors import DescriptorError
+from standards.payload import documents_from_payload
 
 from .conftest import bundle, contract_doc, product_doc
 

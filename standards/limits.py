@@ -5,7 +5,7 @@ of as a 400 naming the field.
 """
 from __future__ import annotations
 
-from catalog.descriptors.payload import Document
+from standards.payload import Document
 
 PRODUCT_LIMITS = {"id": 200, "name": 200, "version": 50}
 PORT_LIMITS = {"name": 200, "version": 50, "contractId": 200}

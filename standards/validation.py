@@ -1,4 +1,4 @@
-"""Validate documents against their standard's JSON Schema, then against Meshport's own rules.
+"""Validate documents against their standard's JSON Schema, then against the caller's own rules.
 
 Each contract is held to the schema of the ODCS version it declares (``apiVersion``): v3.0.x and
 v3.1.0 as published (``schemas/``), v3.2.0 as the ``open-data-contract-standard`` package ships
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -21,9 +22,8 @@ import jsonschema_rs
 from jsonschema import exceptions as schema_exceptions
 from jsonschema.validators import validator_for
 
-from catalog.descriptors import rules
-from catalog.descriptors.errors import DescriptorError
-from catalog.descriptors.payload import CONTRACT_KIND, PRODUCT_KIND, Document
+from standards.errors import DescriptorError
+from standards.payload import CONTRACT_KIND, PRODUCT_KIND, Document
 
 SCHEMAS = Path(__file__).with_name("schemas")
 ODPS_SCHEMA = SCHEMAS / "odps-v1.0.0.json"
@@ -67,17 +67,19 @@ def fast_validator(kind: str, version: str | None = None):
     return jsonschema_rs.validator_for(schema_for(kind, version), validate_formats=False, offline=True)
 
 
-def validate_documents(documents: list[Document], *, actor=None) -> list[dict]:
+def validate_documents(documents: list[Document], *, rules: Callable[[list[Document]], list[dict]] | None = None
+                       ) -> list[dict]:
     """Raise ``DescriptorError`` listing every problem in these documents, or return the notices.
 
-    Notices (``{"path", "message"}``) say what was read otherwise than written: an ODPS v0.9.0
-    document is upgraded to v1.0.0 here, in place, before anything else reads it.
+    ``rules`` adds the caller's own checks (the catalog's: names, domains, permissions) after the
+    standards'. Notices (``{"path", "message"}``) say what was read otherwise than written: an ODPS
+    v0.9.0 document is upgraded to v1.0.0 here, in place, before anything else reads it.
     """
     notices = [notice for doc in documents for notice in _upgrade(doc)]
     errors = []
     for doc in documents:
         errors += document_schema_errors(doc)
-    errors += rules.payload_errors(documents, actor=actor)
+    errors += rules(documents) if rules else []
     if errors:
         # Files: in reading order. Payloads (no file, no line) keep document order.
         raise DescriptorError(sorted(_unique(errors), key=lambda e: (e.get("file") or "", e.get("line") or 0)))

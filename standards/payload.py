@@ -12,8 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from catalog.descriptors.errors import DescriptorError
 from meshport.bounded import InputRejected, load_json, load_yaml
+from standards.errors import DescriptorError
 
 PRODUCT_KIND = "DataProduct"
 CONTRACT_KIND = "DataContract"

@@ -12,6 +12,7 @@ import copy
 
 from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
@@ -81,6 +82,7 @@ class ProductChangeAdmin(NormalisedText, admin.ModelAdmin):
         super().delete_model(request, obj)
         self._announce(request, ids, Kind.DELETED if self.deletes_products else Kind.UPDATED)
 
+    @transaction.atomic  # Django's bulk delete has no transaction of its own: the audit event joins this one
     def delete_queryset(self, request, queryset):
         ids = [pk for obj in queryset for pk in self.changed_product_ids(obj)]
         super().delete_queryset(request, queryset)

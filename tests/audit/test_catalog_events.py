@@ -1,5 +1,6 @@
 """Catalog writes are audited once each, whatever path made them, with actor, diff and request id."""
 import copy
+import io
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -166,3 +167,14 @@ def test_a_membership_edit_in_admin_is_recorded(sales, make_user, admin_client):
     (event,) = AuditEvent.objects.filter(action="membership.changed")
     assert (event.subject_label, event.domain, event.actor) == ("sales", "sales", f"user:{admin_client.user.pk}")
     assert event.data == {"user": "bea", "role": "owner", "created": True, "fields": []}
+
+
+def test_the_import_command_is_named_as_the_actor(sales, tmp_path):
+    import yaml
+    from django.core.management import call_command
+
+    path = tmp_path / "orders.yaml"
+    path.write_text(yaml.safe_dump_all([product_doc(), contract_doc()]))
+    call_command("import_descriptors", str(path), stdout=io.StringIO())
+    (event,) = events_of("sales.orders")
+    assert (event.action, event.actor) == ("product.created", "command:import_descriptors")

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from audit.context import acting_as
 from catalog.descriptors.services import descriptor_files_import
 from standards.errors import DescriptorError, format_error
 
@@ -15,7 +16,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, paths, **options):
         try:
-            result = descriptor_files_import(paths=paths)
+            with acting_as("command:import_descriptors"):  # the audit log names the command as the actor
+                result = descriptor_files_import(paths=paths)
         except DescriptorError as exc:
             for line in exc.lines():
                 self.stderr.write(line)

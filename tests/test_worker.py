@@ -233,3 +233,63 @@ def test_the_demo_mesh_is_profiled_by_a_real_worker(queue, workers):
     assert good == expected
     drifted = truth.DRIFTED_DELIVERY_EVENTS
     assert DataProduct.objects.get(identifier=drifted.product).flags["schema_drift"]
+
+
+def test_killing_the_worker_during_a_webhook_delivery_loses_nothing_and_sends_it_once(queue, workers, make_user):
+    """The platform's first answer never reaches the worker (it is SIGKILLed while the POST is open);
+    the next worker, or the sweep, delivers the same signed event, and it is accepted exactly once."""
+    import hashlib
+    import hmac
+    import json
+
+    from catalog.models import DomainMembership
+    from governance.access import services as access
+    from governance.access.provisioning.models import Provisioning
+    from governance.access.provisioning.services import provisioning_sweep
+    from tests.governance.access.provisioning.test_webhook import Receiver
+
+    secret = "worker-test-secret"
+    domain = Domain.objects.create(slug=f"w{uuid.uuid4().hex[:6]}", name="Webhook worker tests")
+    product = DataProduct.objects.create(domain=domain, slug="orders", external_id=str(uuid.uuid4()), name="Orders",
+                                         status="published", visibility="restricted")
+    port = OutputPort.objects.create(product=product, name="orders_dwh", version="1", kind="table", format="table",
+                                     location="SALES.ORDERS", server_type="snowflake",
+                                     server={"type": "snowflake", "account": "acme", "database": "SALES"})
+    owner, consumer = make_user("w-owner"), make_user("w-consumer")
+    DomainMembership.objects.create(domain=domain, user=owner, role=DomainMembership.Role.OWNER)
+
+    platform = Receiver()
+    first = workers(queue, MESHPORT_PROVISIONING_LEASE_SECONDS="2",
+                    MESHPORT_PROVISIONING_WEBHOOKS=json.dumps({domain.slug: platform.url}),
+                    MESHPORT_PROVISIONING_WEBHOOK_SECRETS=json.dumps({domain.slug: secret}))
+    platform.on_post = first.kill  # the worker dies holding the request: it never hears the answer
+    request = access.access_request_create(requester=consumer, product=product, port=port,
+                                           purpose="Weekly order volumes by carrier")
+    access.access_request_approve(request=request, actor=owner)  # autocommit: queued over Redis at once
+    wait_for(lambda: platform.posts, first, what="the first delivery")
+    first.process.wait(timeout=30)
+    row = Provisioning.objects.get(grant__request=request)
+    assert row.accepted_at is None  # the answer was lost with the worker
+    assert row.state == "provisioning"
+
+    platform.on_post = None
+    fresh = workers(queue, MESHPORT_PROVISIONING_LEASE_SECONDS="2", CELERY_VISIBILITY_TIMEOUT="4",
+                    MESHPORT_PROVISIONING_WEBHOOKS=json.dumps({domain.slug: platform.url}),
+                    MESHPORT_PROVISIONING_WEBHOOK_SECRETS=json.dumps({domain.slug: secret}))
+    time.sleep(2.5)  # past the dead attempt's lease: the sweep may queue it again (beat does so every minute)
+    provisioning_sweep()
+
+    def accepted():
+        return Provisioning.objects.filter(pk=row.pk, accepted_at__isnull=False).exists()
+
+    wait_for(accepted, fresh, what="the delivery to be accepted")
+    time.sleep(6)  # a redelivered message, if any, has had its chance to send it again
+    provisioning_sweep()
+    time.sleep(1)
+    ids = {json.loads(p["body"])["id"] for p in platform.posts}
+    assert len(ids) == 1  # every attempt carries the same event
+    assert len(platform.accepted) == 1
+    body = platform.accepted[0]
+    signature = "sha256=" + hmac.new(secret.encode(), body["body"], hashlib.sha256).hexdigest()
+    assert body["headers"]["x-meshport-signature"] == signature
+    platform.close()

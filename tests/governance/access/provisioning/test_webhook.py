@@ -26,11 +26,16 @@ class Receiver:
 
     def __init__(self, statuses=()):
         self.statuses, self.posts = list(statuses), []
+        self.on_post = None  # called on each POST before it is answered (e.g. to kill the sender)
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802
                 body = self.rfile.read(int(self.headers["Content-Length"]))
+                if receiver.on_post is not None:
+                    receiver.posts.append({"headers": dict(self.headers), "body": body, "status": None})
+                    receiver.on_post()
+                    return  # the sender is gone: nobody hears an answer
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
                 receiver.posts.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "body": body, "status": status})
                 self.send_response(status)

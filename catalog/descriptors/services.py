@@ -125,7 +125,9 @@ def _import(docs: list[Document], *, actor, source: str) -> ImportResult:
         _record(result, *_product_upsert(Document(data=product.descriptor, label=product.identifier), actor, changes))
     for pk in _input_ports_resolve(_published_refs(result.products)):
         changes.add(pk, Kind.UPDATED, fields={"input_ports"})
-    publish_checks_run(products=result.products, documents=docs, actor=actor)
+    # what this import writes; an unchanged product is not published again, so nothing is refused for it
+    written = [p for p in result.products if p.identifier not in result.unchanged]
+    publish_checks_run(products=written, documents=docs, actor=actor)
     changes_announce(changes)
     logger.info("descriptors from %s: %d created, %d updated, %d unchanged",
                 source, len(result.created), len(result.updated), len(result.unchanged))

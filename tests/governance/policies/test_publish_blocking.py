@@ -95,3 +95,20 @@ def test_validate_only_reports_the_blocking_failure_too(client, sales_member, de
     assert "product-owner-team" in page
     assert "product.team" in page
     assert not DataProduct.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_unchanged_republish_is_not_refused_but_a_change_is(api, sales_member, defaults):
+    """A product published before the policy existed keeps republishing unchanged (nothing is written);
+    the first change that would write it must meet the policy."""
+    api.force_authenticate(sales_member)
+    policy_save(key="product-owner-team", data={"severity": "warning"}, actor=None)
+    assert api.post("/api/products/", no_owner(), format="json").status_code == 201
+    policy_save(key="product-owner-team", data={"severity": "blocking"}, actor=None)
+
+    assert api.post("/api/products/", no_owner(), format="json").status_code in (200, 201)
+    changed = no_owner()
+    changed["product"]["description"] = {"purpose": "Orders, now with refunds"}
+    response = api.post("/api/products/", changed, format="json")
+    assert response.status_code == 400
+    assert any(e.get("policy") == "product-owner-team" for e in response.json()["errors"])

@@ -106,6 +106,7 @@ class AccessEvent(models.Model):
         DEPROVISIONING = "deprovisioning", "Deprovisioning"
         DEPROVISIONED = "deprovisioned", "Deprovisioned"
         DEPROVISIONING_FAILED = "deprovisioning_failed", "Deprovisioning failed"
+        EXPIRY_NOTICE = "expiry_notice", "Told it ends soon"
 
     request = models.ForeignKey(AccessRequest, on_delete=models.CASCADE, related_name="history")
     grant = models.ForeignKey(AccessGrant, null=True, blank=True, on_delete=models.CASCADE, related_name="history")

@@ -350,6 +350,12 @@ CELERY_BEAT_SCHEDULE["quality-freshness-hourly"] = {
 MESHPORT_ACCESS_MAX_DAYS = env.int("MESHPORT_ACCESS_MAX_DAYS", default=365)
 MESHPORT_ACCESS_DEFAULT_DAYS = env.int("MESHPORT_ACCESS_DEFAULT_DAYS", default=90)
 MESHPORT_ACCESS_EXPIRY_WARNING_DAYS = env.int("MESHPORT_ACCESS_EXPIRY_WARNING_DAYS", default=7)
+# E-MAIL: the console in the embedded default; SMTP at scale (EMAIL_URL=smtp+tls://user:pass@host:587)
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Meshport <meshport@localhost>")
+CELERY_BEAT_SCHEDULE["access-expiry-notices-hourly"] = {
+    "task": "governance.access.tasks.access_expiry_notices_task", "schedule": 3600,
+}
 CELERY_BEAT_SCHEDULE["access-grants-expire-hourly"] = {
     "task": "governance.access.tasks.access_grants_expire_task",
     "schedule": 60 * 60,

@@ -14,6 +14,7 @@ class GovernanceConfig(AppConfig):
         from governance.access.panels import access_panel
         from governance.access.provisioning.signals import register_signal_handlers as register_provisioning
         from governance.access.selectors import granted_product_ids
+        from governance.access.uses import register_signal_handlers as register_granted_uses
         from governance.panels import quality_panel
         from governance.policies import tasks as policy_tasks  # noqa: F401  (a subpackage: autodiscovery misses it)
         from governance.policies.checks import policy_publish_check
@@ -27,5 +28,6 @@ class GovernanceConfig(AppConfig):
         register_product_panel("compliance", "Compliance", compliance_panel, order=30)
         register_grant_provider(granted_product_ids)
         register_provisioning()
+        register_granted_uses()
         register_policies()
         register_publish_check(policy_publish_check)

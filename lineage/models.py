@@ -124,11 +124,13 @@ class ColumnEdge(models.Model):
 
 
 class ProductEdge(models.Model):
-    """Derived: ``target`` depends on ``source`` (through datasets, or a descriptor input port)."""
+    """Derived: ``target`` depends on ``source`` (through datasets, a descriptor input port, or an access
+    grant given for ``target``: the consumer product a request named)."""
 
     class Kind(models.TextChoices):
         LINEAGE = "lineage", "Observed lineage"
         INPUT_PORT = "input_port", "Declared input port"
+        ACCESS_GRANT = "access_grant", "Granted use"
 
     source = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="lineage_out")
     target = models.ForeignKey(DataProduct, on_delete=models.CASCADE, related_name="lineage_in")

@@ -72,6 +72,14 @@ def product_lineage_edges_refresh(*, product_ids: Iterable[int]) -> None:
     _replace_edges(ProductEdge.Kind.LINEAGE, wanted, sources=ids)
 
 
+@transaction.atomic
+def product_granted_uses_set(*, product_id: int, consumer_ids: Iterable[int]) -> None:
+    """The products that read ``product_id`` under a live access grant (governance says which): edges of
+    their own kind, so impact analysis and usage count them, and a grant's end removes its edge."""
+    wanted = {(product_id, consumer) for consumer in consumer_ids if consumer != product_id}
+    _replace_edges(ProductEdge.Kind.ACCESS_GRANT, wanted, sources={product_id})
+
+
 def _replace_edges(kind: str, wanted: set[tuple[int, int]], *, sources=(), targets=()) -> None:
     scope = ProductEdge.objects.filter(kind=kind, source_id__in=sources) | ProductEdge.objects.filter(
         kind=kind, target_id__in=targets)

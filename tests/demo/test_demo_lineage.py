@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import io
-import tempfile
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
@@ -27,16 +25,9 @@ def downstream(identifier: str) -> set[str]:
     return found
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        data_dir = Path(tempfile.mkdtemp(prefix="demo-lineage-", dir=settings.MESHPORT_DATA_ROOTS[0]))
-        out = io.StringIO()
-        call_command("load_demo", "--quick", "--data-dir", str(data_dir), stdout=out)
-        yield out.getvalue()
-        for model in (LineageEvent, ProductEdge, ColumnEdge):
-            model.objects.all().delete()
-        call_command("flush", "--noinput", verbosity=0)
+@pytest.fixture
+def demo(demo_mesh):
+    return demo_mesh.output
 
 
 @pytest.fixture

@@ -4,11 +4,9 @@ Nothing here calls the quality services: loading the demo queues the profiles, e
 profile sends ``port_profiled``, and governance's handler checks and scores the port — the
 same chain a worker runs, executed inline.
 """
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 
 from catalog.models import DataProduct
 from demo import truth
@@ -18,11 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(settings, tmp_path_factory, django_capture_on_commit_callbacks):
-    data_dir = settings.MESHPORT_DATA_ROOTS[0] / tmp_path_factory.mktemp("demo").name
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo", "--quick", "--data-dir", str(data_dir), stdout=io.StringIO())
-    return data_dir
+def demo(demo_mesh):
+    return demo_mesh.data_dir
 
 
 def breakdown(identifier):

@@ -1,12 +1,7 @@
 """The demo mesh profiled end to end (inline): its recorded defects show up in the profiles."""
 import datetime as dt
-import io
-import tempfile
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.core.management import call_command
 from django.utils import timezone
 
 from catalog.models import DataProduct, OutputPort
@@ -17,10 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(django_capture_on_commit_callbacks):
-    demo_dir = Path(tempfile.mkdtemp(prefix="demo-profiles-", dir=settings.MESHPORT_DATA_ROOTS[0]))
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo", "--quick", "--data-dir", str(demo_dir), stdout=io.StringIO())
+def demo(demo_mesh):
     return truth.row_counts(quick=True)
 
 

@@ -1,31 +1,26 @@
 """Search over the demo mesh, indexed the way a real load indexes it (through the commit hooks)."""
 from __future__ import annotations
 
-import io
-import tempfile
 from pathlib import Path
 
 import pytest
 import yaml
-from django.conf import settings
-from django.core.management import call_command
 
 from catalog.visibility import Viewer
 from demo.mesh import PRODUCTS
 from search.indexing import drift
 from search.selectors import search_products
 from search.types import SearchRequest
+from tests.search.conftest import index_all
 
 JUDGED = Path(__file__).resolve().parents[2] / "bench" / "judged_queries.yaml"
 CONSUMER = Viewer(authenticated=True)
 
 
 @pytest.fixture
-def demo(search_backend, django_capture_on_commit_callbacks):
-    data_dir = Path(tempfile.mkdtemp(prefix="demo-", dir=settings.MESHPORT_DATA_ROOTS[0]))
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("load_demo", "--quick", "--data-dir", str(data_dir), stdout=io.StringIO())
-    search_backend.refresh()
+def demo(demo_mesh, search_backend):
+    """The shared demo, indexed into this test's backend (the load indexed the default one)."""
+    index_all(search_backend)
     return search_backend
 
 

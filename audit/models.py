@@ -47,3 +47,42 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events are append-only: an event cannot be deleted.")
+
+
+class ProductVersion(models.Model):
+    """One version of a product's descriptor (its ODPS document and the contracts its ports use).
+
+    Derived from the catalog by ``audit.versions.versions_record`` in the transaction that changed
+    the product, next to its audit event (``event_id``); outside the hash chain, never edited.
+    ``product_id`` is a plain id, not a foreign key: audit imports no app, and history outlives
+    a deleted product.
+    """
+
+    class Bump(models.TextChoices):
+        INITIAL = "initial"
+        MAJOR = "major"
+        MINOR = "minor"
+        PATCH = "patch"
+
+    id = models.BigAutoField(primary_key=True)
+    product_id = models.BigIntegerField(db_index=True)
+    identifier = models.CharField(max_length=200)
+    domain = models.CharField(max_length=64, blank=True)
+    sequence = models.PositiveIntegerField()  # 1, 2, … per product
+    snapshot_hash = models.CharField(max_length=64)
+    snapshot = models.JSONField(default=dict)  # {"product": ODPS document, "contracts": {id: ODCS document}}
+    diff = models.JSONField(default=dict, blank=True)  # audit.diff.diff(previous snapshot, snapshot)
+    bump = models.CharField(max_length=8, choices=Bump.choices)
+    description = models.TextField()  # "Removed column `email` from contract c-orders (breaking); …"
+    summary = models.TextField()  # the same without column-level details, for who may not read them
+    actor = models.CharField(max_length=120)
+    actor_name = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    event_id = models.BigIntegerField(null=True, blank=True)  # the AuditEvent recorded with it
+
+    class Meta:
+        ordering = ["product_id", "-sequence"]
+        constraints = [models.UniqueConstraint(fields=["product_id", "sequence"], name="audit_version_sequence_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} v{self.sequence} ({self.bump})"

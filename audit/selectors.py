@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from audit.access import ALL, reader_scope
-from audit.models import AuditEvent
+from audit.models import AuditEvent, ProductVersion
 
 
 def event_list(*, user, filters: dict | None = None) -> QuerySet[AuditEvent]:
@@ -31,3 +31,8 @@ def event_list(*, user, filters: dict | None = None) -> QuerySet[AuditEvent]:
     if until := filters.get("until"):
         events = events.filter(occurred_at__lt=until)
     return events
+
+
+def version_list(*, product_id: int) -> QuerySet[ProductVersion]:
+    """A product's versions, newest first (visibility is the caller's: ``audit.access.product_access``)."""
+    return ProductVersion.objects.filter(product_id=product_id).order_by("-sequence")

@@ -31,8 +31,10 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.dispatch import Signal
 
-from audit.access import register_reader_scope
+from audit.access import register_product_access, register_reader_scope
 from audit.diff import merge
+from audit.panels import history_panel
+from catalog.panels import register_product_panel
 
 
 class Kind(enum.StrEnum):
@@ -121,7 +123,22 @@ def _audit(changes: list[ProductChange]) -> None:
                     subject=Subject("product", c.product_id, *known.get(c.product_id, ("", ""))), actor=c.actor,
                     data={"fields": sorted(c.fields), "diff": c.diff or {}}) for c in changes]
     with transaction.atomic(savepoint=False):  # the writer's; its own only where a writer has none (admin bulk delete)
-        record_many(events=events)
+        recorded = record_many(events=events)
+        _versions_record([c for c in changes if c.kind != Kind.DELETED], {e.subject_id: e.pk for e in recorded})
+
+
+def _versions_record(changes: list[ProductChange], event_ids: dict[str, int]) -> None:
+    """Each product's descriptor and its ports' contracts, for its history (``audit.versions``)."""
+    from audit.versions import Snapshot, versions_record
+    from catalog.models import DataProduct, OutputPort
+
+    by_id, contracts = {c.product_id: c for c in changes}, {}
+    used = OutputPort.objects.filter(product__in=by_id, contract__isnull=False)
+    for pk, cid, document in used.values_list("product_id", "contract__external_id", "contract__document"):
+        contracts.setdefault(pk, {})[cid] = document
+    rows = DataProduct.objects.filter(pk__in=by_id).values_list("pk", "identifier", "domain__slug", "descriptor")
+    versions_record(snapshots=[Snapshot(pk, label, slug, descriptor, contracts.get(pk, {}), by_id[pk].actor,
+                                        event_ids.get(str(pk))) for pk, label, slug, descriptor in rows])
 
 
 def _send(changes: tuple[ProductChange, ...]) -> None:
@@ -142,7 +159,18 @@ def _audit_readers(user) -> set[str] | None:
     return None if is_steward(user) else set(owned.values_list("domain__slug", flat=True))
 
 
+def _product_access(user, **lookup) -> dict[int, bool]:
+    """Audit's feed and history (``audit.access``): the products in ``lookup`` the user may know → whether it reads each."""
+    from catalog.models import DataProduct
+    from catalog.visibility import Viewer
+
+    viewer, known = Viewer.of(user), DataProduct.objects.known_to(user).filter(**lookup)
+    return {p.pk: viewer.reads(p) for p in known.only("pk", "status", "visibility", "domain_id")}
+
+
 register_reader_scope(_audit_readers)
+register_product_access(_product_access)
+register_product_panel("history", "History", history_panel, order=40)  # product versions, kept by audit
 
 
 def product_changes_announce(product_ids, kind: Kind, *, actor: str = "system", fields=()) -> None:

@@ -1,0 +1,175 @@
+"""Product history: a version per change of a product's descriptor, with a semantic-version bump suggestion.
+
+A product's *snapshot* is its ODPS document and the ODCS documents of the contracts its output
+ports use. When a change leaves the snapshot's hash as it was (a no-op re-import, a profile, a
+score), no version is made. Otherwise the version keeps the snapshot, its ``audit.diff`` against
+the one before, a suggested bump and a readable description:
+
+- **major**: a breaking contract change (``audit.contracts``: a column or schema object removed or
+  renamed, a type narrowed, a column made required), a contract or output port removed;
+- **minor**: a port, schema object, column or other field added;
+- **patch**: anything else (descriptions, versions, tags …).
+
+Catalog builds the snapshots (audit imports no app) and calls ``versions_record`` in the change
+fan-out, right after the product's audit event, in the same transaction.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Max
+
+from audit import chain, context
+from audit.contracts import _narrowed, _objects
+from audit.diff import diff
+from audit.models import ProductVersion
+
+RANK = {ProductVersion.Bump.PATCH: 0, ProductVersion.Bump.MINOR: 1, ProductVersion.Bump.MAJOR: 2}
+_TOP = re.compile(r"^([^.\[]+)(?:\[([^\]]+)\])?")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What catalog knows of one changed product: its document and its ports' contracts' documents."""
+
+    product_id: int
+    identifier: str
+    domain: str
+    descriptor: dict
+    contracts: dict  # contract id -> ODCS document
+    actor: object = None  # as ``audit.services.record`` takes it
+    event_id: int | None = None
+
+    @property
+    def document(self) -> dict:
+        return chain.jsonable({"product": self.descriptor, "contracts": self.contracts})
+
+
+@dataclass(frozen=True)
+class Change:
+    text: str  # with column names
+    summary: str  # without them
+    bump: str
+
+
+def snapshot_hash(document: dict) -> str:
+    return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def versions_record(*, snapshots: Sequence[Snapshot]) -> list[ProductVersion]:
+    """Inside the writer's transaction: a new version for each product whose snapshot changed."""
+    snapshots = [s for s in snapshots if s.descriptor]  # made without a descriptor: nothing to version
+    if not snapshots or not getattr(settings, "MESHPORT_AUDIT_ENABLED", True):
+        return []
+    latest = _latest([s.product_id for s in snapshots])
+    versions = []
+    for snap in snapshots:
+        document = snap.document
+        digest, before = snapshot_hash(document), latest.get(snap.product_id)
+        if before is not None and before.snapshot_hash == digest:
+            continue
+        actor = context.resolve(snap.actor)
+        changes = describe(before.snapshot if before else None, document)
+        versions.append(ProductVersion(
+            product_id=snap.product_id, identifier=snap.identifier[:200], domain=snap.domain[:64],
+            sequence=before.sequence + 1 if before else 1, snapshot_hash=digest, snapshot=document,
+            diff=diff(before.snapshot, document) if before else {}, bump=bump_of(changes, first=before is None),
+            description=_sentence(c.text for c in changes), summary=_sentence(c.summary for c in changes),
+            actor=actor.label[:120], actor_name=actor.name[:150], event_id=snap.event_id,
+        ))
+    return ProductVersion.objects.bulk_create(versions)
+
+
+def _latest(product_ids: list[int]) -> dict[int, ProductVersion]:
+    last = ProductVersion.objects.filter(product_id__in=product_ids).values("product_id").annotate(n=Max("sequence"))
+    wanted = {row["product_id"]: row["n"] for row in last}
+    if not wanted:
+        return {}
+    rows = ProductVersion.objects.filter(product_id__in=wanted, sequence__in=set(wanted.values()))
+    return {v.product_id: v for v in rows if wanted[v.product_id] == v.sequence}
+
+
+def bump_of(changes: Sequence[Change], *, first: bool = False) -> str:
+    if first:
+        return ProductVersion.Bump.INITIAL
+    return max((c.bump for c in changes), key=RANK.__getitem__, default=ProductVersion.Bump.PATCH)
+
+
+def describe(old: dict | None, new: dict) -> list[Change]:
+    """What changed from ``old`` to ``new`` (snapshots), one readable ``Change`` per fact."""
+    if old is None:
+        ports = [p.get("name") for p in new["product"].get("outputPorts") or [] if isinstance(p, dict)]
+        text = f"First version: {len(ports)} output port{'s' if len(ports) != 1 else ''}"
+        return [Change(text, text, ProductVersion.Bump.INITIAL)]
+    changes = _product_changes(old.get("product") or {}, new.get("product") or {})
+    before, after = old.get("contracts") or {}, new.get("contracts") or {}
+    for cid in sorted(before.keys() - after.keys()):
+        changes.append(Change(f"Contract {cid} no longer used (breaking)", f"Contract {cid} no longer used (breaking)", "major"))
+    for cid in sorted(before.keys() & after.keys()):
+        changes += _contract_changes(cid, before[cid] or {}, after[cid] or {})
+    for cid in sorted(after.keys() - before.keys()):
+        changes.append(Change(f"Contract {cid} used", f"Contract {cid} used", "minor"))
+    return changes or [Change("Changed", "Changed", "patch")]
+
+
+def _product_changes(old: dict, new: dict) -> list[Change]:
+    found: dict[str, Change] = {}
+    for part, paths in diff(old, new).items():
+        for path in paths:
+            key, name = _TOP.match(path).groups() if _TOP.match(path) else (path, None)
+            if key == "outputPorts" and name and part != "changed":
+                verb, bump = ("Added", "minor") if part == "added" else ("Removed", "major")
+                text = f"{verb} output port `{name}`" + (" (breaking)" if bump == "major" else "")
+            elif key == "description" or path.endswith("description"):
+                text, bump = "description changed", "patch"
+            elif part == "added":
+                text, bump = f"`{key}` added", "minor"
+            else:
+                text, bump = f"`{key}` {part}", "patch"
+            found.setdefault(text, Change(text, text, bump))
+    return list(found.values())
+
+
+def _contract_changes(cid: str, old: dict, new: dict) -> list[Change]:
+    changes = []
+    before, after = _objects(old), _objects(new)
+    for obj in before.keys() - after.keys():
+        text = f"Removed schema object `{obj}` from contract {cid} (breaking)"
+        changes.append(Change(text, f"Removed a schema object from contract {cid} (breaking)", "major"))
+    for obj in sorted(before.keys() & after.keys()):
+        was, now = before[obj], after[obj]
+        for column in [c for c in was if c not in now]:
+            changes.append(Change(f"Removed column `{column}` from contract {cid} (breaking)",
+                                  f"Removed a column from contract {cid} (breaking)", "major"))
+        for column in [c for c in was if c in now]:
+            if reasons := _narrowed(was[column], now[column]):
+                changes.append(Change(f"Column `{column}` of contract {cid}: {', '.join(reasons)} (breaking)",
+                                      f"Changed a column of contract {cid} (breaking)", "major"))
+        for column in [c for c in now if c not in was]:
+            changes.append(Change(f"Added column `{column}` to contract {cid}", f"Added a column to contract {cid}", "minor"))
+    for obj in sorted(after.keys() - before.keys()):
+        changes.append(Change(f"Added schema object `{obj}` to contract {cid}", f"Added a schema object to contract {cid}", "minor"))
+    if not changes and (rest := diff(old, new)):
+        if all(p.endswith("description") for part in rest.values() for p in part):
+            text, bump = f"contract {cid}: descriptions changed", "patch"
+        else:
+            text, bump = f"contract {cid} changed", "minor" if "added" in rest else "patch"
+        changes.append(Change(text, text, bump))
+    return changes
+
+
+def _sentence(parts) -> str:
+    seen = list(dict.fromkeys(p for p in parts if p))
+    text = "; ".join(seen)
+    return text[:1].upper() + text[1:]
+
+
+def public_diff(value: dict) -> dict:
+    """A version's diff without column-level details: only the product document's own paths."""
+    return {part: {p: v for p, v in paths.items() if p.startswith("product.")} for part, paths in value.items()
+            if any(p.startswith("product.") for p in paths)}

@@ -115,5 +115,5 @@ def test_the_product_page_shows_the_history_panel(history, consumer):
     page = client.get("/products/sales.orders/").content.decode()
     assert 'id="panel-history"' in page
     assert "Removed column `email` from contract c-orders (breaking)" in page
-    assert "history__bump--major" in page
+    assert "versions__bump--major" in page
     assert "by ana" in page

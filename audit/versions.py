@@ -169,7 +169,13 @@ def _sentence(parts) -> str:
     return text[:1].upper() + text[1:]
 
 
+# Left out for who may not read the details: contracts (columns, servers), ports (locations; an input
+# port names a source the viewer may not know) and custom properties.
+_PRIVATE = ("product.outputPorts", "product.inputPorts", "product.customProperties")
+
+
 def public_diff(value: dict) -> dict:
-    """A version's diff without column-level details: only the product document's own paths."""
-    return {part: {p: v for p, v in paths.items() if p.startswith("product.")} for part, paths in value.items()
-            if any(p.startswith("product.") for p in paths)}
+    """A version's diff without column-level details: the product document's own descriptive paths."""
+    kept = {part: {p: v for p, v in paths.items() if p.startswith("product.") and not p.startswith(_PRIVATE)}
+            for part, paths in value.items()}
+    return {part: paths for part, paths in kept.items() if paths}

@@ -117,3 +117,11 @@ def test_the_product_page_shows_the_history_panel(history, consumer):
     assert "Removed column `email` from contract c-orders (breaking)" in page
     assert "versions__bump--major" in page
     assert "by ana" in page
+
+
+def test_the_public_diff_keeps_descriptions_and_drops_contracts_and_ports():
+    from audit.versions import public_diff
+
+    value = {"changed": {"product.description.purpose": ["a", "b"], "product.outputPorts[orders].server": ["x", "y"]},
+             "removed": {"contracts.c-orders.schema[orders].properties[email].logicalType": "string"}}
+    assert public_diff(value) == {"changed": {"product.description.purpose": ["a", "b"]}}

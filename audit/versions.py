@@ -22,7 +22,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Max
 
 from audit import chain, context
 from audit.contracts import _narrowed, _objects
@@ -30,6 +29,7 @@ from audit.diff import diff
 from audit.models import ProductVersion
 
 RANK = {ProductVersion.Bump.PATCH: 0, ProductVersion.Bump.MINOR: 1, ProductVersion.Bump.MAJOR: 2}
+UNCHANGED = object()  # a product whose snapshot is its last version's
 _TOP = re.compile(r"^([^.\[]+)(?:\[([^\]]+)\])?")
 
 
@@ -66,12 +66,13 @@ def versions_record(*, snapshots: Sequence[Snapshot]) -> list[ProductVersion]:
     snapshots = [s for s in snapshots if s.descriptor]  # made without a descriptor: nothing to version
     if not snapshots or not getattr(settings, "MESHPORT_AUDIT_ENABLED", True):
         return []
-    latest = _latest([s.product_id for s in snapshots])
+    documents = {s.product_id: s.document for s in snapshots}
+    digests = {pid: snapshot_hash(document) for pid, document in documents.items()}
+    latest = _latest(digests)
     versions = []
     for snap in snapshots:
-        document = snap.document
-        digest, before = snapshot_hash(document), latest.get(snap.product_id)
-        if before is not None and before.snapshot_hash == digest:
+        document, digest, before = documents[snap.product_id], digests[snap.product_id], latest.get(snap.product_id)
+        if before is UNCHANGED:
             continue
         actor = context.resolve(snap.actor)
         changes = describe(before.snapshot if before else None, document)
@@ -85,13 +86,18 @@ def versions_record(*, snapshots: Sequence[Snapshot]) -> list[ProductVersion]:
     return ProductVersion.objects.bulk_create(versions)
 
 
-def _latest(product_ids: list[int]) -> dict[int, ProductVersion]:
-    last = ProductVersion.objects.filter(product_id__in=product_ids).values("product_id").annotate(n=Max("sequence"))
-    wanted = {row["product_id"]: row["n"] for row in last}
-    if not wanted:
-        return {}
-    rows = ProductVersion.objects.filter(product_id__in=wanted, sequence__in=set(wanted.values()))
-    return {v.product_id: v for v in rows if wanted[v.product_id] == v.sequence}
+def _latest(snapshots: dict[int, str]) -> dict[int, ProductVersion]:
+    """The last version of each product whose snapshot hash (given) differs from it: hashes first, documents after."""
+    last: dict[int, tuple[int, int, str]] = {}
+    rows = ProductVersion.objects.filter(product_id__in=snapshots).values_list("product_id", "sequence", "pk", "snapshot_hash")
+    for product_id, sequence, pk, digest in rows:
+        if product_id not in last or sequence > last[product_id][0]:
+            last[product_id] = (sequence, pk, digest)
+    unchanged = {pid for pid, (_, _, digest) in last.items() if digest == snapshots[pid]}
+    wanted = [pk for pid, (_, pk, _) in last.items() if pid not in unchanged]
+    found = {v.product_id: v for v in ProductVersion.objects.filter(pk__in=wanted).only(
+        "product_id", "sequence", "snapshot_hash", "snapshot")} if wanted else {}
+    return {**found, **{pid: UNCHANGED for pid in unchanged}}
 
 
 def bump_of(changes: Sequence[Change], *, first: bool = False) -> str:

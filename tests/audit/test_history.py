@@ -125,3 +125,9 @@ def test_the_public_diff_keeps_descriptions_and_drops_contracts_and_ports():
     value = {"changed": {"product.description.purpose": ["a", "b"], "product.outputPorts[orders].server": ["x", "y"]},
              "removed": {"contracts.c-orders.schema[orders].properties[email].logicalType": "string"}}
     assert public_diff(value) == {"changed": {"product.description.purpose": ["a", "b"]}}
+
+
+def test_anonymous_callers_see_the_history_of_a_public_product(history):
+    assert "Removed column `email`" in Client().get("/products/sales.orders/").content.decode()
+    body = APIClient().get("/api/products/sales.orders/history/").json()
+    assert [v["bump"] for v in body["results"]] == ["major", "initial"]

@@ -15,6 +15,7 @@ from catalog.models import DataProduct
 from search.backends import get_backend
 from search.backends.base import SearchBackend
 from search.documents import CHUNK_SIZE, product_documents
+from search.semantic import store as semantic
 
 log = logging.getLogger(__name__)
 RECONCILE_BATCH = 500
@@ -58,9 +59,11 @@ def index_products(product_ids: list[int], *, backend: SearchBackend | None = No
 def _write(backend: SearchBackend, ids: list[int]) -> None:
     docs = list(product_documents(ids))
     backend.upsert(docs)
+    semantic.sync(docs)
     gone = set(ids) - {d.id for d in docs}
     if gone:
         backend.remove(sorted(gone))
+        semantic.remove(gone)
 
 
 def drift(*, backend: SearchBackend | None = None) -> Drift:
@@ -100,7 +103,8 @@ def rebuild(*, backend: SearchBackend | None = None, chunk_size: int = CHUNK_SIZ
     # Cleared first and not in one long transaction (that would block writers for the whole
     # build): an edit made while the new index fills marks its product dirty again.
     DataProduct.objects.filter(search_dirty=True).update(search_dirty=False)
-    docs = product_documents(None, chunk_size=chunk_size)
+    # Vectors are reused where the embedded text and model are unchanged: only edits are re-embedded.
+    docs = semantic.synced(product_documents(None, chunk_size=chunk_size))
     written = backend.rebuild(docs, total=DataProduct.objects.count(), progress=progress)
     reconcile(backend=backend)
     return written

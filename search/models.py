@@ -61,3 +61,23 @@ class SearchTerm(models.Model):
 
     def __str__(self) -> str:
         return self.term
+
+
+class SearchVector(models.Model):
+    """A product's embedding: derived from the text every viewer may see (``search.semantic.store``).
+
+    Kept apart from the entries so a rebuild of the text index reuses it: ``text_hash`` and
+    ``model`` say whether the vector still fits the product's text and the current model.
+    """
+
+    product_id = models.BigIntegerField(primary_key=True)
+    model = models.CharField(max_length=120, help_text="Embedding model name@version.")
+    text_hash = models.CharField(max_length=32, help_text="Hash of the embedded text.")
+    vector = models.BinaryField(help_text="float32 values, L2-normalised.")
+    updated = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        db_table = "search_vector"
+
+    def __str__(self) -> str:
+        return f"vector of product {self.product_id}"

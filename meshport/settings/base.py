@@ -284,6 +284,8 @@ CELERY_BEAT_SCHEDULE: dict = {}  # filled by each app's schedule below
 # SEARCH
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
 MESHPORT_SEARCH_INDEX = env.str("MESHPORT_SEARCH_INDEX", default="meshport-products")
+# Search by meaning (search.semantic): indexing embeds products with the packaged offline model.
+MESHPORT_SEARCH_SEMANTIC = env.bool("MESHPORT_SEARCH_SEMANTIC", default=True)
 if ELASTICSEARCH_URL:
     SEARCH_BACKENDS = {
         "default": {

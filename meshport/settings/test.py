@@ -29,6 +29,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(_TEST_DATA.parent / f"{_TEST_DATA.name}.sqlite3")}  # noqa: F405
 # Tests choose their search backend explicitly; the default stays the embedded one.
 SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.database.DatabaseBackend"}}
+# Embedding costs ~0.1 s a product: the hundreds of tests that index products skip it; the
+# semantic tests (tests/search/test_semantic.py) turn it on with the `settings` fixture.
+MESHPORT_SEARCH_SEMANTIC = False
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://localhost/"
 CELERY_RESULT_BACKEND = None

@@ -1,8 +1,12 @@
-"""Relevance on the demo mesh: the judged queries' MRR and success@1, per search backend.
+"""Relevance on the demo mesh: the judged sets' success@1, success@3 and MRR, per backend and mode.
 
     python bench/search_relevance.py                       # database backend (SQLite), then Elasticsearch
     python bench/search_relevance.py --engine database --database-url postgres://…/meshport_bench
     python bench/search_relevance.py --engine elasticsearch   # noida-db emulator unless ELASTICSEARCH_URL
+
+Two judged sets: ``judged_queries.yaml`` (names, identifiers, columns, typos) and
+``judged_semantic.yaml`` (questions sharing no content word with the target), each measured in the
+three search modes (lexical, semantic, hybrid) side by side; ``--sets``/``--modes`` narrow it.
 
 The baseline, in the same run, is the engine's plain ranking of the same words (FTS5 bm25 on
 SQLite, ts_rank on PostgreSQL, a plain ``multi_match`` on Elasticsearch) over the same index.
@@ -24,6 +28,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 # The project root first: this file is named like the search app, whose package must win.
 sys.path.insert(0, str(ROOT))
 JUDGED = Path(__file__).with_name("judged_queries.yaml")
+JUDGED_SEMANTIC = Path(__file__).with_name("judged_semantic.yaml")
+SETS = {"queries": JUDGED, "semantic": JUDGED_SEMANTIC}
+MODES = ("lexical", "semantic", "hybrid")
 DEPTH = 10
 
 
@@ -63,7 +70,13 @@ def score(ranks: list[int | None]) -> tuple[float, float]:
     return sum(1 for r in ranks if r == 1) / len(ranks), mrr
 
 
+def success_at(ranks: list[int | None], n: int) -> float:
+    return sum(1 for r in ranks if r and r <= n) / len(ranks)
+
+
 def run(args) -> None:
+    import time
+
     from catalog.visibility import Viewer
     from search.backends import get_backend
     from search.selectors import search_products
@@ -72,23 +85,29 @@ def run(args) -> None:
     backend = get_backend()
     backend.refresh()
     viewer = Viewer(authenticated=True)
-    judged = yaml.safe_load(JUDGED.read_text())["queries"]
-    ours, plain, kinds = [], [], []
-    for case in judged:
-        page = search_products(SearchRequest(text=case["q"], viewer=viewer, page_size=DEPTH, facets=False))
-        found = [h.identifier for h in page.hits]
-        ours.append(rank_of(case["first"], found))
-        plain.append(rank_of(case["first"], plain_ranking(backend, case["q"])))
-        kinds.append(case["kind"])
-        if ours[-1] != 1:
-            print(f"  miss: {case['q']!r:34} expected {case['first']} at rank {ours[-1]}; first: {found[:2]}")
-    report("ours", ours, kinds)
-    report("engine's plain ranking (baseline)", plain, kinds)
+    for name in args.sets.split(","):
+        judged = yaml.safe_load(SETS[name].read_text())["queries"]
+        print(f"-- {SETS[name].name}: {len(judged)} queries")
+        kinds = [case.get("kind", "question") for case in judged]
+        for mode in args.modes.split(","):
+            ranks, started = [], time.perf_counter()
+            for case in judged:
+                page = search_products(SearchRequest(text=case["q"], viewer=viewer, page_size=DEPTH, facets=False,
+                                                     mode=mode))
+                found = [h.identifier for h in page.hits]
+                ranks.append(rank_of(case["first"], found))
+                if ranks[-1] != 1 and mode == "hybrid":
+                    print(f"  miss: {case['q']!r:44} expected {case['first']} at rank {ranks[-1]}; first: {found[:2]}")
+            per_query = (time.perf_counter() - started) / len(judged) * 1000
+            report(f"{mode} ({per_query:.0f} ms/query)", ranks, kinds)
+        if name == "queries":
+            report("engine's plain ranking (baseline)", [rank_of(c["first"], plain_ranking(backend, c["q"]))
+                                                         for c in judged], kinds)
 
 
 def report(label: str, ranks: list, kinds: list[str]) -> None:
     s1, mrr = score(ranks)
-    print(f"{label:36} queries {len(ranks)}  success@1 {s1:.3f}  MRR {mrr:.3f}")
+    print(f"{label:36} queries {len(ranks)}  success@1 {s1:.3f}  success@3 {success_at(ranks, 3):.3f}  MRR {mrr:.3f}")
     by_kind: dict[str, list] = {}
     for rank, kind in zip(ranks, kinds, strict=True):
         by_kind.setdefault(kind, []).append(rank)
@@ -123,11 +142,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--engine", choices=["database", "elasticsearch"])
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--sets", default="queries,semantic", help="Judged sets: queries, semantic.")
+    parser.add_argument("--modes", default=",".join(MODES), help="Search modes, comma-separated.")
     parser.add_argument("--workdir", type=Path, help="Keep the demo database and data here (default: a temp dir).")
     args = parser.parse_args()
     if args.engine is None:
         for engine in ("database", "elasticsearch"):
-            subprocess.run([sys.executable, __file__, "--engine", engine], check=True)
+            subprocess.run([sys.executable, __file__, "--engine", engine, "--sets", args.sets, "--modes", args.modes],
+                           check=True)
         return
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="meshport-relevance-"))
     workdir.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,7 @@ class HitSerializer(serializers.Serializer):
     description = serializers.CharField()
     status = serializers.CharField()
     quality_score = serializers.FloatField(allow_null=True)
+    matched_by = serializers.ChoiceField(choices=["words", "meaning", "both"])
     highlights = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
                                        help_text="Escaped fragments with <mark> around what matched.")
 
@@ -67,7 +68,8 @@ def result_data(page, number: int) -> dict:
     return {
         "count": page.count, "page": number, "facets": page.facets,
         "results": [{"identifier": h.identifier, "name": h.name, "domain": h.domain, "description": h.description,
-                     "status": h.status, "quality_score": h.quality_score, "highlights": h.highlights}
+                     "status": h.status, "quality_score": h.quality_score, "matched_by": h.matched_by,
+                     "highlights": h.highlights}
                     for h in page.hits],
     }
 

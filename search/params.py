@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from catalog.visibility import Viewer
 from search.query import MAX_QUERY_CHARS
-from search.types import PAGE_SIZE, SORTS, SearchRequest
+from search.types import MODES, PAGE_SIZE, SORTS, SearchRequest
 
 MAX_PAGE = 500  # deeper pages are a crawl, not a search
 MAX_FILTER_VALUES = 20
@@ -17,7 +17,7 @@ def _values() -> serializers.ListField:
 
 
 class SearchParamsSerializer(serializers.Serializer):
-    """``?q=&domain=&tag=&status=&format=&owner=&has_pii=&min_quality=&sort=&page=&page_size=``."""
+    """``?q=&domain=&tag=&status=&format=&owner=&has_pii=&min_quality=&sort=&page=&page_size=&mode=``."""
 
     q = serializers.CharField(required=False, allow_blank=True, default="", max_length=MAX_QUERY_CHARS,
                               trim_whitespace=True)
@@ -27,13 +27,15 @@ class SearchParamsSerializer(serializers.Serializer):
     sort = serializers.ChoiceField(choices=SORTS, required=False, default="relevance")
     page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=MAX_PAGE)
     page_size = serializers.IntegerField(required=False, default=PAGE_SIZE, min_value=1, max_value=100)
+    mode = serializers.ChoiceField(choices=MODES, required=False, default="hybrid",
+                                   help_text="hybrid: words and meaning fused; lexical: words; semantic: meaning.")
 
     def to_search(self, user) -> SearchRequest:
         data = self.validated_data
         lists = {key: tuple(v for v in data[key] if v) for key in ("domain", "tag", "status", "format", "owner")}
         return SearchRequest(
             text=data["q"], viewer=Viewer.of(user), has_pii=data["has_pii"], min_quality=data["min_quality"],
-            sort=data["sort"], page=data["page"], page_size=data["page_size"], **lists,
+            sort=data["sort"], page=data["page"], page_size=data["page_size"], mode=data["mode"], **lists,
         )
 
 

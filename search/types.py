@@ -7,6 +7,7 @@ from catalog.visibility import SqlColumns, Viewer
 
 FACET_FIELDS = ("domain", "tag", "status", "format", "owner")
 SORTS = ("relevance", "name", "quality", "usage", "updated")
+MODES = ("hybrid", "lexical", "semantic")  # by words and meaning, by words, by meaning
 PAGE_SIZE = 20
 # The search entries' columns as the visibility rules read them (catalog.visibility).
 ENTRY_COLUMNS = SqlColumns(status="e.status", visibility="e.visibility", domain_id="e.domain_id", pk="e.product_id")
@@ -30,6 +31,7 @@ class SearchRequest:
     page_size: int = PAGE_SIZE
     facets: bool = True
     operator: str = "and"
+    mode: str = "hybrid"
 
     @property
     def offset(self) -> int:
@@ -47,6 +49,7 @@ class Hit:
     quality_score: float | None
     highlights: dict[str, list[str]] = field(default_factory=dict)
     score: float = 0.0
+    matched_by: str = "words"  # "words", "meaning" or "both"
 
 
 @dataclass

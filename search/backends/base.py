@@ -5,7 +5,7 @@ import abc
 from collections.abc import Iterable
 
 from search.documents import ProductDoc
-from search.types import SearchPage, SearchRequest, Suggestion
+from search.types import Hit, SearchPage, SearchRequest, Suggestion
 
 
 class SearchUnavailable(Exception):
@@ -46,6 +46,16 @@ class SearchBackend(abc.ABC):
     @abc.abstractmethod
     def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None) -> int:
         """Replace the whole index with these documents, without a moment of empty results."""
+
+    supports_semantic = False
+
+    def nearest(self, request: SearchRequest, vector, k: int) -> list[tuple[int, float]]:
+        """The k products nearest to ``vector`` (id, similarity), the viewer's scope and filters applied inside."""
+        raise NotImplementedError
+
+    def hits(self, request: SearchRequest, ranked: list[tuple[int, float]]) -> list[Hit]:
+        """Hits for these product ids (with their scores), in this order."""
+        raise NotImplementedError
 
     def setup(self) -> None:  # noqa: B027  (optional hook)
         """Create whatever the backend needs before the first write (idempotent)."""

@@ -25,7 +25,8 @@ def test_search_response_shape(api, indexed):
     body = response.json()
     assert body["count"] == len(body["results"]) >= 2
     first = body["results"][0]
-    assert set(first) == {"identifier", "name", "domain", "description", "status", "quality_score", "highlights"}
+    assert set(first) == {"identifier", "name", "domain", "description", "status", "quality_score", "matched_by",
+                          "highlights"}
     assert first["identifier"] == "sales.orders"
     assert set(body["facets"]) == {"domain", "tag", "status", "format", "owner"}
     assert {"value": "sales", "count": body["count"]} in body["facets"]["domain"]

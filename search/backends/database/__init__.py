@@ -14,10 +14,11 @@ from django.db import connection, transaction
 from search.backends.base import SearchBackend
 from search.backends.database import store
 from search.backends.database.engines import engine_for
-from search.backends.database.querying import DatabaseQuery, suggest
+from search.backends.database.querying import DatabaseQuery, filter_sql, suggest, visible_sql
 from search.documents import ProductDoc
 from search.models import SearchEntry
-from search.types import SearchPage, SearchRequest, Suggestion
+from search.semantic import store as semantic_store
+from search.types import Hit, SearchPage, SearchRequest, Suggestion
 
 
 class DatabaseBackend(SearchBackend):
@@ -44,6 +45,21 @@ class DatabaseBackend(SearchBackend):
 
     def suggest(self, text: str, request: SearchRequest, limit: int = 10) -> list[Suggestion]:
         return suggest(self.engine, text, request, limit)
+
+    supports_semantic = True
+
+    def nearest(self, request: SearchRequest, vector, k: int) -> list[tuple[int, float]]:
+        # The scope and filters select the candidate ids first, so a narrow scope still gets k hits.
+        where, params = visible_sql(request)
+        more_where, more_params = filter_sql(request)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT e.product_id FROM catalog_searchentry e WHERE {' AND '.join([*where, *more_where])}",  # noqa: S608
+                           [*params, *more_params])
+            allowed = [row[0] for row in cursor.fetchall()]
+        return semantic_store.nearest(vector, allowed, k)
+
+    def hits(self, request: SearchRequest, ranked: list[tuple[int, float]]) -> list[Hit]:
+        return DatabaseQuery(self.engine, request)._hits(ranked)
 
     def indexed_hashes(self) -> dict[int, str]:
         return dict(SearchEntry.objects.values_list("product_id", "content_hash"))

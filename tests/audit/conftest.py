@@ -3,28 +3,14 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from audit.models import AuditEvent
-from catalog.models import Domain, DomainMembership
+from catalog.models import DomainMembership
+
+# The descriptors tests' sales and finance domains and their member "ana", shared.
+from tests.catalog.descriptors.conftest import finance, sales, sales_member  # noqa: F401
 
 
 @pytest.fixture
-def sales(db):
-    return Domain.objects.create(slug="sales", name="Sales")
-
-
-@pytest.fixture
-def finance(db):
-    return Domain.objects.create(slug="finance", name="Finance")
-
-
-@pytest.fixture
-def sales_member(make_user, sales):
-    user = make_user("ana", email="ana@acme.example")
-    DomainMembership.objects.create(domain=sales, user=user, role=DomainMembership.Role.MEMBER)
-    return user
-
-
-@pytest.fixture
-def sales_owner(make_user, sales):
+def sales_owner(make_user, sales):  # noqa: F811  (the imported fixture)
     user = make_user("olga")
     DomainMembership.objects.create(domain=sales, user=user, role=DomainMembership.Role.OWNER)
     return user

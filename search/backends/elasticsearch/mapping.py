@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from elasticsearch.dsl import (
     Boolean,
+    DenseVector,
     Document,
     Float,
     InnerDoc,
@@ -79,6 +80,8 @@ class ProductDocument(Document):
     rank_boost = Float()
     updated = Keyword()
     content_hash = Keyword()
+    # search by meaning (search.semantic): the product's vector, for a filtered kNN (queries.knn_body)
+    embedding = DenseVector(dims=384, index=True, similarity="cosine")
 
     @classmethod
     def from_doc(cls, doc: ProductDoc) -> ProductDocument:

@@ -124,3 +124,15 @@ def suggest_search(search: Search, parsed: ParsedQuery, request: SearchRequest, 
     query = Q("function_score", query=Q("bool", must=[matched], filter=visible_filter(request)), boost_mode="multiply",
               functions=[{"field_value_factor": {"field": "rank_boost", "missing": 1}}])
     return search.query(query).source(["identifier", "name", "domain"])[:limit]
+
+
+def knn_body(request: SearchRequest, vector, k: int) -> dict:
+    """A filtered kNN over ``embedding``: the same scope and facet filters as the words' search, applied
+    inside the nearest-neighbour search (so a narrow scope still gets k hits). Only ids come back;
+    fusion and hits are shared with the database backend (search.selectors)."""
+    scope = [f.to_dict() for f in (*visible_filter(request), *facet_filters(request))]
+    return {
+        "knn": {"field": "embedding", "query_vector": [float(x) for x in vector], "k": k,
+                "num_candidates": max(100, 2 * k), "filter": {"bool": {"filter": scope}}},
+        "_source": False, "size": k,
+    }

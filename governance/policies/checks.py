@@ -2,7 +2,7 @@
 the import, each error naming the policy, the path in the descriptor (file and line when known) and why."""
 from __future__ import annotations
 
-from governance.policies.context import product_contexts
+from governance.policies.context import facts_read, product_contexts
 from governance.policies.engine import NOUNS, Outcome, PolicySet, PolicySpec
 from governance.policies.models import Policy, PolicyException
 from standards.payload import CONTRACT_KIND, PRODUCT_KIND, join_path
@@ -24,10 +24,11 @@ def policy_publish_check(*, products: list, documents: list, actor=None, specs: 
     if not published or not specs:
         return []
     policy_set = PolicySet(specs)
+    # one batch of queries for the whole import, reading only the facts the blocking rules look at
+    contexts = product_contexts([p.pk for p in published], facts=facts_read(policy_set.reads()))
     failed: list[tuple] = []
     for product in published:
-        ctx = product_contexts([product.pk])[product.pk]
-        failed += [(product, o) for o in policy_set.evaluate(ctx) if o.result == "failed"]
+        failed += [(product, o) for o in policy_set.evaluate(contexts[product.pk]) if o.result == "failed"]
     waived = _waived(failed)
     return [error for product, outcome in failed if (outcome.spec.pk, product.pk) not in waived
             for error in outcome_errors(outcome, product, documents)]
@@ -39,13 +40,19 @@ def _waived(failed: list[tuple]) -> set[tuple]:
 
     if not failed:
         return set()
-    live = PolicyException.objects.filter(expires__gt=timezone.now(), policy__waivable=True,
-                                          policy_id__in={o.spec.pk for _, o in failed})
-    found = set()
-    for product, outcome in failed:
-        if live.filter(Q(product=product) | Q(domain_id=product.domain_id), policy_id=outcome.spec.pk).exists():
-            found.add((outcome.spec.pk, product.pk))
-    return found
+    products = {p.pk: p for p, _ in failed}
+    live = PolicyException.objects.filter(
+        Q(product_id__in=products) | Q(domain_id__in={p.domain_id for p in products.values()}),
+        expires__gt=timezone.now(), policy__waivable=True, policy_id__in={o.spec.pk for _, o in failed},
+    ).values_list("policy_id", "product_id", "domain_id")
+    by_product, by_domain = set(), set()
+    for policy_id, product_id, domain_id in live:  # one query for every failure of the import
+        if product_id is not None:
+            by_product.add((policy_id, product_id))
+        if domain_id is not None:
+            by_domain.add((policy_id, domain_id))
+    return {(o.spec.pk, p.pk) for p, o in failed
+            if (o.spec.pk, p.pk) in by_product or (o.spec.pk, p.domain_id) in by_domain}
 
 
 def outcome_errors(outcome: Outcome, product, documents: list) -> list[dict]:

@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from catalog.descriptors.mapping import contract_slos, custom_properties, dict_list, schema_object
@@ -37,13 +37,50 @@ class ProductContext:
     column_paths: list[list[tuple]] = field(default_factory=list)
 
 
-def product_contexts(product_ids, *, now=None) -> dict[int, ProductContext]:
-    """The context of each product, read in chunks of ``CHUNK`` products."""
+# The facts read from other tables, and the product paths (read at the root) that need each one.
+FACT_READS = {
+    "tags": ("product.tags",),
+    "team": ("product.owners", "product.team"),
+    "ports": ("product.classification", "product.profile", "product.schema_drift"),
+    "profiled": ("product.profile",),
+    "inputs": ("product.input_ports",),
+    "lineage": ("product.lineage",),
+    "scores": ("product.quality",),
+    "grants": ("product.grants",),
+}
+FACTS = frozenset(FACT_READS)
+
+
+def facts_read(paths) -> frozenset:
+    """The facts a set of rules needs, given every context path they read (``rules.rule_paths``: ``*`` for
+    each item of a list, ``?`` for what cannot be followed; "", ``product`` or ``?``: all of them).
+
+    A context built with fewer facts holds empty values where the others would be, so it is only handed
+    to rules that read nothing else (``PolicySet.reads``)."""
+    needed = set()
+    for path in paths:
+        parts = path.split(".") if isinstance(path, str) else ["?"]
+        if path in ("", "product") or "?" in parts:
+            return FACTS
+        if parts[0] == "ports":
+            needed.add("ports")
+            if len(parts) <= 2 or parts[2] == "profile":  # whole ports, or their profile age
+                needed.add("profiled")
+        elif parts[0] == "contracts":
+            needed.add("ports")
+        for fact, reads in FACT_READS.items():
+            if any(path == r or path.startswith(r + ".") for r in reads):
+                needed.add(fact)
+    return frozenset(needed)
+
+
+def product_contexts(product_ids, *, now=None, facts=FACTS) -> dict[int, ProductContext]:
+    """The context of each product, read in chunks of ``CHUNK`` products (only ``facts`` read from other tables)."""
     now = now or timezone.now()
     ids = list(product_ids)
     out: dict[int, ProductContext] = {}
     for start in range(0, len(ids), CHUNK):
-        out.update(_chunk_contexts(ids[start:start + CHUNK], now))
+        out.update(_chunk_contexts(ids[start:start + CHUNK], now, facts))
     return out
 
 
@@ -56,59 +93,77 @@ PRODUCT_FIELDS = ("pk", "identifier", "name", "domain__slug", "status", "visibil
                   "descriptor__outputPorts", "flags", "usage_count")
 
 
-def _chunk_contexts(ids: list[int], now) -> dict[int, ProductContext]:
+def _chunk_contexts(ids: list[int], now, needed=FACTS) -> dict[int, ProductContext]:
+    from governance.models import QualityScore
+
     # plain values, not model instances: the nightly run reads every product
-    products = [SimpleNamespace(**dict(zip(("pk", *PRODUCT_FIELDS[1:]), row, strict=True)))
-                for row in DataProduct.objects.filter(pk__in=ids).values_list(*PRODUCT_FIELDS)]
-    facts = _Facts(ids, now)
+    rows = DataProduct.objects.filter(pk__in=ids).order_by()  # into a dict: no order to compile
+    names = ("pk", *PRODUCT_FIELDS[1:])
+    if "scores" in needed:  # the latest score and its dimensions, in the same query
+        latest = QualityScore.objects.filter(product_id=OuterRef("pk")).order_by("-computed_at", "-pk")
+        rows = rows.annotate(latest_score=Subquery(latest.values("score")[:1]),
+                             latest_dimensions=Subquery(latest.values("dimensions")[:1]))
+        names += ("latest_score", "latest_dimensions")
+    products = [SimpleNamespace(**dict(zip(names, row, strict=True)))
+                for row in rows.values_list(*PRODUCT_FIELDS, *names[len(PRODUCT_FIELDS):])]
+    facts = _Facts(ids, now, needed)
+    facts.scores = {p.pk: SimpleNamespace(score=p.latest_score, dimensions=p.latest_dimensions or {})
+                    for p in products if "scores" in needed and p.latest_score is not None}
     return {p.pk: _context(p, facts, now) for p in products}
 
 
 class _Facts:
     """What other apps know of a chunk of products, one query each."""
 
-    def __init__(self, ids: list[int], now) -> None:
+    def __init__(self, ids: list[int], now, needed=FACTS) -> None:
         from governance.access.selectors import live_grants
-        from governance.models import QualityScore
         from lineage.models import ProductEdge
         from profiling.models import PiiSuggestion, ProfileRun
 
         self.tags, self.team = defaultdict(list), defaultdict(list)
-        for product_id, name in DataProduct.tags.through.objects.filter(dataproduct_id__in=ids).values_list(
-                "dataproduct_id", "tag__name"):
-            self.tags[product_id].append(name)
-        for row in ProductTeamMember.objects.filter(product_id__in=ids).order_by("pk").values_list(
-                "product_id", "username", "name", "role"):
-            self.team[row[0]].append({"username": row[1], "name": row[2], "role": (row[3] or "").lower()})
-        self.ports = defaultdict(list)
-        for port in OutputPort.objects.filter(product_id__in=ids).select_related("contract__domain").order_by("name", "version"):
-            self.ports[port.product_id].append(port)
-        port_ids = [p.pk for ports in self.ports.values() for p in ports]
-        self.columns = defaultdict(list)
-        fields = ("port_id", "name", "position", "logical_type", "physical_type", "description", "required",
-                  "primary_key", "classification", "critical", "observed")
-        for row in Column.objects.filter(port_id__in=port_ids).order_by("position", "name").values_list(*fields):
-            col = SimpleNamespace(**dict(zip(fields, row, strict=True)))
-            self.columns[col.port_id].append(col)
-        self.pii = defaultdict(set)
-        for port_id, name in PiiSuggestion.objects.filter(port_id__in=port_ids).exclude(
-                status=PiiSuggestion.Status.REJECTED).values_list("port_id", "column_name"):
-            self.pii[port_id].add(name)
-        self.profiled = dict(ProfileRun.objects.filter(port_id__in=port_ids, state=ProfileRun.State.SUCCEEDED)
-                             .values("port_id").annotate(last=Max("finished")).values_list("port_id", "last"))
-        self.inputs = defaultdict(list)
-        for port in InputPort.objects.filter(product_id__in=ids).order_by("name"):
-            self.inputs[port.product_id].append(port)
+        self.ports, self.columns, self.pii = defaultdict(list), defaultdict(list), defaultdict(set)
+        self.profiled, self.inputs, self.grants = {}, defaultdict(list), {}
+        self.scores: dict = {}  # the latest score of each product: read with the products
         self.upstream, self.downstream = defaultdict(set), defaultdict(set)
-        edges = ProductEdge.objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids))
-        for src, dst, src_id, dst_id in edges.values_list("source__identifier", "target__identifier", "source_id", "target_id"):
-            self.downstream[src_id].add(dst)
-            self.upstream[dst_id].add(src)
-        self.scores = {}
-        for score in QualityScore.objects.filter(product_id__in=ids).order_by("product_id", "-computed_at", "-pk"):
-            self.scores.setdefault(score.product_id, score)
-        self.grants = dict(live_grants(now=now).filter(product_id__in=ids).values("product_id")
-                           .annotate(n=Count("pk")).values_list("product_id", "n"))
+        if "tags" in needed:
+            for product_id, name in DataProduct.tags.through.objects.filter(dataproduct_id__in=ids).values_list(
+                    "dataproduct_id", "tag__name"):
+                self.tags[product_id].append(name)
+        if "team" in needed:
+            for row in ProductTeamMember.objects.filter(product_id__in=ids).order_by("pk").values_list(
+                    "product_id", "username", "name", "role"):
+                self.team[row[0]].append({"username": row[1], "name": row[2], "role": (row[3] or "").lower()})
+        if "ports" in needed:
+            for port in OutputPort.objects.filter(product_id__in=ids).select_related("contract__domain").order_by(
+                    "name", "version"):
+                self.ports[port.product_id].append(port)
+        port_ids = [p.pk for ports in self.ports.values() for p in ports]
+        if port_ids:
+            fields = ("port_id", "name", "position", "logical_type", "physical_type", "description", "required",
+                      "primary_key", "classification", "critical", "observed", "detected")
+            detected = PiiSuggestion.objects.filter(port_id=OuterRef("port_id"), column_name=OuterRef("name")).exclude(
+                status=PiiSuggestion.Status.REJECTED)
+            columns = Column.objects.filter(port_id__in=port_ids).annotate(detected=Exists(detected))
+            for row in columns.order_by("position", "name").values_list(*fields):
+                col = SimpleNamespace(**dict(zip(fields, row, strict=True)))
+                self.columns[col.port_id].append(col)
+                if col.detected:  # a profiler's PII suggestion, not rejected
+                    self.pii[col.port_id].add(col.name)
+        if port_ids and "profiled" in needed:
+            self.profiled = dict(ProfileRun.objects.filter(port_id__in=port_ids, state=ProfileRun.State.SUCCEEDED)
+                                 .values("port_id").annotate(last=Max("finished")).values_list("port_id", "last"))
+        if "inputs" in needed:
+            for port in InputPort.objects.filter(product_id__in=ids).order_by("name"):
+                self.inputs[port.product_id].append(port)
+        if "lineage" in needed:
+            edges = ProductEdge.objects.filter(Q(source_id__in=ids) | Q(target_id__in=ids))
+            for src, dst, src_id, dst_id in edges.values_list("source__identifier", "target__identifier", "source_id",
+                                                              "target_id"):
+                self.downstream[src_id].add(dst)
+                self.upstream[dst_id].add(src)
+        if "grants" in needed:
+            self.grants = dict(live_grants(now=now).filter(product_id__in=ids).values("product_id")
+                               .annotate(n=Count("pk")).values_list("product_id", "n"))
 
 
 def _hours_since(moment, now) -> float | None:

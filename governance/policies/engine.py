@@ -14,11 +14,15 @@ from dataclasses import dataclass, field
 import datalogic_py
 
 from governance.policies.context import ProductContext
-from governance.policies.rules import engine, rule_reads
+from governance.policies.rules import engine, rule_paths, rule_reads
 
 NOUNS = {"output_port": "output ports", "column": "columns", "contract": "contracts"}
 ROOTS = {"output_port": ("product", "port"), "column": ("product", "port", "column"), "contract": ("product", "contract")}
 LISTED = 10
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)  # one encoder, not one a message
+# where each kind of subject sits in the context (a rule on columns reads ports.*.columns.*.<field>)
+SUBJECTS = {"output_port": "ports.*", "port": "ports.*", "column": "ports.*.columns.*", "contract": "contracts.*"}
+NAMED = {"output_port": "ports.*.name", "column": "ports.*.columns.*.name", "contract": "contracts.*.id"}
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,10 @@ class CompiledPolicy:
         self.reads = [r for r in rule_reads(spec.rule) if r]
         # every path the rule and selector read at their root ("" when one reads a whole scope)
         self.paths = rule_reads(spec.rule) + rule_reads(spec.selector or {})
+        # most results are these two: built once, shared (outcomes are read, never changed)
+        self.passed = Outcome(spec, "passed")
+        self.not_applicable = Outcome(spec, "not_applicable")
+        self.path_parts = _parts(spec.path)
 
 
 _compiled: dict[tuple, CompiledPolicy] = {}
@@ -145,6 +153,24 @@ class PolicySet:
         self.policies = [compiled(s) for s in specs]
         self._plans: dict[str, _Plan] = {}
 
+    def reads(self) -> set[str]:
+        """Every context path the set's rules and selectors read (``rules.rule_paths``); a port, column or
+        contract policy's subject paths are read as paths into the ports, their columns or the contracts."""
+        found: set[str] = set()
+        for p in self.policies:
+            kind = p.spec.applies_to
+            if kind != "product":
+                found.add(NAMED[kind])  # the subjects it maps over, named in its messages
+            for path in rule_paths(p.spec.rule) + rule_paths(p.spec.selector or {}):
+                first, _, rest = path.partition(".")
+                if kind == "product" or first == "product":
+                    found.add(path)
+                elif first in ROOTS[kind]:
+                    found.add(f"{SUBJECTS[first]}.{rest}" if rest else SUBJECTS[first])
+                else:
+                    found.add("")  # the whole record: every fact
+        return found
+
     def for_domain(self, domain: str) -> list[CompiledPolicy]:
         return [p for p in self.policies if not p.spec.domain or p.spec.domain == domain]
 
@@ -174,6 +200,22 @@ class PolicySet:
         return [_outcome(p, ctx, v, names) for p, v in zip(plan.policies, values, strict=True)]
 
 
+def _outcome(policy: CompiledPolicy, ctx: ProductContext, value, names: dict) -> Outcome:
+    if policy.spec.applies_to == "product":
+        if value is True:
+            return policy.passed
+        if value is None:
+            return policy.not_applicable
+    elif value.__class__ is list:
+        # counted in C: every element true (or 1) or not applicable -> passed; none applicable -> n/a
+        none = value.count(None)
+        if none == len(value):
+            return policy.not_applicable
+        if value.count(True) + none == len(value):
+            return policy.passed
+    return _judged(policy, ctx, value, names)
+
+
 def _run(policy: CompiledPolicy, handle):
     try:
         return policy.program.evaluate_data(handle)
@@ -185,20 +227,20 @@ def truthy(value) -> bool:
     return value not in (False, None, 0, "", [], {})
 
 
-def _outcome(policy: CompiledPolicy, ctx: ProductContext, value, names: dict) -> Outcome:
+def _judged(policy: CompiledPolicy, ctx: ProductContext, value, names: dict) -> Outcome:
     spec = policy.spec
     if isinstance(value, Exception):
         return Outcome(spec, "failed", f"The rule could not be evaluated: {value}")
     if spec.applies_to == "product":
         if value is None:
-            return Outcome(spec, "not_applicable")
+            return policy.not_applicable
         if truthy(value):
-            return Outcome(spec, "passed")
+            return policy.passed
         values = {path: lookup(ctx.data, path) for path in policy.reads}
         shown = ", ".join(f"{k} = {_short(v)}" for k, v in values.items())
         message = f"{spec.message or spec.title}" + (f" ({shown})" if shown else "")
         return Outcome(spec, "failed", message, values, [{"subject": ctx.data["product"]["identifier"],
-                                                           "where": ["product", None, _parts(spec.path)]}])
+                                                           "where": ["product", None, list(policy.path_parts)]}])
     return _element_outcome(policy, ctx, value, names)
 
 
@@ -206,10 +248,10 @@ def _element_outcome(policy: CompiledPolicy, ctx: ProductContext, values: list, 
     spec = policy.spec
     applicable = [i for i, v in enumerate(values) if v is not None]
     if not applicable:
-        return Outcome(spec, "not_applicable")
+        return policy.not_applicable
     failing = [i for i in applicable if not truthy(values[i])]
     if not failing:
-        return Outcome(spec, "passed")
+        return policy.passed
     if spec.applies_to not in cache:
         cache[spec.applies_to] = _names(ctx, spec.applies_to)
     names, wheres = cache[spec.applies_to]
@@ -217,8 +259,9 @@ def _element_outcome(policy: CompiledPolicy, ctx: ProductContext, values: list, 
     more = f" and {len(failing) - LISTED} more" if len(failing) > LISTED else ""
     what = spec.message or f"fail “{spec.title}”"
     message = f"{len(failing)} of {len(applicable)} {NOUNS[spec.applies_to]} {what}: {listed}{more}"
-    failures = [{"subject": names[i], "where": [wheres[i][0], wheres[i][1] if len(wheres[i]) > 2 else None,
-                                                list(wheres[i][-1]) + _parts(spec.path)]} for i in failing]
+    tail = policy.path_parts
+    failures = [{"subject": names[i], "where": [w[0], w[1] if len(w) > 2 else None, [*w[-1], *tail]]}
+                for i in failing for w in (wheres[i],)]
     return Outcome(spec, "failed", message, {"failing": [names[i] for i in failing[:50]], "of": len(applicable)},
                    failures)
 
@@ -250,5 +293,7 @@ def lookup(data, path: str):
 
 
 def _short(value) -> str:
-    text = json.dumps(value, ensure_ascii=False, default=str)
+    if value is None or value.__class__ in (bool, int):
+        return "null" if value is None else "true" if value is True else "false" if value is False else str(value)
+    text = _ENCODER.encode(value)
     return text if len(text) <= 80 else text[:77] + "…"

@@ -137,6 +137,59 @@ def _reads(node, found: list[str], top: bool) -> None:
             _reads(arg, found, top and not (op in ITERATORS and i >= 1))
 
 
+def rule_paths(rule) -> list[str]:
+    """Every context path a rule reads, followed into iterators: ``ports.*.columns.*.masked`` for a ``masked``
+    read inside ``some`` over ``columns`` inside ``none`` over ``ports``, and ``ports.*.#`` for the lists iterated.
+    A path ending in ``*`` (or "") reads whole items (or the whole scope); an iterator over anything but a
+    ``var`` reads its items' paths as "?"."""
+    found: list[str] = []
+    _paths(rule, "", found)
+    return list(dict.fromkeys(found))
+
+
+def _join(scope: str, path: str) -> str:
+    return f"{scope}.{path}" if scope and path else scope or path
+
+
+def _paths(node, scope: str, found: list[str]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _paths(item, scope, found)
+        return
+    if not isinstance(node, dict) or len(node) != 1:
+        return
+    (op, args), = node.items()
+    if op == "var":
+        path = args[0] if isinstance(args, list) and args else args
+        found.append(_join(scope, str(path)) if isinstance(path, str | int) else _join(scope, "?"))
+        if isinstance(args, list) and len(args) > 1:
+            _paths(args[1], scope, found)
+        return
+    if op in ("missing", "missing_some"):
+        names = args[-1] if op == "missing_some" and isinstance(args, list) and args else args
+        for name in names if isinstance(names, list) else [names]:
+            found.append(_join(scope, name) if isinstance(name, str) else _join(scope, "?"))
+        return
+    args = args if isinstance(args, list) else [args]
+    if op in ITERATORS and args:
+        first = args[0]
+        source = first.get("var") if isinstance(first, dict) and len(first) == 1 and "var" in first else None
+        source = source[0] if isinstance(source, list) and source else source
+        items = _join(_join(scope, source), "*") if isinstance(source, str) and source else _join(scope, "?")
+        if op == "filter" or not items.endswith("*"):
+            _paths(first, scope, found)  # filter returns whole items
+        else:
+            found.append(f"{items}.#")  # the list itself (its items' fields: what the body reads)
+        for i, arg in enumerate(args[1:], start=1):
+            if i == 1 and op == "reduce":
+                _paths(arg, "?", found)  # current / accumulator: not a context path
+            else:
+                _paths(arg, items if i == 1 else scope, found)
+        return
+    for arg in args:
+        _paths(arg, scope, found)
+
+
 def _pointer(base: str, part) -> str:
     return f"{base}/{str(part).replace('~', '~0').replace('/', '~1')}"
 

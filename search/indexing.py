@@ -70,6 +70,7 @@ def drift(*, backend: SearchBackend | None = None) -> Drift:
     """Compare every product's content hash with its indexed copy."""
     backend = backend or get_backend()
     indexed = backend.indexed_hashes()
+    vectors = semantic.held_hashes() if semantic.enabled() else None
     found = Drift()
     for doc in product_documents(None):
         held = indexed.pop(doc.id, None)
@@ -77,7 +78,11 @@ def drift(*, backend: SearchBackend | None = None) -> Drift:
             found.missing.append(doc.id)
         elif held != doc.content_hash:
             found.stale.append(doc.id)
-    found.orphaned = sorted(indexed)
+        elif vectors is not None and vectors.get(doc.id) != semantic.text_hash(semantic.semantic_text(doc)):
+            found.stale.append(doc.id)  # no vector yet, or one of other text or of another model
+        if vectors is not None:
+            vectors.pop(doc.id, None)
+    found.orphaned = sorted(set(indexed) | set(vectors or ()))
     return found
 
 

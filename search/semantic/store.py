@@ -76,6 +76,13 @@ def synced(docs: Iterable[ProductDoc], chunk: int = 500) -> Iterator[ProductDoc]
     yield from pending
 
 
+def held_hashes() -> dict[int, str]:
+    """Every stored vector's product id and text hash; a vector of another model counts as none."""
+    key = get_embedder().key
+    return {pk: (h if model == key else "") for pk, h, model in
+            SearchVector.objects.values_list("product_id", "text_hash", "model")}
+
+
 def remove(product_ids: Iterable[int]) -> None:
     SearchVector.objects.filter(product_id__in=list(product_ids)).delete()
 

@@ -129,3 +129,15 @@ def test_judged_lexical_set_still_passes_in_hybrid_mode(demo_mesh, db, semantic)
     misses = [(c["q"], c["first"], ids(find(c["q"], mode="hybrid", page_size=3))[:1]) for c in judged]
     misses = [m for m in misses if m[2] != [m[1]]]
     assert len(misses) <= 0.05 * len(judged), misses
+
+
+def test_drift_finds_missing_and_foreign_vectors_and_reconcile_heals_them(semantic, small_mesh):
+    indexing.rebuild()
+    assert indexing.drift().total == 0
+    customers = DataProduct.objects.get(slug="customers")
+    SearchVector.objects.filter(product_id=customers.pk).delete()
+    SearchVector.objects.filter(product_id=DataProduct.objects.get(slug="payroll").pk).update(model="old-model@1")
+    assert len(indexing.drift().stale) == 2
+    indexing.reconcile(full=True)
+    assert indexing.drift().total == 0
+    assert set(SearchVector.objects.values_list("model", flat=True)) == {store.get_embedder().key}

@@ -109,6 +109,13 @@ class _Plan:
         self.whole = "" in top or "*" in product_keys
         self.top = top - {"product"}
         self.product_keys = product_keys
+        # the port fields port and column rules read: a port's columns are handed over again only if read
+        subject_paths = [path for p in policies if p.spec.applies_to != "product"
+                         for path in rule_paths(p.spec.rule) + rule_paths(p.spec.selector or {})]
+        whole = any(path in ("", "port") or "?" in path.split(".")
+                    or path.split(".")[0] not in ("product", "port", "column", "contract") for path in subject_paths)
+        self.port_fields = None if whole else tuple(
+            sorted({path.split(".")[1] for path in subject_paths if path.startswith("port.")}))
 
     def data(self, ctx: ProductContext) -> dict:
         full = ctx.data
@@ -120,22 +127,24 @@ class _Plan:
             root = {k: full[k] for k in self.top if k in full}
             root["product"] = product
         if self.kinds:
-            root["_s"] = {kind: _records(full, kind, needed, product) for kind, needed in self.kinds.items()}
+            root["_s"] = {kind: _records(full, kind, needed, product, self.port_fields)
+                          for kind, needed in self.kinds.items()}
         return root
 
 
-def _records(data: dict, kind: str, needed: set, product: dict) -> list[dict]:
+def _records(data: dict, kind: str, needed: set, product: dict, port_fields) -> list[dict]:
     with_product = "product" in needed
+    ports = data["ports"] if port_fields is None else [{k: p[k] for k in port_fields if k in p} for p in data["ports"]]
     if kind == "output_port":
-        return [{"port": port, "product": product} if with_product else {"port": port} for port in data["ports"]]
+        return [{"port": port, "product": product} if with_product else {"port": port} for port in ports]
     if kind == "column":
         with_port = "port" in needed
         out = []
-        for port in data["ports"]:
+        for port, read in zip(data["ports"], ports, strict=True):
             for col in port["columns"]:
                 record = {"column": col}
                 if with_port:
-                    record["port"] = port
+                    record["port"] = read
                 if with_product:
                     record["product"] = product
                 out.append(record)

@@ -13,7 +13,7 @@ from search.backends.base import SearchBackend
 from search.semantic import store as semantic
 from search.semantic.embeddings import get_embedder
 from search.semantic.fusion import rrf
-from search.types import SearchPage, SearchRequest, Suggestion
+from search.types import FACET_FIELDS, SearchPage, SearchRequest, Suggestion
 
 SUGGEST_LIMIT = 10
 FUSION_DEPTH = 100  # how many hits of each list are fused; deeper pages are the words' ranking
@@ -33,7 +33,8 @@ def search_products(request: SearchRequest) -> SearchPage:
         hits = backend.hits(request, shown)
         for hit in hits:
             hit.matched_by = "meaning"
-        return SearchPage(count=len(meaning), hits=hits, facets={})
+        # no facet counts by meaning: a nearest-neighbour list has no natural total to count
+        return SearchPage(count=len(meaning), hits=hits, facets={f: [] for f in FACET_FIELDS} if request.facets else {})
     return _hybrid(backend, request, meaning)
 
 

@@ -92,6 +92,7 @@ def test_api_mode_and_matched_by(planted, client):
     body = client.get("/api/search/", {"q": "advertising clicks", "mode": "semantic"}).json()
     assert body["results"]
     assert {r["matched_by"] for r in body["results"]} == {"meaning"}
+    assert set(body["facets"]) == {"domain", "tag", "status", "format", "owner"}
     assert client.get("/api/search/", {"q": "x", "mode": "vibes"}).status_code == 400
     page = client.get("/search/", {"q": "money we paid for advertising clicks", "mode": "semantic"})
     assert page.status_code == 200

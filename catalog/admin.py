@@ -105,6 +105,7 @@ class DomainMembershipInline(NormalisedText, admin.TabularInline):
 @admin.register(Domain)
 class DomainAdmin(NormalisedText, admin.ModelAdmin):
     list_display = ["name", "slug", "product_total", "updated"]
+    ordering = ["name"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [DomainMembershipInline]

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 import numpy as np
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, Max
+from django.db.models import Max
 
 from search.documents import ProductDoc
 from search.models import SearchVector
@@ -88,8 +88,8 @@ def remove(product_ids: Iterable[int]) -> None:
 
 
 # --- the vectors in memory -------------------------------------------------------------------------
-# One float32 matrix per process, re-read when the table changes (its row count or newest write
-# differ): 100,000 × 384 is 150 MB of reads once, then a scoped dot product per query.
+# One float32 matrix per process, re-read when the table changes (its newest write differs):
+# 100,000 × 384 is 150 MB of reads once, then a scoped dot product per query.
 _lock = threading.Lock()
 _cache: dict = {}
 
@@ -98,7 +98,9 @@ def matrix() -> tuple[np.ndarray, np.ndarray]:
     """(product ids, their vectors) of the current model, ids ascending."""
     key_model = get_embedder().key
     rows = SearchVector.objects.filter(model=key_model)
-    stamp = (connection.settings_dict["NAME"], key_model, *rows.aggregate(n=Count("product_id"), last=Max("updated")).values())
+    # The newest write (an index read) says whether the matrix is current. A deleted product's row may
+    # linger in it until the next write: harmless, the scope's ids come from the search entries.
+    stamp = (connection.settings_dict["NAME"], key_model, rows.aggregate(last=Max("updated"))["last"])
     with _lock:
         if _cache.get("stamp") == stamp:
             return _cache["ids"], _cache["vectors"]

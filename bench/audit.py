@@ -20,18 +20,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def setup(folder: Path) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder / 'bench.sqlite3'}")
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "meshport.settings.test", "MESHPORT_TEST_DATA_DIR": str(folder),
-                       "LOG_LEVEL": "WARNING"})
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
+sys.path.insert(0, str(ROOT / "bench"))
+from djangokit import setup  # noqa: E402  (bench/ is on the path only from here)
 
 
 def product_documents(mode: str, i: int, root: Path, *, version: str = "1.0.0") -> list[dict]:

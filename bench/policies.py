@@ -22,19 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))  # searchkit: the search bench's generated mesh
-
-
-def setup(folder: Path) -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{folder / 'bench.sqlite3'}")
-    os.environ.update({"DJANGO_SETTINGS_MODULE": "meshport.settings.test", "MESHPORT_TEST_DATA_DIR": str(folder),
-                       "LOG_LEVEL": "WARNING"})
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
-
+from djangokit import setup  # noqa: E402
 
 # --- generated contexts (the shape governance.policies.context builds) --------------------------
 

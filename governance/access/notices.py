@@ -17,6 +17,7 @@ from django.utils import timezone
 from catalog.models import DomainMembership
 from governance.access.models import AccessEvent
 from governance.access.selectors import grants_expiring_soon
+from governance.access.services import access_event_record
 
 
 @transaction.atomic
@@ -27,8 +28,8 @@ def access_expiry_notices_send(*, now: datetime | None = None) -> list[int]:
                .select_related("request")[:500])
     messages = []
     for grant in due:
-        AccessEvent.objects.create(request=grant.request, grant=grant, kind=AccessEvent.Kind.EXPIRY_NOTICE, at=now,
-                                   note=f"ends {grant.valid_until:%Y-%m-%d %H:%M} UTC")
+        access_event_record(grant=grant, kind=AccessEvent.Kind.EXPIRY_NOTICE,
+                            note=f"ends {grant.valid_until:%Y-%m-%d %H:%M} UTC")
         messages += _messages(grant)
     if messages:
         transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))

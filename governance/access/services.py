@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from audit.services import Subject, record
 from catalog.models import DataProduct, OutputPort
 from catalog.permissions import member_domain_ids
 from catalog.visibility import Viewer
@@ -147,8 +148,9 @@ def access_grants_expire(*, now: datetime | None = None) -> list[int]:
 
 @transaction.atomic
 def access_event_record(*, grant: AccessGrant, kind: str, note: str = "", actor=None) -> AccessEvent:
-    """Append a provisioning step (``provisioning``, ``provisioned``, ``…_failed`` …) to the grant's history."""
-    if kind not in PROVISIONING_KINDS:
+    """Append a provisioning step (``provisioning``, ``provisioned``, ``…_failed`` …) or the expiry notice
+    to the grant's history."""
+    if kind not in PROVISIONING_KINDS | {AccessEvent.Kind.EXPIRY_NOTICE}:
         raise AccessInvalid(f"{kind!r} is not a provisioning step.", field="kind")
     return _event(grant.request, kind, actor=actor, note=note, grant=grant, at=timezone.now())
 
@@ -276,7 +278,14 @@ def _grant_create(request: AccessRequest, *, now: datetime, valid_until: datetim
 
 def _event(request: AccessRequest, kind: str, *, at: datetime, actor=None, note: str = "",
            grant: AccessGrant | None = None) -> AccessEvent:
-    return AccessEvent.objects.create(request=request, grant=grant, kind=kind, actor=actor, note=note, at=at)
+    """One step of the request's history, and the same step in the audit log (same transaction)."""
+    event = AccessEvent.objects.create(request=request, grant=grant, kind=kind, actor=actor, note=note, at=at)
+    product = request.product
+    record(action=f"access.{kind}", actor=actor or "system",
+           subject=Subject("product", product.pk, product.identifier, domain=product.domain.slug),
+           data={"request": request.pk, "grant": grant.pk if grant else None, "requester": request.requester.username,
+                 "port": request.port.name if request.port_id else None, "note": note})
+    return event
 
 
 def _announce(signal, grant_ids: list[int]) -> None:

@@ -50,3 +50,15 @@ def test_a_grant_far_from_its_end_is_not_told(access_mesh, django_capture_on_com
     with django_capture_on_commit_callbacks(execute=True):
         assert access_expiry_notices_send() == []
     assert mail.outbox == []
+
+
+def test_every_access_step_is_in_the_audit_log_with_its_actor(access_mesh, django_capture_on_commit_callbacks):
+    from audit.models import AuditEvent
+
+    grant = grant_ending_in(access_mesh, 5, access_mesh.ledger)
+    services.access_grant_revoke(grant=grant, actor=access_mesh.olga, note="Project ended")
+    steps = list(AuditEvent.objects.filter(action__startswith="access.").order_by("pk")
+                 .values_list("action", "actor_name"))
+    assert steps == [("access.requested", "carol"), ("access.approved", "olga"), ("access.granted", ""),
+                     ("access.revoked", "olga")]
+    assert AuditEvent.objects.filter(action="access.revoked").get().data["note"] == "Project ended"

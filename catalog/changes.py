@@ -171,7 +171,7 @@ def _product_access(user, **lookup) -> dict[int, bool]:
 
 register_reader_scope(_audit_readers)
 register_product_access(_product_access)
-register_product_panel("history", "History", history_panel, order=40)  # product versions, kept by audit
+register_product_panel("history", "History", history_panel, order=40, tab="history")  # product versions, kept by audit
 
 
 def product_changes_announce(product_ids, kind: Kind, *, actor: str = "system", fields=()) -> None:

@@ -23,9 +23,9 @@ class GovernanceConfig(AppConfig):
         from governance.signals import register_signal_handlers
 
         register_signal_handlers()
-        register_product_panel("access", "Access", access_panel, order=10)
-        register_product_panel("quality", "Quality", quality_panel, order=20)
-        register_product_panel("compliance", "Compliance", compliance_panel, order=30)
+        register_product_panel("access", "Access", access_panel, order=10, tab="access")
+        register_product_panel("quality", "Quality", quality_panel, order=20, tab="quality")
+        register_product_panel("compliance", "Compliance", compliance_panel, order=30, tab="compliance")
         register_grant_provider(granted_product_ids)
         register_provisioning()
         register_granted_uses()

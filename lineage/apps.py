@@ -23,4 +23,4 @@ class LineageConfig(AppConfig):
 
         for kind in (changes.Kind.CREATED, changes.Kind.UPDATED, changes.Kind.DELETED):
             changes.SIGNALS[kind].connect(_on_products_changed, dispatch_uid=f"lineage.products.{kind}")
-        register_product_panel("lineage", "Lineage", product_lineage_panel, order=60)
+        register_product_panel("lineage", "Lineage", product_lineage_panel, order=60, tab="lineage")

@@ -42,4 +42,4 @@ def render_panel(request, product) -> str | None:
 def register() -> None:
     from catalog.panels import register_product_panel
 
-    register_product_panel("profile", "Schema & profile", render_panel, order=20)
+    register_product_panel("profile", "Schema & profile", render_panel, order=20, tab="schema")

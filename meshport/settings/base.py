@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "profiling",
     "governance",
     "lineage",
+    "notifications",
     "demo",
 ]
 
@@ -123,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "governance.access.context_processors.access_nav",
+                "notifications.context_processors.notifications_nav",
             ],
         },
     }
@@ -286,13 +288,28 @@ ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
 MESHPORT_SEARCH_INDEX = env.str("MESHPORT_SEARCH_INDEX", default="meshport-products")
 # Search by meaning (search.semantic): indexing embeds products with the packaged offline model.
 MESHPORT_SEARCH_SEMANTIC = env.bool("MESHPORT_SEARCH_SEMANTIC", default=True)
-if ELASTICSEARCH_URL:
+ELASTICSEARCH_CLOUD_ID = env.str("ELASTICSEARCH_CLOUD_ID", default="")
+if ELASTICSEARCH_URL or ELASTICSEARCH_CLOUD_ID:
+    # A secured cluster (Elasticsearch 8+ starts with TLS and authentication): README "Running at scale".
     SEARCH_BACKENDS = {
         "default": {
             "BACKEND": "search.backends.elasticsearch.ElasticsearchBackend",
             "URL": ELASTICSEARCH_URL,
+            "CLOUD_ID": ELASTICSEARCH_CLOUD_ID,
             "INDEX": MESHPORT_SEARCH_INDEX,
-            "TIMEOUT": env.float("ELASTICSEARCH_TIMEOUT", default=10.0),
+            "API_KEY": env.str("ELASTICSEARCH_API_KEY", default=""),
+            "USERNAME": env.str("ELASTICSEARCH_USERNAME", default=""),
+            "PASSWORD": env.str("ELASTICSEARCH_PASSWORD", default=""),
+            "CA_CERTS": env.str("ELASTICSEARCH_CA_CERTS", default=""),
+            "SSL_FINGERPRINT": env.str("ELASTICSEARCH_SSL_FINGERPRINT", default=""),
+            "SEARCH_TIMEOUT": env.float("ELASTICSEARCH_SEARCH_TIMEOUT", default=5.0),
+            "MAINTENANCE_TIMEOUT": env.float("ELASTICSEARCH_MAINTENANCE_TIMEOUT", default=120.0),
+            "CLIENT_OPTIONS": env.json("ELASTICSEARCH_CLIENT_OPTIONS", default={}),
+            "INDEX_SETTINGS": {
+                "number_of_shards": env.int("ELASTICSEARCH_SHARDS", default=1),
+                "number_of_replicas": env.int("ELASTICSEARCH_REPLICAS", default=1),
+                **env.json("ELASTICSEARCH_INDEX_SETTINGS", default={}),
+            },
         }
     }
 else:
@@ -406,3 +423,18 @@ LOGGING = {
 # LINEAGE: each process walks the dataset graph from its own copy in memory (lineage.selectors.memory,
 # ~70 MB at 100,000 datasets / 300,000 edges); off, every walk runs in SQL.
 LINEAGE_MEMORY_GRAPH = env.bool("LINEAGE_MEMORY_GRAPH", default=True)
+
+# NOTIFICATIONS (notifications): subscriptions, the inbox, e-mail and webhooks, lineage-aware incidents
+MESHPORT_BASE_URL = env.str("MESHPORT_BASE_URL", default="http://localhost:8000")  # links in e-mails
+MESHPORT_NOTIFY_QUALITY_DROP_POINTS = env.float("MESHPORT_NOTIFY_QUALITY_DROP_POINTS", default=5.0)
+MESHPORT_NOTIFY_INCIDENT_QUALITY_POINTS = env.float("MESHPORT_NOTIFY_INCIDENT_QUALITY_POINTS", default=10.0)
+MESHPORT_NOTIFY_LEASE_SECONDS = env.float("MESHPORT_NOTIFY_LEASE_SECONDS", default=60.0)  # > the webhook timeout
+MESHPORT_NOTIFY_MAX_ATTEMPTS = env.int("MESHPORT_NOTIFY_MAX_ATTEMPTS", default=6)
+MESHPORT_NOTIFY_RETRY_BASE_SECONDS = env.float("MESHPORT_NOTIFY_RETRY_BASE_SECONDS", default=10.0)
+MESHPORT_NOTIFY_RETRY_MAX_SECONDS = env.float("MESHPORT_NOTIFY_RETRY_MAX_SECONDS", default=3600.0)
+MESHPORT_WEBHOOK_TIMEOUT = env.float("MESHPORT_WEBHOOK_TIMEOUT", default=10.0)
+MESHPORT_WEBHOOK_DISABLE_AFTER = env.int("MESHPORT_WEBHOOK_DISABLE_AFTER", default=10)  # failed attempts in a row
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {"task": "notifications.tasks.notifications_sweep_task", "schedule": 60}
+CELERY_BEAT_SCHEDULE["notifications-digest-daily"] = {
+    "task": "notifications.tasks.notifications_digest_task", "schedule": crontab(hour=7, minute=0),
+}

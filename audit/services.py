@@ -12,7 +12,7 @@ measure what recording costs; it is no deployment option (the log must be comple
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -75,7 +75,10 @@ def record_many(*, events: Sequence[Event]) -> list[AuditEvent]:
         row.prev_hash, row.hash = prev, chain.event_hash(row, prev)
         prev = row.hash
         rows.append(row)
-    return AuditEvent.objects.bulk_create(rows)
+    created = AuditEvent.objects.bulk_create(rows)
+    for listener in _listeners:
+        listener(created)
+    return created
 
 
 def _row(event: Event, *, occurred_at, request_id: str) -> AuditEvent:
@@ -101,3 +104,16 @@ def _last_known(subject: Subject) -> Subject:
     last = (AuditEvent.objects.filter(subject_type=subject.type, subject_id=str(subject.id))
             .order_by("-id").values_list("subject_label", "domain").first())
     return Subject(subject.type, subject.id, last[0], subject.domain or last[1]) if last else subject
+
+
+# --- listeners ----------------------------------------------------------------------------------
+# Apps above audit (notifications) hear each recorded batch inside the writer's transaction, so
+# what they write (an outbox) commits or rolls back with the event. Audit imports none of them.
+
+_listeners: list[Callable[[list[AuditEvent]], None]] = []
+
+
+def register_listener(listener: Callable[[list[AuditEvent]], None]) -> None:
+    """Call ``listener(events)`` after each batch is appended, in the same transaction (idempotent)."""
+    if listener not in _listeners:
+        _listeners.append(listener)

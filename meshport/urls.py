@@ -20,11 +20,13 @@ urlpatterns = [
     path("api/", include("governance.api.urls")),
     path("api/", include("lineage.api.urls")),
     path("api/", include("audit.urls")),
+    path("api/", include("notifications.api.urls")),
     path("api/", include("catalog.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("search/", include("search.page_urls")),
     path("governance/", include("governance.urls")),
     path("access/", include("governance.access.page_urls")),
     path("lineage/", include("lineage.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("catalog.urls")),
 ]

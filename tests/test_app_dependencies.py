@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 
 ROOT = pathlib.Path(settings.BASE_DIR)
-APPS = ("standards", "audit", "catalog", "search", "profiling", "governance", "lineage", "demo")
+APPS = ("standards", "audit", "catalog", "search", "profiling", "governance", "lineage", "notifications", "demo")
 # app -> the apps it may import; ``meshport`` (settings, Celery app, parsers) is the project's frame.
 ALLOWED = {
     "standards": {"meshport"},
@@ -22,7 +22,9 @@ ALLOWED = {
     "profiling": {"standards", "audit", "catalog", "meshport"},
     "lineage": {"audit", "catalog", "profiling", "meshport"},
     "governance": {"standards", "audit", "catalog", "profiling", "lineage", "meshport"},
-    "demo": {"standards", "audit", "catalog", "search", "profiling", "governance", "lineage", "meshport"},
+    "notifications": {"audit", "catalog", "lineage", "meshport"},
+    "demo": {"standards", "audit", "catalog", "search", "profiling", "governance", "lineage", "notifications",
+             "meshport"},
 }
 
 

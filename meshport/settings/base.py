@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "profiling",
     "governance",
     "lineage",
+    "notifications",
     "demo",
 ]
 
@@ -123,6 +124,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "governance.access.context_processors.access_nav",
+                "notifications.context_processors.notifications_nav",
             ],
         },
     }
@@ -421,3 +423,18 @@ LOGGING = {
 # LINEAGE: each process walks the dataset graph from its own copy in memory (lineage.selectors.memory,
 # ~70 MB at 100,000 datasets / 300,000 edges); off, every walk runs in SQL.
 LINEAGE_MEMORY_GRAPH = env.bool("LINEAGE_MEMORY_GRAPH", default=True)
+
+# NOTIFICATIONS (notifications): subscriptions, the inbox, e-mail and webhooks, lineage-aware incidents
+MESHPORT_BASE_URL = env.str("MESHPORT_BASE_URL", default="http://localhost:8000")  # links in e-mails
+MESHPORT_NOTIFY_QUALITY_DROP_POINTS = env.float("MESHPORT_NOTIFY_QUALITY_DROP_POINTS", default=5.0)
+MESHPORT_NOTIFY_INCIDENT_QUALITY_POINTS = env.float("MESHPORT_NOTIFY_INCIDENT_QUALITY_POINTS", default=10.0)
+MESHPORT_NOTIFY_LEASE_SECONDS = env.float("MESHPORT_NOTIFY_LEASE_SECONDS", default=60.0)  # > the webhook timeout
+MESHPORT_NOTIFY_MAX_ATTEMPTS = env.int("MESHPORT_NOTIFY_MAX_ATTEMPTS", default=6)
+MESHPORT_NOTIFY_RETRY_BASE_SECONDS = env.float("MESHPORT_NOTIFY_RETRY_BASE_SECONDS", default=10.0)
+MESHPORT_NOTIFY_RETRY_MAX_SECONDS = env.float("MESHPORT_NOTIFY_RETRY_MAX_SECONDS", default=3600.0)
+MESHPORT_WEBHOOK_TIMEOUT = env.float("MESHPORT_WEBHOOK_TIMEOUT", default=10.0)
+MESHPORT_WEBHOOK_DISABLE_AFTER = env.int("MESHPORT_WEBHOOK_DISABLE_AFTER", default=10)  # failed attempts in a row
+CELERY_BEAT_SCHEDULE["notifications-sweep"] = {"task": "notifications.tasks.notifications_sweep_task", "schedule": 60}
+CELERY_BEAT_SCHEDULE["notifications-digest-daily"] = {
+    "task": "notifications.tasks.notifications_digest_task", "schedule": crontab(hour=7, minute=0),
+}

@@ -1,0 +1,18 @@
+"""Notifications app config: hear the audit log, add "Follow" to product pages."""
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    name = "notifications"
+    verbose_name = "Notifications"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from audit.services import register_listener
+        from catalog.panels import register_product_action
+        from notifications import tasks  # noqa: F401
+        from notifications.pages import follow_action
+        from notifications.services import notifications_record
+
+        register_listener(notifications_record)
+        register_product_action("follow", follow_action, order=10)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.urls import NoReverseMatch, reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -23,8 +23,12 @@ BODY_HELP = (
     "An ODPS v1 DataProduct document, a bundle {\"product\": ..., \"contracts\": [ODCS v3.1 ...]}, "
     "or a multi-document YAML (Content-Type: application/yaml). Contracts already in the catalog "
     "need not be repeated. A 400 lists every failing path in `errors`; a success lists `warnings` "
-    "(other products a shared contract's change rewrote, ports whose contract is pending)."
+    "(other products a shared contract's change rewrote, ports whose contract is pending). "
+    "With `?dry_run=true` everything is checked (permissions included) and nothing is written, "
+    "audited or announced: the answer (200) says what publishing would do, as the publish page's "
+    "\"Validate only\" does, or lists the same errors."
 )
+DRY_RUN = OpenApiParameter("dry_run", OpenApiTypes.BOOL, description="Check only: write nothing.")
 REQUEST = {"application/json": OpenApiTypes.OBJECT, "application/yaml": OpenApiTypes.OBJECT}
 CREATE_RESPONSES = {code: OpenApiTypes.OBJECT for code in (200, 201, 400, 401, 403)}
 UPDATE_RESPONSES = {code: OpenApiTypes.OBJECT for code in (200, 400, 401, 403, 404)}
@@ -33,7 +37,7 @@ UPDATE_RESPONSES = {code: OpenApiTypes.OBJECT for code in (200, 400, 401, 403, 4
 class ProductPublishMixin:
     """``create`` (POST /api/products/) and ``update`` (PUT /api/products/<identifier>/)."""
 
-    @extend_schema(request=REQUEST, responses=CREATE_RESPONSES, description=BODY_HELP,
+    @extend_schema(request=REQUEST, responses=CREATE_RESPONSES, description=BODY_HELP, parameters=[DRY_RUN],
                    summary="Publish a data product from its ODPS descriptor and ODCS contracts")
     def create(self, request, *args, **kwargs):
         try:
@@ -41,10 +45,12 @@ class ProductPublishMixin:
         except DescriptorError as exc:
             return _invalid(exc)
         product = result.products[0]
+        if _dry_run(request):
+            return Response(_checked(result))
         code = status.HTTP_201_CREATED if product.identifier in result.created else status.HTTP_200_OK
         return Response(_published(request, product, result), status=code)
 
-    @extend_schema(request=REQUEST, responses=UPDATE_RESPONSES,
+    @extend_schema(request=REQUEST, responses=UPDATE_RESPONSES, parameters=[DRY_RUN],
                    description=BODY_HELP, summary="Replace a data product's descriptor (the document must describe that product)")
     def update(self, request, *args, **kwargs):
         product = self.get_object()
@@ -54,14 +60,33 @@ class ProductPublishMixin:
             result = self._publish(request, documents)
         except DescriptorError as exc:
             return _invalid(exc)
+        if _dry_run(request):
+            return Response(_checked(result))
         return Response(_published(request, result.products[0], result))
 
     def _publish(self, request, documents: list[dict]) -> ImportResult:
         _require_one_product(documents)
         try:
-            return descriptors_import(documents=documents, actor=request.user, source="api")
+            return descriptors_import(documents=documents, actor=request.user, source="api", dry_run=_dry_run(request))
         except DescriptorPermissionError as exc:
             raise PermissionDenied(str(exc)) from exc
+
+
+def _dry_run(request) -> bool:
+    return str(request.query_params.get("dry_run", "")).lower() in {"1", "true", "yes", "on"}
+
+
+def _checked(result: ImportResult) -> dict:
+    """A dry run's answer: what publishing would do (the page's words), and nothing written."""
+    return {
+        "dry_run": True,
+        "detail": f"Valid. Publishing {result.would_do()}. Nothing was written.",
+        "identifier": result.products[0].identifier,
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "warnings": result.warnings,
+    }
 
 
 def _products(documents: list[dict]) -> list[dict]:

@@ -52,6 +52,9 @@ PORT_TYPES = {
 SCHEMA_KEYS = ("schema", "dataset", "database")
 DEFAULT_SCHEMAS = {"postgres": "public", "postgresql": "public", "duckdb": "main"}
 PENDING_FLAG = "contract_pending"
+# A copied descriptor's data locations (``catalog.descriptors.starters``): to be replaced before it imports.
+NEW_LOCATION = "<choose a new location>"
+LOCATION_FIELDS = ("path", "location", "database", "stream", "dataset", "catalog")  # where a server's data is
 HOUR_UNITS = {
     "m": 1 / 60, "min": 1 / 60, "minute": 1 / 60, "minutes": 1 / 60,
     "h": 1.0, "hr": 1.0, "hour": 1.0, "hours": 1.0,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 
 from catalog.descriptors import mapping
-from catalog.models import Contract, DataProduct, Domain, slug_validator
+from catalog.models import Contract, DataProduct, Domain, OutputPort, slug_validator
 from catalog.permissions import is_steward
 from standards import limits
 from standards.payload import CONTRACT_KIND, PRODUCT_KIND, Document
@@ -86,6 +86,7 @@ def product_errors(doc: Document, context: Context) -> list[dict]:
         *_port_errors(doc, "inputPorts", context),
         *_team_errors(doc),
         *_existing_product_errors(doc),
+        *_contract_reuse_errors(doc),
         *limits.product_limit_errors(doc),
     ]
 
@@ -184,9 +185,57 @@ def _existing_product_errors(doc: Document) -> list[dict]:
             return [doc.error(("domain",), f"This product is {existing.identifier}; it cannot move to another domain.")]
         return []
     identifier = f"{domain}.{mapping.product_slug(doc.data)}"
-    if DataProduct.objects.filter(identifier=identifier).exists():
-        return [doc.error(("name",), f"{identifier} already names another product (with another id).")]
-    return []
+    if not DataProduct.objects.filter(identifier=identifier).exists():
+        return []
+    if isinstance(mapping.custom_properties(doc.data).get("slug"), str):
+        # The slug comes from customProperties (an exported descriptor carries it): blame it, not the name.
+        index = _custom_property_index(doc.data, "slug")
+        return [doc.error(("customProperties", index, "value"), (
+            f"customProperties.slug {mapping.product_slug(doc.data)!r} makes the identifier {identifier}, which "
+            "already names another product (with another id): change or remove customProperties.slug."))]
+    return [doc.error(("name",), f"{identifier} already names another product (with another id).")]
+
+
+def _contract_reuse_errors(doc: Document) -> list[dict]:
+    """An output port may not publish the data another product's port already publishes.
+
+    Products of one domain may share a contract that describes several tables, each reading its
+    own (``schema_object``); a port naming the same contract *and* the same object as another
+    product's port would publish that product's data again, and take over its consumers in lineage.
+    """
+    external_id, domain = doc.data.get("id"), doc.data.get("domain")
+    ports = doc.data.get("outputPorts") if isinstance(doc.data.get("outputPorts"), list) else []
+    if not isinstance(domain, str):
+        return []
+    refs = {p["contractId"] for p in ports if isinstance(p, dict) and isinstance(p.get("contractId"), str)}
+    if not refs:
+        return []
+    # Another domain's contract is refused on import, naming its publisher (``locations.contract_refusal``);
+    # a port this product already publishes on the contract is not a new claim.
+    own = set(OutputPort.objects.filter(product__external_id=external_id, contract__external_id__in=refs)
+              .values_list("contract__external_id", flat=True)) if isinstance(external_id, str) else set()
+    taken = {}
+    others = (OutputPort.objects.filter(contract__external_id__in=refs - own, product__domain__slug=domain)
+              .select_related("product", "contract"))
+    if isinstance(external_id, str):
+        others = others.exclude(product__external_id=external_id)
+    for port in others:
+        taken.setdefault(port.contract.external_id, []).append(port)
+    name = doc.data.get("name") if isinstance(doc.data.get("name"), str) else external_id
+    errors = []
+    for i, port in enumerate(ports):
+        if not isinstance(port, dict) or port.get("contractId") not in taken:
+            continue
+        contract = Contract.objects.get(external_id=port["contractId"])
+        obj = mapping.text(mapping.schema_object(contract.document, mapping.text(port.get("name"))).get("name"))
+        clash = [p for p in taken[port["contractId"]] if p.schema_object == obj]
+        if clash:
+            other = clash[0].product.identifier
+            errors.append(doc.error(("outputPorts", i, "contractId"), (
+                f"Contract {port['contractId']!r} ({obj or 'its data'}) is already published by {other}: "
+                f"{name!r} cannot publish the same data. Give this product a contract of its own (a new id and "
+                f"data location), or read {other} through an input port.")))
+    return errors
 
 
 # --- contracts ---------------------------------------------------------------------------------
@@ -206,8 +255,13 @@ def contract_errors(doc: Document) -> list[dict]:
 def _server_errors(doc: Document, j: int, server: dict) -> list[dict]:
     # Every ODCS server type is accepted (``servers.KINDS``): ports on those the profiler cannot
     # read are kept and shown as not profiled. Types outside ODCS are the schema's to report.
-    if not isinstance(server.get("type"), str):
-        return []
+    unchosen = [
+        doc.error(("servers", j, key), f"A copy needs a data location of its own: replace {mapping.NEW_LOCATION!r} "
+                                       "with where this product's data lives.")
+        for key in mapping.LOCATION_FIELDS if server.get(key) == mapping.NEW_LOCATION
+    ]
+    if unchosen or not isinstance(server.get("type"), str):
+        return unchosen
     return _format_errors(doc, j, server) + _path_errors(doc, j, server)
 
 

@@ -56,16 +56,28 @@ class ImportResult:
                 return name
         return "unchanged"
 
+    def would_do(self) -> str:
+        """What publishing would do, said the same way by the page's "Validate only" and the API's dry run."""
+        product = self.products[0]
+        return f"{WOULD_WORDS[self.outcome(product)]} {product.identifier}"
+
+
+WOULD_WORDS = {"created": "would create", "updated": "would update", "unchanged": "would change nothing in"}
+
 
 @transaction.atomic
-def descriptors_import(*, documents: list[dict], actor=None, source: str) -> ImportResult:
+def descriptors_import(*, documents: list[dict], actor=None, source: str, dry_run: bool = False) -> ImportResult:
     """Import ODPS products and ODCS contracts (as ``documents_from_payload`` returns them).
 
     ``actor`` None means the command line (may create domains); raises ``DescriptorError``
-    naming every failing path, or ``DescriptorPermissionError``.
+    naming every failing path, or ``DescriptorPermissionError``. ``dry_run``: as in
+    ``descriptor_text_import``, everything is checked and nothing is written, audited or sent.
     """
     docs = label_documents([Document(data=jsonable(d)) for d in documents])
-    return _import(docs, actor=actor, source=source)
+    result = _import(docs, actor=actor, source=f"{source} (validate only)" if dry_run else source)
+    if dry_run:
+        transaction.set_rollback(True)
+    return result
 
 
 @transaction.atomic

@@ -16,10 +16,13 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The demo serves with meshport.settings.demo: plain HTTP and a local key as with DEBUG, but Meshport's
+# own 404/403/500 pages rather than Django's technical ones. The logins are printed last, with the
+# address served (HOST, PORT); DEMO_LOG_LEVEL=INFO shows every task while the demo loads.
 demo: install  ## migrate, load the demo mesh (data files, profiles, index) and serve it
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-true} $(PY) manage.py load_demo
-	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=$${DEBUG:-true} HOST=$(HOST) PORT=$(PORT) $(PY) manage.py load_demo
+	DJANGO_SETTINGS_MODULE=meshport.settings.demo $(PY) manage.py runserver $(HOST):$(PORT)
 
 serve: install
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST):$(PORT)

@@ -26,9 +26,11 @@ both versions; profiled and scored are derived signals, rebuilt from the databas
 from __future__ import annotations
 
 import enum
+import json
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 from django.dispatch import Signal
 
 from audit.access import register_product_access, register_reader_scope
@@ -108,7 +110,7 @@ def changes_announce(changeset: ChangeSet) -> None:
     changes = tuple(changeset.changes.values())
     alive = [c.product_id for c in changes if c.kind != Kind.DELETED]
     if alive:
-        DataProduct.objects.filter(pk__in=alive).update(search_dirty=True)
+        DataProduct.objects.filter(pk__in=alive).update(search_dirty=True, search_version=F("search_version") + 1)
     _audit([c for c in changes if c.kind in (Kind.CREATED, Kind.UPDATED, Kind.DELETED)])
     transaction.on_commit(lambda: _send(changes))
 
@@ -118,7 +120,7 @@ def _audit(changes: list[ProductChange]) -> None:
     from catalog.models import DataProduct
 
     known = {pk: (label, domain) for pk, label, domain in DataProduct.objects.filter(
-        pk__in=[c.product_id for c in changes]).values_list("pk", "identifier", "domain__slug")}
+        pk__in=[c.product_id for c in changes]).order_by().values_list("pk", "identifier", "domain__slug")}
     events = [Event(action=f"product.{'status_changed' if 'status' in c.fields and c.kind == Kind.UPDATED else c.kind}",
                     subject=Subject("product", c.product_id, *known.get(c.product_id, ("", ""))), actor=c.actor,
                     data={"fields": sorted(c.fields), "diff": c.diff or {}}) for c in changes]
@@ -129,17 +131,37 @@ def _audit(changes: list[ProductChange]) -> None:
 
 
 def _versions_record(changes: list[ProductChange], event_ids: dict[str, int]) -> None:
-    """Each product's descriptor and its ports' contracts, for its history (``audit.versions``)."""
-    from audit.versions import Snapshot, versions_record
-    from catalog.models import DataProduct, OutputPort
+    """Each product's descriptor and its ports' contracts, for its history (``audit.versions``).
 
-    by_id, contracts = {c.product_id: c for c in changes}, {}
-    used = OutputPort.objects.filter(product__in=by_id, contract__isnull=False)
-    for pk, cid, document in used.values_list("product_id", "contract__external_id", "contract__document"):
-        contracts.setdefault(pk, {})[cid] = document
-    rows = DataProduct.objects.filter(pk__in=by_id).values_list("pk", "identifier", "domain__slug", "descriptor")
-    versions_record(snapshots=[Snapshot(pk, label, slug, descriptor, contracts.get(pk, {}), by_id[pk].actor,
-                                        event_ids.get(str(pk))) for pk, label, slug, descriptor in rows])
+    One query in plain SQL (this runs on every publish: the ORM's compiling of two ordered joins
+    cost more than reading the rows), the documents decoded once each.
+    """
+    from audit.versions import Snapshot, versions_record
+    from catalog.models import Contract, DataProduct, Domain, OutputPort
+
+    by_id = {c.product_id: c for c in changes}
+    if not by_id:
+        return
+    sql = (f"SELECT p.id, p.identifier, d.slug, p.descriptor, c.external_id, c.document "  # noqa: S608 - our tables
+           f"FROM {DataProduct._meta.db_table} p JOIN {Domain._meta.db_table} d ON d.id = p.domain_id "
+           f"LEFT JOIN {OutputPort._meta.db_table} o ON o.product_id = p.id AND o.contract_id IS NOT NULL "
+           f"LEFT JOIN {Contract._meta.db_table} c ON c.id = o.contract_id "
+           f"WHERE p.id IN ({', '.join(['%s'] * len(by_id))})")
+    found: dict[int, list] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(by_id))
+        for pk, label, slug, descriptor, cid, document in cursor.fetchall():
+            if pk not in found:
+                found[pk] = [label, slug, _json(descriptor), {}]
+            if cid is not None:
+                found[pk][3][cid] = _json(document)
+    versions_record(snapshots=[Snapshot(pk, label, slug, descriptor, contracts, by_id[pk].actor, event_ids.get(str(pk)))
+                               for pk, (label, slug, descriptor, contracts) in found.items()])
+
+
+def _json(value):
+    """A JSON column read by plain SQL: text on SQLite and (as Django configures psycopg) on PostgreSQL."""
+    return json.loads(value) if isinstance(value, str | bytes) else value
 
 
 def _send(changes: tuple[ProductChange, ...]) -> None:

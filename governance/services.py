@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from audit.services import Subject, record
 from catalog.models import DataProduct, OutputPort
 from catalog.permissions import can_write_domain
 from catalog.services.quality import product_quality_set
@@ -19,6 +20,7 @@ from governance.quality.metadata import metadata_items
 from governance.quality.reported import assertion_outcomes, metric_outcomes
 from governance.quality.rules import contract_rules
 from governance.quality.runner import port_outcomes
+from governance.quality.scoring import BANDS, band
 from profiling.drift import port_key, schema_drift
 from profiling.errors import ProfilingError
 from profiling.models import ProfileRun
@@ -53,9 +55,23 @@ def quality_run_execute(
 
 @transaction.atomic
 def _run_record(*, port, outcomes: list[Outcome], **fields) -> QualityRun:
+    freshness = next((o for o in outcomes if o.rule_kind == CheckResult.Kind.FRESHNESS and o.passed is not None), None)
+    was_fresh = _last_freshness(port) if freshness is not None else None
     run = QualityRun.objects.create(product=port.product, port=port, finished=timezone.now(), **fields)
     CheckResult.objects.bulk_create(CheckResult(run=run, **vars(o)) for o in outcomes)
+    if freshness is not None and was_fresh is not freshness.passed and (was_fresh is not None or not freshness.passed):
+        product = port.product  # a breach, or the end of one, is an audit event (a first pass is none)
+        record(action=f"quality.freshness_{'restored' if freshness.passed else 'breached'}",
+               subject=Subject("product", product.pk, product.identifier, product.domain.slug),
+               data={"port": port.name, "measured_hours": freshness.measured, "slo_hours": product.freshness_slo_hours,
+                     "message": freshness.message, "run": run.pk})
     return run
+
+
+def _last_freshness(port) -> bool | None:
+    """Whether the port's last evaluated freshness check passed (None: never evaluated)."""
+    return (CheckResult.objects.filter(run__port=port, rule_kind=CheckResult.Kind.FRESHNESS, passed__isnull=False)
+            .order_by("-run_id").values_list("passed", flat=True).first())
 
 
 def _port_drift(port: OutputPort, profile_run_id: int | None) -> dict:
@@ -93,6 +109,11 @@ def quality_score_compute(*, product: DataProduct, always_record: bool = True) -
 
 @transaction.atomic
 def _score_record(*, product: DataProduct, result: scoring.Score, items: list[dict]) -> QualityScore:
+    before = selectors.latest_score(product)
+    if before is not None and band(before.score) != band(result.score):  # crossed a threshold: an audit event
+        record(action="quality.band_changed", subject=Subject("product", product.pk, product.identifier, product.domain.slug),
+               data={"score": [before.score, result.score], "band": [band(before.score), band(result.score)],
+                     "thresholds": list(BANDS)})
     row = QualityScore.objects.create(
         product=product, score=result.score, dimensions=result.dimensions,
         breakdown={"explanations": result.explanations, "checks": items},

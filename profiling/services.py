@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from audit.services import Subject, record
 from catalog.changes import Kind, product_changes_announce
 from catalog.models import DataProduct, OutputPort
 from profiling.drift import FLAG as DRIFT_FLAG
@@ -200,10 +201,15 @@ def product_drift_record(*, product_id: int, port_key: str, drift: dict) -> bool
     product = DataProduct.objects.select_for_update().get(pk=product_id)
     flags = dict(product.flags or {})
     by_port = schema_drift(product)
+    before = by_port.get(port_key) or {}
     if drift:
         by_port[port_key] = drift
     else:
         by_port.pop(port_key, None)
+    if (drift or {}) != before:  # found, changed or gone: the profile's finding is an audit event
+        record(action=f"product.schema_drift_{'found' if drift else 'cleared'}",
+               subject=Subject("product", product.pk, product.identifier, product.domain.slug),
+               data={"port": port_key, "drift": drift or {}, "before": before})
     if by_port:
         flags[DRIFT_FLAG] = by_port
     else:
@@ -248,6 +254,12 @@ def pii_suggestion_decide(*, suggestion: PiiSuggestion, status: str, actor) -> P
     """The owner confirms or rejects a suggestion (rejecting unmasks the column from the next run)."""
     if status not in (PiiSuggestion.Status.CONFIRMED, PiiSuggestion.Status.REJECTED):
         raise ValueError(f"status must be confirmed or rejected, not {status!r}")
+    before = PiiSuggestion.objects.filter(pk=suggestion.pk).values_list("status", flat=True).first()  # an admin form set it already
     suggestion.status, suggestion.decided_by, suggestion.decided_at = status, actor, timezone.now()
-    suggestion.save(update_fields=["status", "decided_by", "decided_at", "updated"])
+    with transaction.atomic():
+        suggestion.save(update_fields=["status", "decided_by", "decided_at", "updated"])
+        product = suggestion.port.product
+        record(action=f"pii.{status}", actor=actor, subject=Subject("product", product.pk, product.identifier, product.domain.slug),
+               data={"column": suggestion.column_name, "port": suggestion.port.name, "kind": suggestion.kind,
+                     "status": [before, status]})
     return suggestion

@@ -99,3 +99,14 @@ def format_points(points: float) -> str:
 def _ordered(dimensions: dict[str, float]) -> dict[str, float]:
     rank = {d: i for i, d in enumerate(DIMENSION_ORDER)}
     return dict(sorted(dimensions.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[0])))
+
+
+# The badge a score wears; crossing one of these thresholds is an audit event (``governance.services``).
+BANDS = {"good": 80.0, "fair": 60.0}
+
+
+def band(score: float | None) -> str:
+    """The badge a score wears: good, fair, poor (or none)."""
+    if score is None:
+        return "none"
+    return "good" if score >= BANDS["good"] else "fair" if score >= BANDS["fair"] else "poor"

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from audit.services import Subject, record
 from catalog.models import DataProduct, Domain
 from lineage.models import ColumnEdge, Dataset, DatasetEdge, Job, LineageEvent, QualityObservation, Run
 from lineage.openlineage import FieldError, event_kind, validate_event
@@ -82,7 +83,25 @@ def lineage_events_ingest(*, events: list, producer: Producer, posted_by=None, p
     if errors:
         raise LineageEventError(errors)
     batch = _Batch(events, producer=producer, posted_by=posted_by, prefix=prefix)
-    return Ingested(batch.apply(), batch.ignored)
+    done = Ingested(batch.apply(), batch.ignored)
+    if done.created:
+        _summary_record(batch, done, posted_by)
+    return done
+
+
+def _summary_record(batch: _Batch, done: Ingested, posted_by) -> None:
+    """One audit event per ingestion that stored something: how many events, for which jobs and products."""
+    kinds: dict[str, int] = {}
+    for digest, event in zip(batch.digests, batch.events, strict=True):
+        if any(r.digest == digest and r.created for r in done.results):
+            kinds[event_kind(event)] = kinds.get(event_kind(event), 0) + 1
+    jobs = sorted(f"{namespace}/{name}" for namespace, name in batch.jobs)
+    product_ids = {d.product_id for d in batch.datasets.values() if d is not None and d.product_id}
+    products = sorted(DataProduct.objects.filter(pk__in=product_ids).order_by().values_list("identifier", flat=True))
+    record(action="lineage.ingested", actor=posted_by,
+           subject=Subject("lineage", "openlineage", "OpenLineage ingestion"),
+           data={"events": len(batch.events), "new": done.created, "kinds": kinds, "jobs": jobs[:50],
+                 "products": products[:50], "ignored_facets": len(done.ignored)})
 
 
 def _addresses(event: dict) -> set[tuple[str, str]]:

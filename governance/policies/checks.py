@@ -2,15 +2,42 @@
 the import, each error naming the policy, the path in the descriptor (file and line when known) and why."""
 from __future__ import annotations
 
+import json
+
 from governance.policies.context import facts_read, product_contexts
 from governance.policies.engine import NOUNS, Outcome, PolicySet, PolicySpec
 from governance.policies.models import Policy, PolicyException
+from governance.policies.prepared import Prepared
 from standards.payload import CONTRACT_KIND, PRODUCT_KIND, join_path
 
 
 def blocking_specs() -> list[PolicySpec]:
     policies = Policy.objects.filter(enabled=True, severity=Policy.Severity.BLOCKING).select_related("domain")
     return [PolicySpec.of(p) for p in policies]
+
+
+SPEC_FIELDS = ("pk", "key", "title", "applies_to", "rule", "selector", "severity", "message", "path", "domain__slug",
+               "version")
+_blocking_rows = Prepared(lambda ids: Policy.objects.filter(enabled=True, severity=Policy.Severity.BLOCKING)
+                          .values_list(*SPEC_FIELDS))
+_blocking_sets: dict[str, tuple[PolicySet, frozenset]] = {}
+
+
+def blocking_set() -> tuple[PolicySet, frozenset]:
+    """The blocking policies as a compiled set and the context facts their rules read, built once per
+    process for each state of those policies: one query reads them, and a set is reused only for rows
+    equal in every field (a new version, an edit, a policy enabled, disabled or moved: a new set)."""
+    rows = _blocking_rows()
+    key = json.dumps(rows, default=str)
+    found = _blocking_sets.get(key)
+    if found is None:
+        specs = [PolicySpec(**{name: value for name, value in zip(SPEC_FIELDS, row, strict=True)
+                               if name not in ("domain__slug", "pk")}, domain=row[-2] or "", pk=row[0]) for row in rows]
+        policy_set = PolicySet(specs)
+        if len(_blocking_sets) > 50:
+            _blocking_sets.clear()
+        found = _blocking_sets[key] = (policy_set, facts_read(policy_set.reads()))
+    return found
 
 
 def policy_publish_check(*, products: list, documents: list, actor=None, specs: list[PolicySpec] | None = None) -> list[dict]:
@@ -20,12 +47,17 @@ def policy_publish_check(*, products: list, documents: list, actor=None, specs: 
     if checking.get():
         return []  # a dry run reports every policy itself
     published = [p for p in products if p.status == "published"]
-    specs = blocking_specs() if specs is None else specs
-    if not published or not specs:
+    if not published:
         return []
-    policy_set = PolicySet(specs)
+    if specs is None:
+        policy_set, facts = blocking_set()
+    else:
+        policy_set = PolicySet(specs)
+        facts = facts_read(policy_set.reads())
+    if not policy_set.policies:
+        return []
     # one batch of queries for the whole import, reading only the facts the blocking rules look at
-    contexts = product_contexts([p.pk for p in published], facts=facts_read(policy_set.reads()))
+    contexts = product_contexts([p.pk for p in published], facts=facts)
     failed: list[tuple] = []
     for product in published:
         failed += [(product, o) for o in policy_set.evaluate(contexts[product.pk]) if o.result == "failed"]

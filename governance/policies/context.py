@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from catalog.descriptors.mapping import contract_slos, custom_properties, dict_list, schema_object
 from catalog.models import Column, DataProduct, InputPort, OutputPort, ProductTeamMember
+from governance.policies.prepared import Prepared
 from profiling.drift import FLAG, REPORTED_FLAG, port_key, schema_drift
 
 CONTEXT_VERSION = 1
@@ -93,23 +94,70 @@ PRODUCT_FIELDS = ("pk", "identifier", "name", "domain__slug", "status", "visibil
                   "descriptor__outputPorts", "flags", "usage_count")
 
 
-def _chunk_contexts(ids: list[int], now, needed=FACTS) -> dict[int, ProductContext]:
+def _products_query(ids, scores: bool):
     from governance.models import QualityScore
 
-    # plain values, not model instances: the nightly run reads every product
     rows = DataProduct.objects.filter(pk__in=ids).order_by()  # into a dict: no order to compile
-    names = ("pk", *PRODUCT_FIELDS[1:])
-    if "scores" in needed:  # the latest score and its dimensions, in the same query
+    if scores:  # the latest score and its dimensions, in the same query
         latest = QualityScore.objects.filter(product_id=OuterRef("pk")).order_by("-computed_at", "-pk")
         rows = rows.annotate(latest_score=Subquery(latest.values("score")[:1]),
                              latest_dimensions=Subquery(latest.values("dimensions")[:1]))
-        names += ("latest_score", "latest_dimensions")
+        return rows.values_list(*PRODUCT_FIELDS, "latest_score", "latest_dimensions")
+    return rows.values_list(*PRODUCT_FIELDS)
+
+
+PORT_FIELDS = ("pk", "product_id", "name", "version", "kind", "format", "server_type", "contract_ref", "schema_object",
+               "contract_id")
+CONTRACT_FIELDS = ("external_id", "name", "version", "status", "api_version", "document", "domain_id", "domain__slug")
+COLUMN_FIELDS = ("port_id", "name", "position", "logical_type", "physical_type", "description", "required",
+                 "primary_key", "classification", "critical", "observed", "detected")
+
+
+def _columns_query(port_ids):
+    from profiling.models import PiiSuggestion
+
+    detected = PiiSuggestion.objects.filter(port_id=OuterRef("port_id"), column_name=OuterRef("name")).exclude(
+        status=PiiSuggestion.Status.REJECTED)
+    return (Column.objects.filter(port_id__in=port_ids).annotate(detected=Exists(detected))
+            .order_by("position", "name").values_list(*COLUMN_FIELDS))
+
+
+# The queries every context build runs, compiled once per process (``prepared``): the publish check
+# runs them on every import, where compiling them cost more than running them.
+_QUERIES = {
+    "products": Prepared(lambda ids: _products_query(ids, False)),
+    "products+scores": Prepared(lambda ids: _products_query(ids, True)),
+    "tags": Prepared(lambda ids: DataProduct.tags.through.objects.filter(dataproduct_id__in=ids).order_by()
+                     .values_list("dataproduct_id", "tag__name")),
+    "team": Prepared(lambda ids: ProductTeamMember.objects.filter(product_id__in=ids).order_by("pk").values_list(
+        "product_id", "username", "name", "role")),
+    "ports": Prepared(lambda ids: OutputPort.objects.filter(product_id__in=ids).order_by("name", "version").values_list(
+        *PORT_FIELDS, *(f"contract__{f}" for f in CONTRACT_FIELDS))),
+    "columns": Prepared(_columns_query),
+}
+
+
+def _chunk_contexts(ids: list[int], now, needed=FACTS) -> dict[int, ProductContext]:
+    # plain values, not model instances: the nightly run reads every product
+    scores = "scores" in needed
+    names = ("pk", *PRODUCT_FIELDS[1:], *(("latest_score", "latest_dimensions") if scores else ()))
     products = [SimpleNamespace(**dict(zip(names, row, strict=True)))
-                for row in rows.values_list(*PRODUCT_FIELDS, *names[len(PRODUCT_FIELDS):])]
+                for row in _QUERIES["products+scores" if scores else "products"](ids)]
     facts = _Facts(ids, now, needed)
     facts.scores = {p.pk: SimpleNamespace(score=p.latest_score, dimensions=p.latest_dimensions or {})
-                    for p in products if "scores" in needed and p.latest_score is not None}
+                    for p in products if scores and p.latest_score is not None}
     return {p.pk: _context(p, facts, now) for p in products}
+
+
+def _port_record(row: tuple) -> SimpleNamespace:
+    port = SimpleNamespace(**dict(zip(PORT_FIELDS, row, strict=False)))
+    if port.contract_id is None:
+        port.contract = None
+    else:
+        contract = dict(zip(CONTRACT_FIELDS, row[len(PORT_FIELDS):], strict=True))
+        contract["domain"] = SimpleNamespace(slug=contract.pop("domain__slug")) if contract["domain_id"] else None
+        port.contract = SimpleNamespace(**contract)
+    return port
 
 
 class _Facts:
@@ -118,7 +166,7 @@ class _Facts:
     def __init__(self, ids: list[int], now, needed=FACTS) -> None:
         from governance.access.selectors import live_grants
         from lineage.models import ProductEdge
-        from profiling.models import PiiSuggestion, ProfileRun
+        from profiling.models import ProfileRun
 
         self.tags, self.team = defaultdict(list), defaultdict(list)
         self.ports, self.columns, self.pii = defaultdict(list), defaultdict(list), defaultdict(set)
@@ -126,26 +174,19 @@ class _Facts:
         self.scores: dict = {}  # the latest score of each product: read with the products
         self.upstream, self.downstream = defaultdict(set), defaultdict(set)
         if "tags" in needed:
-            for product_id, name in DataProduct.tags.through.objects.filter(dataproduct_id__in=ids).values_list(
-                    "dataproduct_id", "tag__name"):
+            for product_id, name in _QUERIES["tags"](ids):
                 self.tags[product_id].append(name)
         if "team" in needed:
-            for row in ProductTeamMember.objects.filter(product_id__in=ids).order_by("pk").values_list(
-                    "product_id", "username", "name", "role"):
+            for row in _QUERIES["team"](ids):
                 self.team[row[0]].append({"username": row[1], "name": row[2], "role": (row[3] or "").lower()})
         if "ports" in needed:
-            for port in OutputPort.objects.filter(product_id__in=ids).select_related("contract__domain").order_by(
-                    "name", "version"):
+            for row in _QUERIES["ports"](ids):
+                port = _port_record(row)
                 self.ports[port.product_id].append(port)
         port_ids = [p.pk for ports in self.ports.values() for p in ports]
         if port_ids:
-            fields = ("port_id", "name", "position", "logical_type", "physical_type", "description", "required",
-                      "primary_key", "classification", "critical", "observed", "detected")
-            detected = PiiSuggestion.objects.filter(port_id=OuterRef("port_id"), column_name=OuterRef("name")).exclude(
-                status=PiiSuggestion.Status.REJECTED)
-            columns = Column.objects.filter(port_id__in=port_ids).annotate(detected=Exists(detected))
-            for row in columns.order_by("position", "name").values_list(*fields):
-                col = SimpleNamespace(**dict(zip(fields, row, strict=True)))
+            for row in _QUERIES["columns"](port_ids):
+                col = SimpleNamespace(**dict(zip(COLUMN_FIELDS, row, strict=True)))
                 self.columns[col.port_id].append(col)
                 if col.detected:  # a profiler's PII suggestion, not rejected
                     self.pii[col.port_id].add(col.name)
@@ -227,7 +268,7 @@ def _product(product, facts: _Facts, now, columns: list[dict], drift: dict) -> d
     }
 
 
-def _port(port: OutputPort, facts: _Facts, now, ctx: ProductContext, drift: dict) -> dict:
+def _port(port, facts: _Facts, now, ctx: ProductContext, drift: dict) -> dict:
     contract = port.contract
     hours = contract_slos(contract.document)[0] if contract else None
     obj = schema_object(contract.document, port.schema_object or port.name) if contract else {}

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from catalog import locations
+from catalog.admin_widgets import SupportRowsField
 from catalog.changes import ChangeSet, Kind, actor_label, changes_announce
 from catalog.models import (
     Column,
@@ -110,6 +111,18 @@ class DomainAdmin(NormalisedText, admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     inlines = [DomainMembershipInline]
 
+    def save_formset(self, request, form, formset, change):
+        """Memberships edited inline go through the same services as on their own page (and are audited)."""
+        if formset.model is not DomainMembership:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)
+        for membership in formset.deleted_objects:
+            edits.membership_remove(membership=membership, actor=request.user)
+        for membership, fields in formset.changed_objects:
+            edits.membership_edit(membership=membership, changed=list(fields), actor=request.user)
+        for membership in formset.new_objects:
+            edits.membership_edit(membership=membership, changed=[], actor=request.user, creating=True)
+
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(product_total=Count("products"))
 
@@ -129,6 +142,14 @@ class DomainMembershipAdmin(NormalisedText, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         edits.membership_edit(membership=obj, changed=list(form.changed_data) if change else [], actor=request.user,
                               creating=not change)
+
+    def delete_model(self, request, obj):
+        edits.membership_remove(membership=obj, actor=request.user)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for membership in queryset.select_related("domain", "user"):
+            edits.membership_remove(membership=membership, actor=request.user)
 
 
 @admin.register(Tag)
@@ -186,19 +207,27 @@ class ProductTeamMemberInline(NormalisedText, admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class DataProductForm(forms.ModelForm):
+    support = SupportRowsField(required=False, label="Support channels",
+                               help_text="Where consumers get help: a chat channel, a ticket queue, an e-mail.")
+
+    class Meta:
+        model = DataProduct
+        fields = "__all__"  # noqa: DJ007 -- the admin's fieldsets choose what is shown
+
+
 @admin.register(DataProduct)
 class DataProductAdmin(ProductChangeAdmin):
-    list_display = [
-        "name", "identifier", "domain", "status", "visibility", "version", "quality_score", "updated",
-    ]
-    list_filter = ["status", "visibility", "domain", "tags", "search_dirty"]
+    """Columns that fit a laptop screen; internal bookkeeping (search and contract flags, hashes) never shown."""
+
+    form = DataProductForm
+    list_display = ["identifier", "domain", "status", "visibility", "quality", "updated"]
+    list_display_links = ["identifier"]
+    list_filter = ["status", "visibility", "domain", "tags"]
     search_fields = ["identifier", "name", "description", "external_id", "team_name"]
     list_select_related = ["domain"]
     autocomplete_fields = ["domain", "tags"]
-    readonly_fields = [
-        "identifier", "page_link", "quality_score", "usage_count", "descriptor_hash", "search_dirty",
-        "flags", "created", "updated",
-    ]
+    readonly_fields = ["identifier", "page_link", "quality_score", "usage_count", "created", "updated"]
     date_hierarchy = "updated"
     inlines = [ProductTeamMemberInline, OutputPortInline, InputPortInline]
     fieldsets = [
@@ -209,11 +238,15 @@ class DataProductAdmin(ProductChangeAdmin):
         ("Description", {"fields": ["description", "purpose", "limitations", "usage"]}),
         ("Team and support", {"fields": ["team_name", "support"]}),
         ("Service levels", {"fields": [("freshness_slo_hours", "availability_slo")]}),
-        ("Derived (read-only)", {"classes": ["collapse"], "fields": [
-            ("quality_score", "usage_count", "search_dirty"), "flags", "descriptor_hash", ("created", "updated"),
+        ("Measured (read-only)", {"classes": ["collapse"], "fields": [
+            ("quality_score", "usage_count"), ("created", "updated"),
         ]}),
         ("Descriptor", {"classes": ["collapse"], "fields": ["custom_properties", "descriptor"]}),
     ]
+
+    @admin.display(description="quality", ordering="quality_score")
+    def quality(self, product) -> str:
+        return "—" if product.quality_score is None else f"{product.quality_score:.0f}"
 
     deletes_products = True  # and creates them: the product itself is the admin's object
     edit_service, edit_service_arg = staticmethod(edits.product_edit), "product"
@@ -307,3 +340,6 @@ class ColumnAdmin(ProductChangeAdmin):
 
     def changed_product_ids(self, obj) -> list[int]:
         return [obj.port.product_id]
+
+
+from catalog import admin_people  # noqa: E402, F401 -- users, groups and API tokens, for stewards

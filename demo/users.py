@@ -21,6 +21,8 @@ from demo.mesh import DOMAINS
 DEMO_PASSWORD = "meshport-demo"  # noqa: S105 -- a local demo login, printed by load_demo
 # Stewards administer every model of these apps in the admin.
 STEWARD_APPS = ("catalog", "governance", "lineage")
+# ...and the accounts: users, groups and API tokens (catalog.admin_people keeps superusers out of reach).
+STEWARD_ACCOUNT_MODELS = (("auth", "user"), ("auth", "group"), ("authtoken", "tokenproxy"), ("authtoken", "token"))
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,9 @@ def demo_users_ensure() -> list[DemoUser]:
 def _stewards_group() -> Group:
     group = Group.objects.get_or_create(name=STEWARDS_GROUP)[0]
     group.permissions.add(*Permission.objects.filter(content_type__app_label__in=STEWARD_APPS))
+    group.permissions.add(*Permission.objects.filter(
+        content_type__app_label__in=[app for app, _ in STEWARD_ACCOUNT_MODELS],
+        content_type__model__in=[model for _, model in STEWARD_ACCOUNT_MODELS]))
     return group
 
 

@@ -117,6 +117,8 @@ class PiiSuggestion(models.Model):
         db_table = "catalog_piisuggestion"
         ordering = ["port", "column_name", "kind"]
         constraints = [models.UniqueConstraint(fields=["port", "column_name", "kind"], name="uniq_pii_suggestion")]
+        verbose_name = "PII suggestion"
+        verbose_name_plural = "PII suggestions"
 
     def __str__(self) -> str:
         return f"{self.column_name}: {self.get_kind_display()} ({self.status})"

@@ -12,6 +12,7 @@ from demo.access import demo_access_requests
 from demo.data import GenerationReport, demo_data_generate
 from demo.descriptors import demo_descriptors_write
 from demo.lineage import demo_events_post
+from demo.notifications import demo_notifications
 from demo.policies import demo_policies
 from demo.users import DemoUser, demo_domains_ensure, demo_users_ensure
 
@@ -20,6 +21,7 @@ DEMO_STEPS: list[tuple[str, Callable]] = [
     ("lineage-events", demo_events_post),
     ("access-requests", demo_access_requests),
     ("policies", demo_policies),
+    ("notifications", demo_notifications),  # last: an incident after everything else is in place
 ]
 
 

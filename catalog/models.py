@@ -142,6 +142,9 @@ class DataProduct(TimeStamped):
     quality_score = models.FloatField(null=True, blank=True, editable=False)
     usage_count = models.PositiveIntegerField(default=0, editable=False)
     search_dirty = models.BooleanField(default=True, db_index=True, editable=False)
+    # Bumped in the writer's transaction with every announced change: a search index keeps the copy of
+    # the highest version it was sent (Elasticsearch external versioning), so a slow worker's old copy loses.
+    search_version = models.PositiveBigIntegerField(default=1, editable=False)
     flags = models.JSONField(default=dict, blank=True, editable=False, help_text="e.g. schema drift.")
 
     objects = ProductQuerySet.as_manager()

@@ -3,22 +3,36 @@
 Every product change marks ``DataProduct.search_dirty`` in the writer's transaction and, after
 commit, calls ``index_products``. The flag is cleared *before* the documents are read, so an
 edit that lands meanwhile marks it again; a failed write marks it again too. ``reconcile``
-(beat) re-indexes whatever is still dirty and, with ``full=True``, whatever ``drift`` finds.
+(beat) re-indexes whatever is still dirty, removes what the tombstones of deleted products name
+(``SearchTombstone``, written in the deleting transaction) and, with ``full=True``, whatever
+``drift`` finds. Reconciliation and rebuilds each run under a lease (``search.locks``): one at a time.
 """
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from catalog.models import DataProduct
+from search import locks
 from search.backends import get_backend
-from search.backends.base import SearchBackend
+from search.backends.base import IndexWriteFailed, SearchBackend
 from search.documents import CHUNK_SIZE, product_documents
+from search.models import SearchTombstone
 from search.semantic import store as semantic
 
 log = logging.getLogger(__name__)
 RECONCILE_BATCH = 500
+RECONCILE_LEASE_SECONDS = 600
+TOMBSTONE_KEEP = datetime.timedelta(days=1)  # processed tombstones, for rebuilds that read before the delete
+REBUILD_LEASE_SECONDS = 300  # renewed as the rebuild goes: a crashed one frees it within five minutes
+
+
+class RebuildRunning(locks.LeaseHeld):
+    """Another rebuild of this index is under way."""
 
 
 @dataclass
@@ -46,6 +60,12 @@ def index_products(product_ids: list[int], *, backend: SearchBackend | None = No
     DataProduct.objects.filter(pk__in=ids).update(search_dirty=False)
     try:
         _write(backend, ids)
+    except IndexWriteFailed as exc:  # the engine answered, but refused some documents: say which and why
+        DataProduct.objects.filter(pk__in=exc.product_ids or ids).update(search_dirty=True)
+        log.error("search index refused %d document(s), left dirty: %s", len(exc.failures), exc.failures[:20])
+        if not backend.swallow_index_errors:
+            raise
+        return False
     except Exception:
         DataProduct.objects.filter(pk__in=ids).update(search_dirty=True)
         if not backend.swallow_index_errors:
@@ -60,10 +80,16 @@ def _write(backend: SearchBackend, ids: list[int]) -> None:
     docs = list(product_documents(ids))
     backend.upsert(docs)
     semantic.sync(docs)
-    gone = set(ids) - {d.id for d in docs}
+    alive = {d.id for d in docs}
+    if alive:  # a product id used again (SQLite reuses the highest): its old tombstone is void
+        SearchTombstone.objects.filter(product_id__in=alive).delete()
+    gone = set(ids) - alive
     if gone:
-        backend.remove(sorted(gone))
+        tombstones = dict(SearchTombstone.objects.filter(product_id__in=gone).values_list("product_id", "version"))
+        backend.remove(sorted(gone), versions=tombstones)
         semantic.remove(gone)
+        for pk, version in tombstones.items():  # processed: unless the product was deleted again meanwhile
+            SearchTombstone.objects.filter(product_id=pk, version=version).update(pending=False)
 
 
 def drift(*, backend: SearchBackend | None = None) -> Drift:
@@ -86,10 +112,29 @@ def drift(*, backend: SearchBackend | None = None) -> Drift:
     return found
 
 
+def _lease_name(kind: str, backend: SearchBackend) -> str:
+    return f"search-{kind}:{backend.name}:{getattr(backend, 'alias', '')}"[:100]
+
+
 def reconcile(*, full: bool = False, backend: SearchBackend | None = None) -> int:
-    """Index what is dirty (and, when ``full``, what drifted); returns how many ids were fixed."""
+    """Index what is dirty and remove what is tombstoned (and, when ``full``, what drifted); returns
+    how many ids were fixed. One reconciliation at a time: a second one returns 0 at once."""
     backend = backend or get_backend()
+    try:
+        lease = locks.acquire(_lease_name("reconcile", backend), RECONCILE_LEASE_SECONDS, "reconciling")
+    except locks.LeaseHeld as exc:
+        log.info("search reconcile skipped: %s", exc)
+        return 0
+    try:
+        return _reconcile(backend, full, lease)
+    finally:
+        lease.release()
+
+
+def _reconcile(backend: SearchBackend, full: bool, lease: locks.Lease) -> int:
     ids = set(DataProduct.objects.filter(search_dirty=True).values_list("pk", flat=True))
+    ids |= set(SearchTombstone.objects.filter(pending=True).values_list("product_id", flat=True))
+    SearchTombstone.objects.filter(pending=False, deleted__lt=timezone.now() - TOMBSTONE_KEEP).delete()
     if full:
         found = drift(backend=backend)
         ids |= {*found.missing, *found.stale, *found.orphaned}
@@ -98,18 +143,44 @@ def reconcile(*, full: bool = False, backend: SearchBackend | None = None) -> in
         batch = ordered[start : start + RECONCILE_BATCH]
         if index_products(batch, backend=backend):
             fixed += len(batch)
+        lease.renew()
     return fixed
 
 
 def rebuild(*, backend: SearchBackend | None = None, chunk_size: int = CHUNK_SIZE,
             progress: Callable[[int], None] | None = None) -> int:
-    """Build a fresh index from every product and swap it in; then catch up edits made meanwhile."""
+    """Build a fresh index from every product and swap it in, losing no write made meanwhile.
+
+    One rebuild at a time (``RebuildRunning`` otherwise). While the new index fills, every write
+    reaches it too (the Elasticsearch backend writes through ``<alias>-building``; the database
+    backend's writers wait for its transaction); what stayed dirty is replayed after the swap.
+    """
     backend = backend or get_backend()
-    # Cleared first and not in one long transaction (that would block writers for the whole
-    # build): an edit made while the new index fills marks its product dirty again.
-    DataProduct.objects.filter(search_dirty=True).update(search_dirty=False)
-    # Vectors are reused where the embedded text and model are unchanged: only edits are re-embedded.
-    docs = semantic.synced(product_documents(None, chunk_size=chunk_size))
-    written = backend.rebuild(docs, total=DataProduct.objects.count(), progress=progress)
-    reconcile(backend=backend)
+    try:
+        lease = locks.acquire(_lease_name("rebuild", backend), REBUILD_LEASE_SECONDS, "a rebuild")
+    except locks.LeaseHeld as exc:
+        raise RebuildRunning(f"A search index rebuild is already running ({exc}).") from None
+
+    def advance(count: int) -> None:
+        lease.renew()
+        if progress:
+            progress(count)
+
+    try:
+        # Cleared first and not in one long transaction (that would block writers for the whole
+        # build): an edit made while the new index fills marks its product dirty again.
+        DataProduct.objects.filter(search_dirty=True).update(search_dirty=False)
+        # A product read by the build and deleted before its copy is written would come back: deletes
+        # since the start (with a margin for long transactions) are applied to the new index before the swap.
+        since = timezone.now() - datetime.timedelta(minutes=5)
+
+        def deleted() -> dict[int, int]:
+            return dict(SearchTombstone.objects.filter(deleted__gte=since).values_list("product_id", "version"))
+
+        # Vectors are reused where the embedded text and model are unchanged: only edits are re-embedded.
+        docs = semantic.synced(product_documents(None, chunk_size=chunk_size))
+        written = backend.rebuild(docs, total=DataProduct.objects.count(), progress=advance, deleted=deleted)
+        reconcile(backend=backend)
+    finally:
+        lease.release()
     return written

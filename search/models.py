@@ -6,6 +6,7 @@ The engine-specific text index sits beside them: an FTS5 table on SQLite, a weig
 ``0003_search_fts``: the tables were catalog's before this app, and keep their names).
 """
 from django.db import models
+from django.utils import timezone
 
 
 class SearchEntry(models.Model):
@@ -81,3 +82,43 @@ class SearchVector(models.Model):
 
     def __str__(self) -> str:
         return f"vector of product {self.product_id}"
+
+
+class SearchTombstone(models.Model):
+    """A deleted product still to be removed from the index, written in the deleting transaction.
+
+    ``version`` is one past the product's last ``search_version``: the delete wins over any slower
+    write of an older copy. The reconciler removes ``pending`` tombstones' products, so a delete made
+    while the engine was down heals within a minute, not at the nightly comparison. Processed ones
+    are kept a day: a rebuild removes what was deleted while it ran from its new index before the swap.
+    """
+
+    product_id = models.BigIntegerField(primary_key=True)
+    version = models.PositiveBigIntegerField()
+    deleted = models.DateTimeField(default=timezone.now, db_index=True)
+    pending = models.BooleanField(default=True, db_index=True)
+
+    class Meta:
+        db_table = "search_tombstone"
+
+    def __str__(self) -> str:
+        return f"tombstone of product {self.product_id}"
+
+
+class SearchLease(models.Model):
+    """A named lock shared by every process (rebuilds, reconciliation), held until ``expires``.
+
+    Taken by inserting the row (the primary key makes it exclusive); a holder that died frees it
+    when it expires. ``detail`` says what the holder does, for the refusal message.
+    """
+
+    name = models.CharField(max_length=100, primary_key=True)
+    holder = models.CharField(max_length=64)
+    detail = models.CharField(max_length=200, blank=True)
+    expires = models.DateTimeField()
+
+    class Meta:
+        db_table = "search_lease"
+
+    def __str__(self) -> str:
+        return f"{self.name} held by {self.holder} until {self.expires:%H:%M:%S}"

@@ -12,6 +12,16 @@ class SearchUnavailable(Exception):
     """The engine cannot answer (a remote cluster is down); the API answers 503, never 500."""
 
 
+class IndexWriteFailed(Exception):
+    """Some documents were not written; ``failures`` says which and why (the products stay dirty)."""
+
+    def __init__(self, failures: list[dict]):
+        self.failures = failures
+        self.product_ids = sorted({f["id"] for f in failures})
+        shown = "; ".join(f"{f['id']}: {f['status']} {f['error']}" for f in failures[:5])
+        super().__init__(f"{len(failures)} document write(s) failed ({shown})")
+
+
 class SearchBackend(abc.ABC):
     """Index product documents and answer searches, facets and suggestions.
 
@@ -28,8 +38,8 @@ class SearchBackend(abc.ABC):
         """Write these documents; returns how many."""
 
     @abc.abstractmethod
-    def remove(self, product_ids: Iterable[int]) -> None:
-        """Drop these products from the index (missing ones are fine)."""
+    def remove(self, product_ids: Iterable[int], versions: dict[int, int] | None = None) -> None:
+        """Drop these products from the index (missing ones are fine); ``versions``: their tombstones'."""
 
     @abc.abstractmethod
     def query(self, request: SearchRequest) -> SearchPage:
@@ -44,8 +54,11 @@ class SearchBackend(abc.ABC):
         """Every indexed product id with the content hash of its indexed copy."""
 
     @abc.abstractmethod
-    def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None) -> int:
-        """Replace the whole index with these documents, without a moment of empty results."""
+    def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None, deleted=None) -> int:
+        """Replace the whole index with these documents, without a moment of empty results.
+
+        ``deleted()``: products deleted since the build began (id: tombstone version), for an engine
+        whose new index could still take a copy read before the delete."""
 
     supports_semantic = False
 

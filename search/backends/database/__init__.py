@@ -36,7 +36,7 @@ class DatabaseBackend(SearchBackend):
         with transaction.atomic():
             return store.write(self.engine, list(docs), replace=True)
 
-    def remove(self, product_ids: Iterable[int]) -> None:
+    def remove(self, product_ids: Iterable[int], versions: dict[int, int] | None = None) -> None:
         with transaction.atomic():
             store.delete(self.engine, list(product_ids))
 
@@ -64,7 +64,7 @@ class DatabaseBackend(SearchBackend):
     def indexed_hashes(self) -> dict[int, str]:
         return dict(SearchEntry.objects.values_list("product_id", "content_hash"))
 
-    def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None) -> int:
+    def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None, deleted=None) -> int:
         # One transaction: readers keep seeing the old index until the new one commits.
         with transaction.atomic():
             store.delete_all(self.engine)

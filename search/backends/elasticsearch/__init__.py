@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout, TlsError, TransportError
@@ -21,6 +21,7 @@ from elasticsearch import (
     ApiError,
     AuthenticationException,
     AuthorizationException,
+    BadRequestError,
     Elasticsearch,
     NotFoundError,
     helpers,
@@ -28,7 +29,7 @@ from elasticsearch import (
 from elasticsearch.dsl import Search
 
 from search import query as q
-from search.backends.base import SearchBackend, SearchUnavailable
+from search.backends.base import IndexWriteFailed, SearchBackend, SearchUnavailable
 from search.backends.elasticsearch.mapping import ProductDocument
 from search.backends.elasticsearch.queries import build_search, suggest_search
 from search.backends.elasticsearch.results import page_from_response
@@ -37,7 +38,13 @@ from search.types import SearchPage, SearchRequest, Suggestion
 
 log = logging.getLogger(__name__)
 BULK_CHUNK = 500
+BULK_RETRIES, BULK_BACKOFF = 5, 0.5  # 429 rejections: retried after 0.5, 1, 2, 4, 8 s
 SCAN_PAGE = 5000
+
+
+def _alias_missing(failure: dict) -> bool:
+    """A bulk item refused because its alias does not exist (``require_alias``)."""
+    return failure.get("status") == 404 and "index_not_found" in str(failure.get("error"))
 
 
 class ElasticsearchBackend(SearchBackend):
@@ -104,62 +111,155 @@ class ElasticsearchBackend(SearchBackend):
         return None
 
     # --- index management -------------------------------------------------------------------
-    def _new_index(self) -> str:
-        name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.monotonic_ns() % 10**6:06d}"
+    @property
+    def building(self) -> str:
+        """The alias of the index a rebuild is filling: writes made meanwhile go there too."""
+        return f"{self.alias}-building"
+
+    @property
+    def first_index(self) -> str:
+        """The first index of a fresh cluster: one fixed name, so workers starting at once make one."""
+        return f"{self.alias}-000001"
+
+    def _create_index(self, name: str) -> None:
         index = ProductDocument._index.clone(name=name, using=self.admin)
         if self.index_settings:
             index.settings(**self.index_settings)
         index.create()
+
+    def _new_index(self) -> str:
+        name = f"{self.alias}-{time.strftime('%Y%m%d%H%M%S')}-{time.monotonic_ns() % 10**6:06d}"
+        self._create_index(name)
         return name
 
-    def _aliased(self) -> list[str]:
+    def _aliased(self, alias: str | None = None) -> list[str]:
         try:
-            return sorted(self.admin.indices.get_alias(name=self.alias).body)
+            return sorted(self.admin.indices.get_alias(name=alias or self.alias).body)
         except NotFoundError:
             return []
 
     def setup(self) -> None:
-        if not self._aliased():
-            self.admin.indices.update_aliases(actions=[{"add": {"index": self._new_index(), "alias": self.alias}}])
+        """Make the alias and its first index if the cluster has none (idempotent, safe to race)."""
+        if self._aliased():
+            return
+        try:
+            self._create_index(self.first_index)
+        except BadRequestError as exc:
+            if exc.error != "resource_already_exists_exception":
+                raise
+        # Adding the same alias to the same index twice is a no-op: racing workers agree.
+        self.admin.indices.update_aliases(
+            actions=[{"add": {"index": self.first_index, "alias": self.alias, "is_write_index": True}}])
 
     def refresh(self) -> None:
         self.admin.indices.refresh(index=self.alias)
 
     def drop(self) -> None:
-        """Delete the alias and every index behind it (tests and ``--rebuild`` clean-up)."""
-        for index in self._aliased():
+        """Delete the alias and every index behind it, and a rebuild's (tests and clean-up)."""
+        for index in {*self._aliased(), *self._aliased(self.building)}:
+            self._delete_index(index)
+
+    def _delete_index(self, index: str) -> None:
+        try:
             self.admin.indices.delete(index=index)
+        except NotFoundError:
+            pass
 
     # --- writes -------------------------------------------------------------------------------
-    def _actions(self, docs: Iterable[ProductDoc], index: str) -> Iterator[dict]:
-        for doc in docs:
-            yield ProductDocument.from_doc(doc).to_dict(include_meta=True) | {"_index": index}
+    # Every copy carries the product's search_version as an external version: the cluster keeps the
+    # highest, so a slow worker's older copy is refused (409) and counted as done; a delete carries
+    # one more than the last version (search.models.SearchTombstone) and beats any copy before it.
+    @staticmethod
+    def _index_action(doc: ProductDoc, target: str) -> dict:
+        body = ProductDocument.from_doc(doc).to_dict(include_meta=True)
+        return body | {"_index": target, "_version": doc.version, "_version_type": "external_gte"}
+
+    @staticmethod
+    def _delete_action(pk: int, version: int | None, target: str) -> dict:
+        action = {"_op_type": "delete", "_index": target, "_id": pk}
+        if version:
+            action |= {"_version": version, "_version_type": "external_gte"}
+        return action
+
+    def _targets(self) -> list[str]:
+        """The alias, and a rebuild's new index while one fills (so the swap loses no write)."""
+        return [self.alias, *([self.building] if self._aliased(self.building) else [])]
+
+    def _bulk(self, actions: list[dict], *, require_alias: bool = True, progress=None) -> tuple[int, list[dict]]:
+        """Send actions (429 rejections retried with backoff); (done, failures). A version conflict
+        is done (a newer copy is there), a delete of a missing document too."""
+        done, failures = 0, []
+        for ok, item in helpers.streaming_bulk(
+            self.admin, actions, chunk_size=BULK_CHUNK, raise_on_error=False, raise_on_exception=True,
+            max_retries=BULK_RETRIES, initial_backoff=BULK_BACKOFF, max_backoff=30, require_alias=require_alias,
+        ):
+            op, result = next(iter(item.items()))
+            if ok or result.get("status") == 409 or (op == "delete" and result.get("status") == 404):
+                done += 1
+                if progress:
+                    progress(1)
+            else:
+                failures.append({"id": int(result.get("_id", 0)), "op": op, "index": result.get("_index", ""),
+                                 "status": result.get("status"), "error": result.get("error")})
+        return done, failures
+
+    def _write(self, make: Callable[[str], list[dict]], count: int) -> int:
+        targets = self._targets()
+        done, failures = self._bulk([a for t in targets for a in make(t)])
+        if any(_alias_missing(f) and self.alias in (f["index"], "") for f in failures) and self.building not in targets:
+            self.setup()  # a fresh cluster: the alias comes first, then the writes again
+            done, failures = self._bulk(make(self.alias))
+        # The rebuild's alias may go between our look and our write (swapped in, or failed): not an error.
+        failures = [f for f in failures if not (_alias_missing(f) and self.building in targets and
+                                                 f["index"] in ("", self.building))]
+        if failures:
+            raise IndexWriteFailed(failures)
+        return min(done, count)
 
     def upsert(self, docs: Iterable[ProductDoc]) -> int:
-        self.setup()
-        written, _ = helpers.bulk(self.admin, self._actions(docs, self.alias), chunk_size=BULK_CHUNK)
-        return written
+        docs = list(docs)
+        if not docs:
+            return 0
+        return self._write(lambda target: [self._index_action(d, target) for d in docs], len(docs))
 
-    def remove(self, product_ids: Iterable[int]) -> None:
-        actions = ({"_op_type": "delete", "_index": self.alias, "_id": pk} for pk in product_ids)
-        helpers.bulk(self.admin, actions, chunk_size=BULK_CHUNK, raise_on_error=False)
+    def remove(self, product_ids: Iterable[int], versions: dict[int, int] | None = None) -> None:
+        ids, versions = list(product_ids), versions or {}
+        if ids:
+            self._write(lambda target: [self._delete_action(pk, versions.get(pk), target) for pk in ids], len(ids))
 
-    def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None) -> int:
+    def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None, deleted=None) -> int:
+        """Fill a new index and swap it in. The caller holds the rebuild lease (search.indexing.rebuild).
+
+        While it fills, the ``<alias>-building`` alias points at it and every write goes there too;
+        a failed rebuild deletes its index (and a crashed one's is deleted by the next rebuild)."""
+        for leftover in self._aliased(self.building):
+            self._delete_index(leftover)
         new = self._new_index()
-        self.admin.indices.put_settings(index=new, settings={"refresh_interval": "-1"})
-        written = 0
-        for ok, _ in helpers.streaming_bulk(self.admin, self._actions(docs, new), chunk_size=BULK_CHUNK):
-            written += ok
-            if progress:
-                progress(1)
-        self.admin.indices.put_settings(index=new, settings={"refresh_interval": None})
-        self.admin.indices.refresh(index=new)
-        old = self._aliased()
-        self.admin.indices.update_aliases(
-            actions=[*({"remove": {"index": i, "alias": self.alias}} for i in old), {"add": {"index": new, "alias": self.alias}}]
-        )
+        try:
+            self.admin.indices.put_settings(index=new, settings={"refresh_interval": "-1"})
+            self.admin.indices.update_aliases(actions=[{"add": {"index": new, "alias": self.building}}])
+            written, failures = self._bulk((self._index_action(d, new) for d in docs), require_alias=False,
+                                           progress=progress)
+            if failures:
+                raise IndexWriteFailed(failures)
+            gone = deleted() if deleted else {}
+            if gone:  # deleted after the build read them: their copies may have landed after the delete
+                _, failures = self._bulk([self._delete_action(pk, v, new) for pk, v in gone.items()], require_alias=False)
+                if failures:
+                    raise IndexWriteFailed(failures)
+            self.admin.indices.put_settings(index=new, settings={"refresh_interval": None})
+            self.admin.indices.refresh(index=new)
+            old = self._aliased()
+            self.admin.indices.update_aliases(actions=[
+                *({"remove": {"index": i, "alias": self.alias}} for i in old),
+                {"remove": {"index": new, "alias": self.building}},
+                {"add": {"index": new, "alias": self.alias, "is_write_index": True}},
+            ])
+        except BaseException:
+            self._delete_index(new)
+            raise
         for index in old:
-            self.admin.indices.delete(index=index)
+            self._delete_index(index)
         return written
 
     # --- reads --------------------------------------------------------------------------------

@@ -85,7 +85,7 @@ class ProductDocument(Document):
 
     @classmethod
     def from_doc(cls, doc: ProductDoc) -> ProductDocument:
-        body = {k: v for k, v in doc.as_dict().items() if k != "id"}
+        body = {k: v for k, v in doc.as_dict().items() if k not in ("id", "version")}
         body["columns"] = [{k: c[k] for k in ("name", "description", "port", "classification")} for c in doc.columns]
         body["ports"] = [{k: p[k] for k in ("name", "format", "kind", "description")} for p in doc.ports]
         return cls(meta={"id": doc.id}, **body)

@@ -7,7 +7,7 @@ from tqdm import tqdm
 from catalog.models import DataProduct
 from search.backends import get_backend
 from search.documents import CHUNK_SIZE
-from search.indexing import drift, rebuild, reconcile
+from search.indexing import RebuildRunning, drift, rebuild, reconcile
 
 
 class Command(BaseCommand):
@@ -34,7 +34,10 @@ class Command(BaseCommand):
     def _rebuild(self, backend, options):
         total = DataProduct.objects.count()
         with tqdm(total=total, unit="product", disable=options["no_progress"], file=self.stderr._out) as bar:
-            written = rebuild(backend=backend, chunk_size=options["chunk_size"], progress=bar.update)
+            try:
+                written = rebuild(backend=backend, chunk_size=options["chunk_size"], progress=bar.update)
+            except RebuildRunning as exc:
+                raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(f"Indexed {written} product(s) into a fresh {backend.name} index."))
 
     def _check(self, backend):

@@ -75,3 +75,12 @@ def membership_edit(*, membership: DomainMembership, changed: list[str], actor, 
     record(action="membership.changed", actor=actor, subject=Subject("domain", domain.pk, domain.slug, domain.slug),
            data={"user": membership.user.get_username(), "role": membership.role, "created": creating, "fields": changed})
     return changed
+
+
+@transaction.atomic
+def membership_remove(*, membership: DomainMembership, actor) -> None:
+    """Take someone off a domain's team."""
+    domain, user, role = membership.domain, membership.user, membership.role
+    membership.delete()
+    record(action="membership.changed", actor=actor, subject=Subject("domain", domain.pk, domain.slug, domain.slug),
+           data={"user": user.get_username(), "role": role, "removed": True, "fields": []})

@@ -18,6 +18,7 @@ from governance.policies.services import (
     can_write_policy,
     policy_clean,
     policy_exception_create,
+    policy_exceptions_withdraw,
     policy_save,
 )
 
@@ -131,6 +132,12 @@ class PolicyExceptionAdmin(admin.ModelAdmin):
             messages.error(request, str(exc))
             return
         obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        policy_exceptions_withdraw(exceptions=[obj], actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        policy_exceptions_withdraw(exceptions=list(queryset), actor=request.user)
 
 
 @admin.register(PolicyEvaluation)

@@ -258,6 +258,25 @@ def policy_exception_create(*, policy: Policy, justification: str, expires, acto
     return exception
 
 
+@transaction.atomic
+def policy_exceptions_withdraw(*, exceptions, actor) -> int:
+    """A steward withdraws exceptions before they expire (the admin's delete); each one is an audit event."""
+    if not is_steward(actor):
+        raise PermissionDenied("Only stewards withdraw policy exceptions.")
+    rows = list(PolicyException.objects.select_related("policy", "product", "domain").filter(
+        pk__in=[e.pk for e in exceptions]))
+    ids: set[int] = set()
+    for exception in rows:
+        product, domain = exception.product, exception.domain
+        record(action="policy.exception_withdrawn", subject=exception.policy, actor=actor,
+               data={"product": product.identifier if product else None, "domain": domain.slug if domain else None,
+                     "expires": exception.expires.isoformat()})
+        ids |= {product.pk} if product else set(DataProduct.objects.filter(domain=domain).values_list("pk", flat=True))
+    PolicyException.objects.filter(pk__in=[e.pk for e in rows]).delete()
+    transaction.on_commit(lambda: product_policies_evaluate(product_ids=sorted(ids)))
+    return len(rows)
+
+
 # --- evaluation ----------------------------------------------------------------------------------
 
 

@@ -105,7 +105,8 @@ def _email(row: Notification) -> Attempt:
 
 def _email_text(rows: list[Notification]) -> str:
     base = settings.MESHPORT_BASE_URL.rstrip("/")
-    parts = [f"{r.title}\n{r.body}\n{base}{r.url}" if r.url else f"{r.title}\n{r.body}" for r in rows]
+    parts = ["\n".join(line for line in (r.title, r.body, f"Lineage: {' → '.join(r.path)}" if r.path else "",
+                                          f"{base}{r.url}" if r.url else "") if line) for r in rows]
     return "\n\n".join(parts) + f"\n\n— Meshport. Change what you hear about at {base}/notifications/settings/\n"
 
 

@@ -97,6 +97,10 @@ class Subscription(models.Model):
         about = self.product or self.domain or "my products"
         return f"{self.user} follows {about} ({self.channel})"
 
+    @property
+    def kind_labels(self) -> list[str]:
+        return [Kind(k).label for k in self.kinds if k in Kind.values]
+
 
 class Notification(models.Model):
     class State(models.TextChoices):

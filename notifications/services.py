@@ -187,7 +187,7 @@ def _incident(event, fact: Fact, route: Route, target: DataProduct, path: list[s
         key=_key(event.pk, route), recipient_id=route.user_id, channel=route.channel, webhook_id=route.webhook_id,
         event_id=event.pk, action=event.action, kind=Kind.UPSTREAM, product=fact.product, affected=target,
         title=f"Upstream incident: {fact.product.identifier} ({cause}) reaches {target.identifier}"[:300],
-        body=f"{fact.title}. Your product {target.identifier} depends on it: {' → '.join(path)}.",
+        body=f"{fact.title}. Your product {target.identifier} depends on it.",
         url=product_url(target), path=path, state=_state(route),
         delivered_at=now if route.channel == Channel.INBOX else None, created=now)
 

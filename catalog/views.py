@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
-from catalog import selectors
+from catalog import selectors, starting_points
 from catalog.descriptors.export import descriptor_export
 from catalog.descriptors.services import descriptor_text_import
 from catalog.forms import PublishForm
@@ -25,10 +25,25 @@ WOULD_WORDS = {"created": "would create", "updated": "would update", "unchanged"
 
 
 def home(request):
-    return render(request, "catalog/home.html", {
-        "domains": selectors.domain_list(user=request.user),
-        "recent": selectors.recently_updated(user=request.user),
-    })
+    user = request.user
+    lists = [
+        {"key": "most-used", "title": "Most used", "products": starting_points.most_used(user=user),
+         "more": "/search/?sort=usage", "empty": "No product has recorded use yet."},
+        {"key": "highest-quality", "title": "Highest quality", "products": starting_points.highest_quality(user=user),
+         "more": "/search/?sort=quality", "empty": "No product has a quality score yet."},
+        {"key": "newly-published", "title": "Newly published", "products": starting_points.newly_published(user=user),
+         "more": "/search/?sort=updated", "empty": "No published data products yet."},
+    ]
+    if user.is_authenticated:
+        lists.insert(0, {"key": "my-domains", "title": "Your domains’ products",
+                         "products": starting_points.my_domains_products(user=user), "more": "",
+                         "empty": "You are on no domain team yet."})
+        lists.insert(1, {"key": "following", "title": "Products you follow",
+                         "products": starting_points.followed_products(user=user), "more": "",
+                         "empty": ("You follow no products yet: use Follow on a product’s page."
+                                   if starting_points.following_available() else
+                                   "Following products is not available on this installation.")})
+    return render(request, "catalog/home.html", {"domains": selectors.domain_list(user=user), "lists": lists})
 
 
 def domains(request):

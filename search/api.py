@@ -31,6 +31,7 @@ class HitSerializer(serializers.Serializer):
     description = serializers.CharField()
     status = serializers.CharField()
     quality_score = serializers.FloatField(allow_null=True)
+    visibility = serializers.CharField()
     matched_by = serializers.ChoiceField(choices=["words", "meaning", "both"])
     highlights = serializers.DictField(child=serializers.ListField(child=serializers.CharField()),
                                        help_text="Escaped fragments with <mark> around what matched.")
@@ -55,6 +56,8 @@ class SuggestionSerializer(serializers.Serializer):
     identifier = serializers.CharField()
     name = serializers.CharField()
     domain = serializers.CharField()
+    column = serializers.CharField(help_text="Set on a column suggestion: the column of the product that matched.")
+    matched = serializers.CharField(help_text="The words completed: as typed, or their correction.")
 
 
 class SuggestResultSerializer(serializers.Serializer):
@@ -68,7 +71,8 @@ def result_data(page, number: int) -> dict:
     return {
         "count": page.count, "page": number, "facets": page.facets,
         "results": [{"identifier": h.identifier, "name": h.name, "domain": h.domain, "description": h.description,
-                     "status": h.status, "quality_score": h.quality_score, "matched_by": h.matched_by,
+                     "status": h.status, "quality_score": h.quality_score, "visibility": h.visibility,
+                     "matched_by": h.matched_by,
                      "highlights": h.highlights}
                     for h in page.hits],
     }

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from catalog.markdown import strip_markdown
 from catalog.models import Column, DataProduct, OutputPort, ProductTeamMember
 
 CHUNK_SIZE = 1000
@@ -21,7 +22,7 @@ STATUS_WEIGHT = {"published": 1.0, "draft": 0.7, "deprecated": 0.3, "retired": 0
 
 _PRODUCT_FIELDS = (
     "id", "identifier", "name", "description", "purpose", "status", "visibility", "team_name",
-    "quality_score", "usage_count", "updated", "domain_id", "domain__slug", "domain__name", "search_version",
+    "quality_score", "usage_count", "updated", "domain_id", "domain__slug", "domain__name",
 )
 
 
@@ -49,7 +50,6 @@ class ProductDoc:
     has_pii: bool = False
     rank_boost: float = 1.0
     content_hash: str = ""
-    version: int = 0  # DataProduct.search_version when read: an index keeps the highest version's copy
 
     def as_dict(self) -> dict:
         """A shallow copy (``dataclasses.asdict`` deep-copies: five times slower on a rebuild)."""
@@ -111,8 +111,9 @@ def _chunk_documents(products, *, contiguous: bool = False) -> Iterator[ProductD
 
 
 def _document(row: dict, tags: list, owners: list, ports: list, columns: list) -> ProductDoc:
-    purpose = row["purpose"] if row["purpose"] not in row["description"] else ""
-    description = "\n\n".join(t for t in (row["description"], purpose) if t)
+    # Plain text (Markdown rendered, then its markup dropped): snippets on every backend are read as text.
+    purpose = strip_markdown(row["purpose"]) if row["purpose"] not in row["description"] else ""
+    description = "\n\n".join(t for t in (strip_markdown(row["description"]), purpose) if t)
     doc = ProductDoc(
         id=row["id"], identifier=row["identifier"], name=row["name"], domain=row["domain__slug"],
         domain_name=row["domain__name"], domain_id=row["domain_id"], description=description,
@@ -122,14 +123,13 @@ def _document(row: dict, tags: list, owners: list, ports: list, columns: list) -
         formats=sorted({p["format"] for p in ports if p["format"]}), ports=ports, columns=columns,
         has_pii=any(c["classification"] in PII_CLASSES for c in columns),
         rank_boost=rank_boost(row["status"], row["quality_score"], row["usage_count"]),
-        version=row["search_version"],
     )
     doc.content_hash = _hash(doc)
     return doc
 
 
 def _hash(doc: ProductDoc) -> str:
-    payload = {k: v for k, v in doc.as_dict().items() if k not in ("content_hash", "updated", "version")}
+    payload = {k: v for k, v in doc.as_dict().items() if k not in ("content_hash", "updated")}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
@@ -168,4 +168,5 @@ def _columns(which: dict) -> dict[int, list[dict]]:
         pid = row.pop("port__product_id")
         row["port"] = row.pop("port__name")
         out[pid].append(row)
+        row["description"] = strip_markdown(row["description"])
     return out

@@ -26,6 +26,9 @@ class SearchRequest:
     owner: tuple[str, ...] = ()
     has_pii: bool | None = None
     min_quality: float | None = None
+    visibility: tuple[str, ...] = ()
+    updated_after: str = ""  # ISO timestamp (UTC): only products changed since
+    correct: bool = True  # words the index lacks may match their near spellings
     sort: str = "relevance"
     page: int = 1
     page_size: int = PAGE_SIZE
@@ -48,6 +51,7 @@ class Hit:
     status: str
     quality_score: float | None
     highlights: dict[str, list[str]] = field(default_factory=dict)
+    visibility: str = "public"
     score: float = 0.0
     matched_by: str = "words"  # "words", "meaning" or "both"
 
@@ -57,6 +61,7 @@ class SearchPage:
     count: int
     hits: list[Hit]
     facets: dict[str, list[dict]] = field(default_factory=dict)
+    corrected: str = ""  # the text searched instead of a misspelled one ("custmer" -> "customer")
 
 
 @dataclass(frozen=True)
@@ -64,3 +69,5 @@ class Suggestion:
     identifier: str
     name: str
     domain: str
+    column: str = ""  # a column suggestion: the column of this product that matched
+    matched: str = ""  # the words it completes: what was typed, or its correction ("custmer" -> "customer")

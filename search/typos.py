@@ -27,6 +27,25 @@ def edits1(word: str) -> set[str]:
     return (deletes | swaps | replaces | inserts) - {word}
 
 
+def known_terms(words) -> set[str]:
+    """The words the index vocabulary holds (lower-cased, as typed)."""
+    return set(SearchTerm.objects.filter(term__in={w.lower() for w in words}).values_list("term", flat=True))
+
+
+def distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein distance (adjacent swaps count one edit), for short words."""
+    previous2, previous = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if previous2 is not None and i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            current.append(cost)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
 def add_corrections(parsed: ParsedQuery) -> None:
     """Fill ``Group.corrections`` for words the index has never seen."""
     words = {g.words[0] for g in parsed.groups if not g.is_phrase and len(g.words[0]) >= MIN_TYPO_CHARS}

@@ -1,16 +1,11 @@
 """Template helpers for the marketplace pages: Markdown, status badges, whom to ask."""
-import re
-from html import unescape
 
 from django import template
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
 
-from catalog.markdown import render_markdown
+from catalog.markdown import html_text, render_markdown
 from catalog.selectors import product_owners
 
 register = template.Library()
-_BLOCK_END = re.compile(r"</(p|li|h[1-6]|td|th|dd|dt|pre|blockquote)>|<br\s*/?>")
 
 
 @register.filter(name="markdown")
@@ -47,8 +42,15 @@ def summary(text, words: int = 28) -> str:
 @register.filter
 def html_summary(html, words: int = 28) -> str:
     """Rendered HTML (``product.description_html``) as one line of plain text, for product cards."""
-    plain = unescape(strip_tags(_BLOCK_END.sub(" ", str(html or ""))))  # the template escapes it again
-    return Truncator(" ".join(plain.split())).words(int(words), truncate="…")
+    # list items keep their bullets ("• item"), blocks their full stops; the template escapes the text
+    kept, counted = [], 0
+    for word in html_text(html).split():
+        if word != "•":
+            counted += 1
+            if counted > int(words):
+                return " ".join(kept).rstrip(" •") + "…"
+        kept.append(word)
+    return " ".join(kept)
 
 
 _FLAG_TEXT = {

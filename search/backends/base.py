@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterable
+from dataclasses import replace
 
 from search.documents import ProductDoc
 from search.types import Hit, SearchPage, SearchRequest, Suggestion
@@ -10,16 +11,6 @@ from search.types import Hit, SearchPage, SearchRequest, Suggestion
 
 class SearchUnavailable(Exception):
     """The engine cannot answer (a remote cluster is down); the API answers 503, never 500."""
-
-
-class IndexWriteFailed(Exception):
-    """Some documents were not written; ``failures`` says which and why (the products stay dirty)."""
-
-    def __init__(self, failures: list[dict]):
-        self.failures = failures
-        self.product_ids = sorted({f["id"] for f in failures})
-        shown = "; ".join(f"{f['id']}: {f['status']} {f['error']}" for f in failures[:5])
-        super().__init__(f"{len(failures)} document write(s) failed ({shown})")
 
 
 class SearchBackend(abc.ABC):
@@ -38,8 +29,8 @@ class SearchBackend(abc.ABC):
         """Write these documents; returns how many."""
 
     @abc.abstractmethod
-    def remove(self, product_ids: Iterable[int], versions: dict[int, int] | None = None) -> None:
-        """Drop these products from the index (missing ones are fine); ``versions``: their tombstones'."""
+    def remove(self, product_ids: Iterable[int]) -> None:
+        """Drop these products from the index (missing ones are fine)."""
 
     @abc.abstractmethod
     def query(self, request: SearchRequest) -> SearchPage:
@@ -54,11 +45,15 @@ class SearchBackend(abc.ABC):
         """Every indexed product id with the content hash of its indexed copy."""
 
     @abc.abstractmethod
-    def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None, deleted=None) -> int:
-        """Replace the whole index with these documents, without a moment of empty results.
+    def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None) -> int:
+        """Replace the whole index with these documents, without a moment of empty results."""
 
-        ``deleted()``: products deleted since the build began (id: tombstone version), for an engine
-        whose new index could still take a copy read before the delete."""
+    def known_words(self, words: list[str], request: SearchRequest) -> set[str]:
+        """Which of these words match some product as typed, in the viewer's scope (the rest may be
+        misspelled). By default one uncorrected count query a word; a backend may do better."""
+        return {w for w in words
+                if self.query(replace(request, text=w, correct=False, facets=False, page=1, page_size=1,
+                                      operator="and")).count}
 
     supports_semantic = False
 

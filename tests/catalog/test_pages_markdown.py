@@ -44,7 +44,7 @@ def test_card_summary_is_plain_text_with_words_kept_apart():
     out = Template("{% load catalog_tags %}{{ text|summary:5 }}").render(
         Context({"text": "# Orders\n\n- one <script>x</script>\n- two\n\nthree four five six"})
     )
-    assert out == "Orders one two three four…"
+    assert out == "Orders • one • two. three four…"  # list items stay items, not a run of words
 
 
 def test_card_summary_escapes_once():

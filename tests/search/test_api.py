@@ -25,8 +25,8 @@ def test_search_response_shape(api, indexed):
     body = response.json()
     assert body["count"] == len(body["results"]) >= 2
     first = body["results"][0]
-    assert set(first) == {"identifier", "name", "domain", "description", "status", "quality_score", "matched_by",
-                          "highlights"}
+    assert set(first) == {"identifier", "name", "domain", "description", "status", "quality_score", "visibility",
+                          "matched_by", "highlights"}
     assert first["identifier"] == "sales.orders"
     assert set(body["facets"]) == {"domain", "tag", "status", "format", "owner"}
     assert {"value": "sales", "count": body["count"]} in body["facets"]["domain"]
@@ -83,7 +83,7 @@ def test_suggest_completes_in_scope(api, indexed):
     response = api.get("/api/search/suggest/", {"q": "camp"})
     assert response.status_code == 200
     assert response.json()["suggestions"][0] == {"identifier": "marketing.campaigns", "name": "Campaign performance",
-                                                 "domain": "marketing"}
+                                                 "domain": "marketing", "column": "", "matched": "camp"}
     assert api.get("/api/search/suggest/", {"q": ""}).json()["suggestions"] == []
     assert api.get("/api/search/suggest/", {"q": "x" * 201}).status_code == 400
 

@@ -19,6 +19,7 @@ from search.documents import ProductDoc
 from search.models import SearchEntry
 from search.semantic import store as semantic_store
 from search.types import Hit, SearchPage, SearchRequest, Suggestion
+from search.typos import known_terms
 
 
 class DatabaseBackend(SearchBackend):
@@ -36,7 +37,7 @@ class DatabaseBackend(SearchBackend):
         with transaction.atomic():
             return store.write(self.engine, list(docs), replace=True)
 
-    def remove(self, product_ids: Iterable[int], versions: dict[int, int] | None = None) -> None:
+    def remove(self, product_ids: Iterable[int]) -> None:
         with transaction.atomic():
             store.delete(self.engine, list(product_ids))
 
@@ -45,6 +46,9 @@ class DatabaseBackend(SearchBackend):
 
     def suggest(self, text: str, request: SearchRequest, limit: int = 10) -> list[Suggestion]:
         return suggest(self.engine, text, request, limit)
+
+    def known_words(self, words: list[str], request: SearchRequest) -> set[str]:
+        return known_terms(words)
 
     supports_semantic = True
 
@@ -64,7 +68,7 @@ class DatabaseBackend(SearchBackend):
     def indexed_hashes(self) -> dict[int, str]:
         return dict(SearchEntry.objects.values_list("product_id", "content_hash"))
 
-    def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None, deleted=None) -> int:
+    def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None) -> int:
         # One transaction: readers keep seeing the old index until the new one commits.
         with transaction.atomic():
             store.delete_all(self.engine)

@@ -56,6 +56,12 @@ def filter_sql(request: SearchRequest) -> tuple[list[str], list]:
     if request.has_pii is not None:
         where.append("e.has_pii = %s")
         params.append(request.has_pii)
+    if request.visibility:
+        where.append(f"e.visibility IN ({_marks(request.visibility)})")
+        params += list(request.visibility)
+    if request.updated_after:
+        where.append("e.updated >= %s")  # ISO timestamps in UTC compare as text
+        params.append(request.updated_after)
     return where, params
 
 
@@ -92,7 +98,7 @@ class DatabaseQuery:
     def __init__(self, engine, request: SearchRequest):
         self.engine, self.request = engine, request
         self.parsed = q.parse(request.text)
-        if not self.parsed.is_empty:
+        if not self.parsed.is_empty and request.correct:
             add_corrections(self.parsed)
 
     def run(self) -> SearchPage:
@@ -165,7 +171,7 @@ class DatabaseQuery:
         return Hit(
             id=row[0], identifier=result["identifier"], name=result["name"], domain=result["domain"],
             description=result["description"], status=result["status"],
-            quality_score=result["quality_score"], score=float(rank or 0),
+            quality_score=result["quality_score"], score=float(rank or 0), visibility=result.get("visibility", "public"),
         )
 
     def _highlight(self, hits: list[Hit], access: dict[int, tuple[str, int]]) -> None:

@@ -41,6 +41,10 @@ def facet_filters(request: SearchRequest) -> list[Q]:
         filters.append(Q("range", quality_score={"gte": request.min_quality}))
     if request.has_pii is not None:
         filters.append(Q("term", has_pii=request.has_pii))
+    if request.visibility:
+        filters.append(Q("terms", visibility=list(request.visibility)))
+    if request.updated_after:
+        filters.append(Q("range", updated={"gte": request.updated_after}))  # a keyword: ISO text in UTC
     return filters
 
 
@@ -61,12 +65,14 @@ def group_query(group: Group, request: SearchRequest, index: int) -> Q:
                    _columns(Q("multi_match", query=text, type="phrase", fields=COLUMN_FIELDS), request, f"c{index}")]
         return Q("bool", should=clauses, minimum_should_match=1)
     word = group.words[0]
+    fuzzy = request.correct  # near spellings, unless the user asked for the words as typed
     clauses = [
         Q("multi_match", query=word, fields=FIELDS),
-        Q("multi_match", query=word, fields=FIELDS, fuzziness="AUTO", prefix_length=1, boost=0.5),
+        *([Q("multi_match", query=word, fields=FIELDS, fuzziness="AUTO", prefix_length=1, boost=0.5)] if fuzzy else []),
         _columns(Q("bool", should=[
             Q("multi_match", query=word, fields=COLUMN_FIELDS),
-            Q("multi_match", query=word, fields=COLUMN_FIELDS, fuzziness="AUTO", prefix_length=1, boost=0.5),
+            *([Q("multi_match", query=word, fields=COLUMN_FIELDS, fuzziness="AUTO", prefix_length=1, boost=0.5)]
+              if fuzzy else []),
         ]), request, f"c{index}"),
     ]
     if group.prefix:
@@ -87,11 +93,11 @@ def text_query(parsed: ParsedQuery, request: SearchRequest) -> Q:
     return Q("bool", should=[matched, *exact], minimum_should_match=1)
 
 
-def highlight_query(parsed: ParsedQuery) -> Q:
+def highlight_query(parsed: ParsedQuery, fuzzy: bool = True) -> Q:
     words = " ".join(parsed.words())
     return Q("bool", should=[
         Q("multi_match", query=words, fields=FIELDS),
-        Q("multi_match", query=words, fields=FIELDS, fuzziness="AUTO", prefix_length=1),
+        *([Q("multi_match", query=words, fields=FIELDS, fuzziness="AUTO", prefix_length=1)] if fuzzy else []),
     ], minimum_should_match=1)
 
 
@@ -105,7 +111,7 @@ def build_search(search: Search, parsed: ParsedQuery, request: SearchRequest) ->
     search = search.highlight_options(pre_tags=[HL_START], post_tags=[HL_END], number_of_fragments=2, fragment_size=120)
     if not parsed.is_empty:
         # Highlight what the words matched, not the exact-name terms or the scoring wrapper.
-        search = search.highlight_options(highlight_query=highlight_query(parsed).to_dict())
+        search = search.highlight_options(highlight_query=highlight_query(parsed, request.correct).to_dict())
     search = search.highlight("name", "name.words", "tags.text", "description", "identifier.text")
     if request.facets:
         for key, field in FACET_KEYS.items():

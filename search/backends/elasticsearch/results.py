@@ -35,6 +35,7 @@ def _hit(hit, request: SearchRequest) -> Hit:
         id=int(hit.meta.id), identifier=source["identifier"], name=source["name"], domain=source["domain"],
         description=source.get("description", ""), status=source["status"],
         quality_score=source.get("quality_score"), highlights=_highlights(hit, request), score=hit.meta.score or 0.0,
+        visibility=source.get("visibility", "public"),
     )
 
 

@@ -11,7 +11,6 @@ are one change, told once. Delivery is queued after commit.
 from __future__ import annotations
 
 import secrets
-import weakref
 
 from django.conf import settings
 from django.db import transaction
@@ -37,14 +36,16 @@ class NotificationInvalid(ValueError):
 
 # --- the audit listener ----------------------------------------------------------------------------
 
-_told: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # outermost atomic block → routes told
-
-
 def notifications_record(events) -> None:
     """Audit listener: the outbox rows for a batch of events, in the writer's transaction."""
     if not getattr(settings, "MESHPORT_NOTIFICATIONS_ENABLED", True):
         return
-    facts = [(event, fact) for event in events for fact in facts_of(event)]
+    heard = [e for e in events if _heard(e)]
+    if not heard:
+        return  # the publish path's common case costs nothing: product.created, contract.created …
+    if all(e.action == "product.updated" for e in heard) and not Subscription.objects.exists():
+        return  # only explicit "any change" subscriptions hear updates, and there are none
+    facts = [(event, fact) for event in heard for fact in facts_of(event)]
     if not facts:
         return
     told = _told_in_this_transaction()
@@ -59,12 +60,25 @@ def notifications_record(events) -> None:
         transaction.on_commit(lambda: _queue_keys(keys))
 
 
+class _Told(set):
+    """What this transaction told already; registered as a no-op on-commit callback, so it lives in the
+    connection's list of callbacks exactly as long as the transaction does (cleared on commit and rollback)."""
+
+    def __call__(self) -> None:
+        pass
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
 def _told_in_this_transaction() -> set:
     connection = transaction.get_connection()
-    block = connection.atomic_blocks[0] if connection.atomic_blocks else None
-    if block is None:
-        return set()
-    return _told.setdefault(block, set())
+    for entry in connection.run_on_commit:
+        if isinstance(entry[1], _Told):
+            return entry[1]
+    told = _Told()
+    transaction.on_commit(told)
+    return told
 
 
 def _queue_keys(keys: list[str]) -> None:
@@ -72,6 +86,19 @@ def _queue_keys(keys: list[str]) -> None:
 
     for pk in Notification.objects.filter(key__in=keys, state=Notification.State.PENDING).values_list("pk", flat=True):
         notification_deliver_later(pk)
+
+
+PRODUCT_ACTIONS = {"product.updated", "product.status_changed", "quality.band_changed", "quality.score_changed",
+                   "quality.freshness_breached"}
+
+
+def _heard(event) -> bool:
+    """Whether an event may tell anyone anything (a cheap test on the event alone)."""
+    action = event.action
+    if action == "contract.changed":
+        return bool((event.data or {}).get("breaking"))
+    return event.subject_type == "product" and (
+        action in PRODUCT_ACTIONS or action.startswith("access.") or (action.startswith("policy.") and action.endswith("failed")))
 
 
 def facts_of(event) -> list[Fact]:

@@ -120,3 +120,15 @@ def test_a_rolled_back_change_leaves_no_notification(mesh, make_user):
     with pytest.raises(RuntimeError):
         change_then_fail()
     assert Notification.objects.count() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_breaking_change_and_its_product_update_are_one_change_but_a_later_update_is_another(mesh, make_user):
+    watcher = make_user("vic")
+    services.subscription_create(user=watcher, target="product", product=mesh.orders, kinds=["any_change"],
+                                 channel="inbox")
+    publish(mesh.api, product_doc(), without_email())  # its own transaction, committed
+    described = product_doc()
+    described["description"]["purpose"] = "Every order, every day."
+    publish(mesh.api, described, without_email())
+    assert [n.kind for n in told(watcher)] == ["breaking_change", "any_change"]

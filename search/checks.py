@@ -40,7 +40,8 @@ def _connection_errors(alias: str) -> list:
     except Exception as exc:  # noqa: BLE001  (a bad option: the client refused to be built)
         problem = f"the Elasticsearch client cannot be built from these settings ({exc})"
     if problem is None:
-        return []
+        outdated = get_backend(alias).mapping_problem()
+        return [Warning(f"SEARCH_BACKENDS[{alias!r}]: {outdated}", id="search.W002")] if outdated else []
     return [Error(f"SEARCH_BACKENDS[{alias!r}]: {problem}",
                   hint="See README, 'Running at scale', for the ELASTICSEARCH_* settings.", id="search.E003")]
 

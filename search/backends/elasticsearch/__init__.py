@@ -30,7 +30,7 @@ from elasticsearch.dsl import Search
 
 from search import query as q
 from search.backends.base import IndexWriteFailed, SearchBackend, SearchUnavailable
-from search.backends.elasticsearch.mapping import ProductDocument
+from search.backends.elasticsearch.mapping import MAPPING_VERSION, ProductDocument
 from search.backends.elasticsearch.queries import build_search, suggest_search
 from search.backends.elasticsearch.results import page_from_response
 from search.documents import ProductDoc
@@ -40,6 +40,10 @@ log = logging.getLogger(__name__)
 BULK_CHUNK = 500
 BULK_RETRIES, BULK_BACKOFF = 5, 0.5  # 429 rejections: retried after 0.5, 1, 2, 4, 8 s
 SCAN_PAGE = 5000
+
+
+class SearchQueryRefused(Exception):
+    """The cluster answered 4xx to a search: a bug in the query, answered 500 (and logged), never 503."""
 
 
 def _alias_missing(failure: dict) -> bool:
@@ -108,6 +112,18 @@ class ElasticsearchBackend(SearchBackend):
             return f"{self.describe()} is unreachable ({exc.message})."
         except ApiError as exc:
             return f"{self.describe()} answered {exc.meta.status}: {exc.message}."
+        return None
+
+    def mapping_problem(self) -> str | None:
+        """Whether the index behind the alias was built with an older mapping (a rebuild is due)."""
+        try:
+            found = self.admin.indices.get_mapping(index=self.alias).body
+        except NotFoundError:
+            return None  # nothing built yet: the first write makes it with the current mapping
+        versions = {m.get("mappings", {}).get("_meta", {}).get("meshport_mapping_version", 1) for m in found.values()}
+        if versions != {MAPPING_VERSION}:
+            return (f"the index behind {self.alias!r} has mapping version {max(versions)}, this Meshport writes "
+                    f"{MAPPING_VERSION}: run `manage.py search_index --rebuild`.")
         return None
 
     # --- index management -------------------------------------------------------------------
@@ -283,8 +299,15 @@ class ElasticsearchBackend(SearchBackend):
         search = search.extra(timeout=f"{max(1, int(self.search_timeout * 800))}ms")
         try:
             response = search.execute()
-        except (TransportError, ApiError) as exc:
+        except TransportError as exc:  # unreachable, timed out, TLS: the cluster is not there
             raise SearchUnavailable(str(exc)) from exc
+        except ApiError as exc:
+            if exc.meta.status >= 500 or exc.meta.status == 429:  # down, overloaded or rejecting: retry later
+                raise SearchUnavailable(str(exc)) from exc
+            # A 4xx is our bug (a query the cluster refuses), not an outage: logged with its body, a 500.
+            log.error("Elasticsearch refused a search (%s): %s; request: %s", exc.meta.status, exc.message,
+                      search.to_dict())
+            raise SearchQueryRefused(f"Elasticsearch refused the search ({exc.meta.status}: {exc.message})") from exc
         if response.timed_out:
             log.warning("search timed out after %.1f s on %s: partial results", self.search_timeout * 0.8, self.alias)
         return response

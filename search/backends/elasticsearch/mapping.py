@@ -1,15 +1,21 @@
 """The Elasticsearch document of a product: English text, an edge n-gram autocomplete sub-field,
-lower-cased keywords for exact names and facets, and columns as nested objects."""
+lower-cased keywords for exact names and facets, and columns as nested objects.
+
+The mapping is strict (a field the mapping lacks is an error, not a guess) and carries
+``MAPPING_VERSION`` in its ``_meta``: change the mapping, bump it, and ``manage.py check`` asks for
+``search_index --rebuild`` until the index behind the alias has it."""
 from __future__ import annotations
 
 from elasticsearch.dsl import (
     Boolean,
+    Date,
     DenseVector,
     Document,
     Float,
     InnerDoc,
     Integer,
     Keyword,
+    MetaField,
     Nested,
     Text,
     analyzer,
@@ -20,6 +26,8 @@ from elasticsearch.dsl import (
 )
 
 from search.documents import ProductDoc
+
+MAPPING_VERSION = 2  # 2: strict, `updated` a date, only the column fields searched (no ports, no column port/class)
 
 # "sales.orders" and "revenue_eur" are one token to the standard tokenizer; split them as the
 # query parser does, so dotted and snake_case names match word by word and as phrases.
@@ -45,16 +53,9 @@ def _text(**extra) -> Text:
 
 
 class Column(InnerDoc):
+    """What a column match needs: its name and description (the port and class are read from the database)."""
+
     name = _text(prefix=Text(analyzer=autocomplete, search_analyzer=words))
-    description = Text(analyzer=english)
-    port = Keyword()
-    classification = Keyword()
-
-
-class Port(InnerDoc):
-    name = Text(analyzer=english)
-    format = Keyword()
-    kind = Keyword()
     description = Text(analyzer=english)
 
 
@@ -72,20 +73,22 @@ class ProductDocument(Document):
     tags = Keyword(fields={"text": Text(analyzer=english)})
     owners = Keyword(fields={"text": Text(analyzer=words)})
     formats = Keyword()
-    ports = Nested(Port)
     columns = Nested(Column)
     has_pii = Boolean()
     quality_score = Float()
     usage_count = Integer()
     rank_boost = Float()
-    updated = Keyword()
+    updated = Date()
     content_hash = Keyword()
     # search by meaning (search.semantic): the product's vector, for a filtered kNN (queries.knn_body)
     embedding = DenseVector(dims=384, index=True, similarity="cosine")
 
+    class Meta:
+        dynamic = MetaField("strict")
+        meta = MetaField(meshport_mapping_version=MAPPING_VERSION)
+
     @classmethod
     def from_doc(cls, doc: ProductDoc) -> ProductDocument:
-        body = {k: v for k, v in doc.as_dict().items() if k not in ("id", "version")}
-        body["columns"] = [{k: c[k] for k in ("name", "description", "port", "classification")} for c in doc.columns]
-        body["ports"] = [{k: p[k] for k in ("name", "format", "kind", "description")} for p in doc.ports]
+        body = {k: v for k, v in doc.as_dict().items() if k not in ("id", "version", "ports")}
+        body["columns"] = [{k: c[k] for k in ("name", "description")} for c in doc.columns]
         return cls(meta={"id": doc.id}, **body)

@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce
 from catalog.filters import ProductFilter
 from catalog.models import DataProduct, Domain, DomainMembership, InputPort, OutputPort
 from catalog.permissions import is_steward, member_domain_ids
+from standards.quality_words import describe_rule
 
 # What every product row shows (domain, tags, owners): fetched in a fixed number of queries.
 PRODUCT_LIST_SELECT = ("domain",)
@@ -28,6 +29,7 @@ PRODUCT_DETAIL_PREFETCH = (
         "input_ports",
         queryset=InputPort.objects.select_related("source_port__product__domain"),
     ),
+    "team_members__user",
 )
 
 
@@ -139,6 +141,56 @@ def domain_team(domain: Domain) -> Team:
     return Team(owners=owners, members=members)
 
 
+@dataclass(frozen=True)
+class Person:
+    """Someone to ask, as a page shows them: full name when known, e-mail when known."""
+
+    username: str
+    name: str
+    email: str = ""
+    role: str = ""
+
+
+def _person(user, *, username: str = "", name: str = "", role: str = "") -> Person:
+    if user is None:
+        return Person(username=username, name=name or username, role=role)
+    full = user.get_full_name().strip()
+    return Person(username=user.username, name=full or name or user.username, email=user.email or "", role=role)
+
+
+def product_owner_people(product: DataProduct) -> list[Person]:
+    """``product_owners`` as people: the team's owners (their user's name and e-mail), else the domain's."""
+    owners = [_person(m.user, username=m.username, name=m.name, role=m.role)
+              for m in product.team_members.all() if _is_owner_role(m.role)]
+    if owners:
+        return owners
+    return [_person(m.user, role="domain owner") for m in product.domain.memberships.all()
+            if m.role == DomainMembership.Role.OWNER]
+
+
+def product_team_people(product: DataProduct) -> list[Person]:
+    """The product team's other members, then the domain team's (each person once, owners left out)."""
+    owners = {p.username for p in product_owner_people(product)}
+    people, seen = [], set(owners)
+    for m in product.team_members.all():
+        if m.username not in seen:
+            seen.add(m.username)
+            people.append(_person(m.user, username=m.username, name=m.name, role=m.role))
+    for m in product.domain.memberships.all():
+        if m.user.username not in seen:
+            seen.add(m.user.username)
+            people.append(_person(m.user, role=f"{product.domain.name} {m.get_role_display().lower()}"))
+    return people
+
+
+def successor(*, user, product: DataProduct) -> DataProduct | None:
+    """The product that replaces this one (its descriptor's ``customProperties.successor``), if the user may see it."""
+    identifier = str((product.custom_properties or {}).get("successor") or "").strip()
+    if not identifier or identifier == product.identifier:
+        return None
+    return DataProduct.objects.known_to(user).select_related("domain").filter(identifier=identifier).first()
+
+
 def product_owners(product: DataProduct) -> list[str]:
     """The product team's owners, or else its domain's owners: the people to ask."""
     owners = [m.username for m in product.team_members.all() if _is_owner_role(m.role)]
@@ -158,18 +210,16 @@ def contract_quality_rules(document: Mapping) -> list[QualityRule]:
     rules = []
     for obj in document.get("schema") or []:
         for rule in obj.get("quality") or []:
-            rules.append(QualityRule(target=obj.get("name", ""), summary=_rule_summary(rule)))
+            rules.append(QualityRule(target=obj.get("name", ""), summary=_rule_summary(rule)))  # object-level
         for prop in obj.get("properties") or []:
             for rule in prop.get("quality") or []:
                 target = f"{obj.get('name', '')}.{prop.get('name', '')}"
-                rules.append(QualityRule(target=target, summary=_rule_summary(rule)))
+                rules.append(QualityRule(target=target, summary=_rule_summary(rule, prop.get("name", ""))))
     return rules
 
 
-def _rule_summary(rule: Mapping) -> str:
-    if rule.get("description"):
-        head = rule["description"]
-    else:
-        head = rule.get("metric") or rule.get("rule") or rule.get("type") or "rule"
-    bounds = [f"{k} {v}" for k, v in rule.items() if k.startswith("must")]
-    return f"{head} ({', '.join(bounds)})" if bounds else str(head)
+def _rule_summary(rule: Mapping, column: str = "") -> str:
+    """The rule in plain words, after its own description when it has one."""
+    words = describe_rule(rule, column=column)
+    description = str(rule.get("description") or "").strip()
+    return f"{description}: {words}" if description and description != words else words

@@ -14,7 +14,7 @@ from catalog.descriptors.export import descriptor_export
 from catalog.descriptors.services import descriptor_text_import
 from catalog.forms import PublishForm
 from catalog.models import DataProduct, Domain
-from catalog.panels import product_panels
+from catalog.panels import TAB_KEYS, TABS, product_actions, product_panels
 from catalog.permissions import can_write_domain
 from catalog.visibility import Viewer
 from standards.errors import DescriptorError, DescriptorPermissionError
@@ -63,19 +63,29 @@ def domain_detail(request, slug: str):
 
 
 def product_detail(request, identifier: str):
+    """The product page: a header, then one tab at a time (``?tab=``), rendered on the server."""
     product = _visible_product(request, identifier)
+    tab = request.GET.get("tab") or "overview"
+    if tab not in TAB_KEYS:
+        tab = "overview"
     visible_sources = selectors.visible_source_ids(user=request.user, product=product)
+    owners = selectors.product_owner_people(product)
     return render(request, "catalog/product.html", {
         "product": product,
-        "owners": selectors.product_owners(product),
-        "domain_team": selectors.domain_team(product.domain),
+        "tab": tab,
+        "tabs": [{"key": key, "label": label} for key, label in TABS],
+        "owners": [person.name for person in owners],
+        "owner_people": owners,
+        "team_people": selectors.product_team_people(product),
         "details_visible": Viewer.of(request.user).reads(product),
         "output_ports": [_port_view(p) for p in product.output_ports.all()],
         "input_ports": [(p, p.source_port_id and p.source_port.product_id in visible_sources)
                         for p in product.input_ports.all()],
         "consumers": selectors.product_consumers(user=request.user, product=product),
         "restricted_sources": selectors.restricted_sources(product),
-        "panels": _rendered_panels(request, product),
+        "successor": selectors.successor(user=request.user, product=product),
+        "actions": _rendered_actions(request, product),
+        "panels": _rendered_panels(request, product, tab),
         "can_edit": can_write_domain(request.user, product.domain),
     })
 
@@ -99,14 +109,21 @@ def _port_view(port) -> dict:
     }
 
 
-def _rendered_panels(request, product) -> list[dict]:
-    """Panels other apps registered (quality, profile, lineage); a panel returning None is skipped."""
+def _rendered_panels(request, product, tab: str) -> list[dict]:
+    """The panels of the shown tab that other apps registered; a panel returning None is skipped."""
     rendered = []
     for panel in product_panels():
+        if panel.tab != tab:
+            continue
         html = panel.render(request, product)
         if html:
             rendered.append({"key": panel.key, "title": panel.title, "html": mark_safe(html)})  # noqa: S308
     return rendered
+
+
+def _rendered_actions(request, product) -> list:
+    """Header actions other apps registered (Follow, Request access); None hides one."""
+    return [mark_safe(html) for action in product_actions() if (html := action.render(request, product))]  # noqa: S308
 
 
 @login_required

@@ -1,7 +1,10 @@
 """Reads for quality: the checks that count now, score history, and the API/page summary."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db.models import Avg, Count, JSONField, Min, OuterRef, Q, Subquery
+from django.utils import timezone
 
 from catalog.models import DataProduct
 from catalog.visibility import Viewer
@@ -78,7 +81,7 @@ def quality_summary(product: DataProduct, *, viewer) -> dict:
         "dimensions": latest.dimensions if latest else {},
         "checks": [
             {k: c.get(k) for k in ("name", "dimension", "severity", "passed", "measured", "expected", "message",
-                                   "hidden")}
+                                   "hidden", "rule_kind", "metric", "column", "unit", "port", "error")}
             for c in shown
         ],
         "history": score_history(product),
@@ -139,3 +142,46 @@ def needs_attention(*, viewer, limit: int = ATTENTION_LIMIT) -> list[DataProduct
         reasons = _explanations_for(breakdown, sensitivities[product.pk]) if product.pk in visible else []
         product.reasons = [e["text"] for e in reasons[:3]]
     return products
+
+
+TREND_DAYS = 42
+
+
+def score_trends(*, viewer, days: int = TREND_DAYS, now=None) -> dict[str, list[dict]]:
+    """Day by day over the last ``days`` days, the mean score of the products the viewer may know of:
+    ``{"": mesh series, <domain slug>: that domain's series}``, each ``[{"at": datetime, "score": float}]``.
+
+    A product counts on a day with its latest score at that day's end (scores carry over from earlier
+    days); a product with no score yet does not count. Read from the stored score history alone.
+    """
+    now = now or timezone.now()
+    start = (now - timedelta(days=days)).replace(hour=0, minute=0, second=0, microsecond=0)
+    listed = _listed_for(viewer)
+    domain_of = dict(listed.values_list("pk", "domain__slug"))
+    # each product's last score before the window, then every score inside it, oldest first
+    before = (QualityScore.objects.filter(product__in=listed, computed_at__lt=start)
+              .order_by("product_id", "-computed_at").values_list("product_id", "computed_at", "score"))
+    rows, seen = [], set()
+    for product_id, at, score in before.iterator():
+        if product_id not in seen:
+            seen.add(product_id)
+            rows.append((at, product_id, score))
+    rows += [(at, pid, score) for pid, at, score in QualityScore.objects.filter(
+        product__in=listed, computed_at__gte=start).values_list("product_id", "computed_at", "score")]
+    rows.sort(key=lambda r: r[0])
+    current: dict[int, float] = {}
+    series: dict[str, list[dict]] = {}
+    i, day_end = 0, start + timedelta(days=1)
+    while day_end <= now + timedelta(days=1):
+        while i < len(rows) and rows[i][0] < day_end:
+            current[rows[i][1]] = rows[i][2]
+            i += 1
+        if current:
+            by: dict[str, list[float]] = {"": list(current.values())}
+            for pid, score in current.items():
+                by.setdefault(domain_of.get(pid, ""), []).append(score)
+            at = min(day_end, now)
+            for key, scores in by.items():
+                series.setdefault(key, []).append({"at": at, "score": sum(scores) / len(scores)})
+        day_end += timedelta(days=1)
+    return series

@@ -99,7 +99,7 @@ def test_a_consumer_without_access_sees_no_column_level_diff_of_a_restricted_pro
     assert "breaking" in latest["description"]
     client = Client()
     client.force_login(consumer)
-    page = client.get("/products/sales.orders/").content.decode()
+    page = client.get("/products/sales.orders/?tab=history").content.decode()
     assert 'data-testid="history"' in page
     assert "Removed a column from contract c-orders" in page
     assert "properties[email]" not in page
@@ -112,7 +112,7 @@ def test_a_consumer_without_access_sees_no_column_level_diff_of_a_restricted_pro
 def test_the_product_page_shows_the_history_panel(history, consumer):
     client = Client()
     client.force_login(consumer)
-    page = client.get("/products/sales.orders/").content.decode()
+    page = client.get("/products/sales.orders/?tab=history").content.decode()
     assert 'id="panel-history"' in page
     assert "Removed column `email` from contract c-orders (breaking)" in page
     assert "versions__bump--major" in page
@@ -128,6 +128,6 @@ def test_the_public_diff_keeps_descriptions_and_drops_contracts_and_ports():
 
 
 def test_anonymous_callers_see_the_history_of_a_public_product(history):
-    assert "Removed column `email`" in Client().get("/products/sales.orders/").content.decode()
+    assert "Removed column `email`" in Client().get("/products/sales.orders/?tab=history").content.decode()
     body = APIClient().get("/api/products/sales.orders/history/").json()
     assert [v["bump"] for v in body["results"]] == ["major", "initial"]

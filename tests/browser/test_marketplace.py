@@ -18,6 +18,8 @@ def test_log_in_browse_domains_and_read_a_products_columns(page):
     page.get_by_role("link", name="Sales Orders").first.click()
     page.wait_for_url("**/products/sales.orders/")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Sales Orders")
+    page.get_by_role("link", name="Schema & profile").click()
+    page.wait_for_url("**/products/sales.orders/?tab=schema")
     columns = page.locator("table.schema:not(.profile-table) tbody tr td:first-child code").all_inner_texts()
     assert columns == ["order_id", "customer_email", "amount"]
 
@@ -26,7 +28,7 @@ def test_consumer_on_a_restricted_product_is_told_whom_to_ask_and_sees_no_column
     log_in(page, "dora", next_url="/products/sales.customers/")
     note = page.locator("#details-hidden")
     assert note.is_visible()
-    assert "Request access below: alice decides" in note.inner_text()
+    assert "Request access: alice decides" in note.inner_text()
     assert page.locator("#who-to-ask").get_by_text("alice").first.is_visible()
     assert page.locator("table.schema").count() == 0
     assert "email_address" not in page.content()
@@ -34,7 +36,7 @@ def test_consumer_on_a_restricted_product_is_told_whom_to_ask_and_sees_no_column
 
 
 def test_domain_member_sees_the_restricted_columns(page):
-    log_in(page, "bob", next_url="/products/sales.customers/")
+    log_in(page, "bob", next_url="/products/sales.customers/?tab=schema")
     assert page.locator("#details-hidden").count() == 0
     assert page.locator("table.schema:not(.profile-table) tbody tr").count() == 2
 

@@ -74,8 +74,13 @@ def test_domains_index_lists_every_domain(mesh):
     assert "/domains/finance/" in html
 
 
+def all_tabs(user, path: str) -> str:
+    """The product page's tabs, one after another, as one text."""
+    return "".join(page(user, f"{path}?tab={key}") for key, _ in panels.TABS)
+
+
 def test_product_page_shows_what_a_consumer_looks_for(mesh):
-    html = page(mesh.users.consumer, "/products/sales.orders/")
+    html = all_tabs(mesh.users.consumer, "/products/sales.orders/")
     assert "<h1>Sales Orders" in html
     assert "sales.orders" in html
     assert "badge--published" in html
@@ -86,8 +91,10 @@ def test_product_page_shows_what_a_consumer_looks_for(mesh):
     assert "badge--pii" in html
     assert "/data/sales/orders.parquet" in html
     assert "urn:contract:sales-orders" in html
+    assert "Sales orders <span class=\"muted\">version 1.2.0</span>" in html  # the contract by name and version
     assert "latency: <strong>24</strong> h" in html
-    assert "never empty (mustBeGreaterThan 0)" in html
+    assert "never empty: more than 0 rows" in html
+    assert "no rows where <code>order_id</code> is null" in html
     assert "orders.order_id" in html
     assert "alice" in html
     assert "#sales-data" in html
@@ -99,24 +106,25 @@ def test_product_page_shows_what_a_consumer_looks_for(mesh):
 
 
 def test_product_page_links_inputs_to_their_source(mesh):
-    html = page(mesh.users.consumer, "/products/finance.revenue/")
+    html = page(mesh.users.consumer, "/products/finance.revenue/?tab=lineage")
     assert 'href="/products/sales.orders/"' in html
 
 
 def test_restricted_product_page_hides_details_from_consumer(mesh):
-    html = page(mesh.users.consumer, "/products/sales.customers/")
+    html = all_tabs(mesh.users.consumer, "/products/sales.customers/")
     assert "<h1>Customers" in html
     assert "Who buys." in html
     assert 'id="details-hidden"' in html
-    assert "Request access</a> below: alice decides" in html
-    assert 'id="request-access" href="/access/request/sales.customers/"' in html
+    assert "Request access</a>: alice decides" in html
+    assert 'id="action-request-access" href="/access/request/sales.customers/"' in html  # in the header
+    assert 'id="request-access" href="/access/request/sales.customers/"' in html  # and on the Access tab
     assert "email_address" not in html
     assert "secret_customers" not in html
 
 
 @pytest.mark.parametrize("who", ["bob", "steward"])
 def test_restricted_product_page_shows_details_to_team_and_steward(mesh, who):
-    html = page(getattr(mesh.users, who), "/products/sales.customers/")
+    html = all_tabs(getattr(mesh.users, who), "/products/sales.customers/")
     assert 'id="details-hidden"' not in html
     assert "<code>email_address</code>" in html
     assert "secret_customers.parquet" in html
@@ -131,6 +139,46 @@ def test_drafts_and_invisible_products_are_404(mesh):
 
 def test_retired_product_page_still_opens(mesh):
     assert "badge--retired" in page(mesh.users.consumer, "/products/finance.legacy/")
+
+
+def test_product_page_keeps_its_tab_in_the_url(mesh):
+    html = page(mesh.users.consumer, "/products/sales.orders/?tab=contract")
+    for key, label in panels.TABS:
+        assert f'href="?tab={key}"' in html, key
+        assert label.replace("&", "&amp;") in html
+    assert 'id="tab-contract" href="?tab=contract" aria-current="page"' in html
+    assert html.count('aria-current="page"') == 1
+    assert "Revenue reporting." not in html  # the overview is another tab
+    unknown = page(mesh.users.consumer, "/products/sales.orders/?tab=nonsense")
+    assert 'id="tab-overview" href="?tab=overview" aria-current="page"' in unknown
+
+
+def test_product_header_names_owners_with_their_e_mail(mesh):
+    alice = mesh.users.alice
+    alice.first_name, alice.last_name, alice.email = "Alice", "Archer", "alice@example.com"
+    alice.save()
+    html = page(mesh.users.consumer, "/products/sales.orders/")
+    header = html[html.index('<header class="product-head">'):html.index('<nav class="tabs"')]
+    assert "Alice Archer" in header
+    assert 'href="mailto:alice@example.com"' in header
+    assert "<code>sales.orders</code>" in header  # the identifier
+    assert ">Sales</a>" in header  # the domain
+    assert 'id="action-request-access"' in header
+
+
+def test_product_team_gets_no_request_access_action(mesh):
+    assert 'id="action-request-access"' not in page(mesh.users.bob, "/products/sales.orders/")
+
+
+def test_deprecated_product_points_to_its_successor(mesh):
+    mesh.legacy.status = "deprecated"
+    mesh.legacy.custom_properties = {"successor": "finance.revenue"}
+    mesh.legacy.save()
+    html = page(mesh.users.carol, "/products/finance.legacy/")
+    banner = html[html.index('id="deprecation"'):]
+    banner = banner[:banner.index("</p>")]
+    assert "Deprecated." in banner
+    assert 'href="/products/finance.revenue/"' in banner
 
 
 def test_registered_panels_render_in_order_and_none_is_skipped(mesh, monkeypatch):
@@ -173,10 +221,10 @@ def test_input_from_a_product_the_user_may_not_see_is_not_linked(mesh):
         product=mesh.revenue, name="plan", version="1.0.0", contract_ref="urn:x",
         source_port=port(mesh.plan, "plan"),
     )
-    html = page(mesh.users.consumer, "/products/finance.revenue/")
+    html = page(mesh.users.consumer, "/products/finance.revenue/?tab=lineage")
     assert "a product you may not see" in html
     assert "/products/finance.plan/" not in html
-    assert 'href="/products/finance.plan/"' in page(mesh.users.carol, "/products/finance.revenue/")
+    assert 'href="/products/finance.plan/"' in page(mesh.users.carol, "/products/finance.revenue/?tab=lineage")
 
 
 @pytest.mark.parametrize("url", ["/", "/domains/bulk/"])

@@ -31,7 +31,9 @@ def test_panel_shows_score_bars_explanations_checks_and_chart(client, make_produ
     assert re.search(r'aria-label="uniqueness \d+ of 100"', html)
     assert "20% nulls in email (1 of 5 rows), rule allows at most 1%" in html
     assert re.search(r"<li>−\d+: 1 duplicate in id", html)
-    assert '<span class="failed">failed</span>' in html
+    failed = html[html.index('aria-label="Failed checks"'):html.index("</table>", html.index('aria-label="Failed checks"'))]
+    assert "at most 1 % of <code>email</code> values may be null" in failed  # the rule in words, with its unit
+    assert html.index('aria-label="Failed checks"') < html.index("passed</summary>")  # failures first, passes folded
     polyline = re.search(r'<polyline [^>]*points="([^"]+)"', html).group(1)
     assert len(polyline.split()) == 2  # two scores in the history, two points on the line
     assert "<script" not in html

@@ -303,7 +303,7 @@ def test_impact_lists_restricted_products_without_their_columns(viewer):
 
 def test_the_explorer_and_the_product_page_panel_apply_it_too(viewer):
     name, client = viewer
-    page = get(client, "/products/sales.customers/").content.decode()
+    page = get(client, "/products/sales.customers/?tab=lineage").content.decode()
     assert ("sales.opportunities" in page) is (name == "steward")
     explorer = client.get("/lineage/", {"node": "finance.payments"})
     assert explorer.status_code == 200

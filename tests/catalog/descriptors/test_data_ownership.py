@@ -200,7 +200,7 @@ def test_a_product_built_from_restricted_inputs_says_so(api, payments, marketing
     api.force_authenticate(None)
 
     body = api.get(f"{URL}marketing.spend/").json()
-    page = client.get("/products/marketing.spend/").content.decode()
+    page = client.get("/products/marketing.spend/?tab=lineage").content.decode()
 
     assert body["restricted_inputs"] == ["finance.payments"]
     assert api.get(f"{URL}finance.payments/").json()["restricted_inputs"] == []

@@ -131,7 +131,7 @@ def test_the_product_page_says_why_a_port_is_not_profiled(client, sales_member):
     descriptors_import(documents=[product_with("azure"), contract_on("azure")], source="test")
     client.force_login(sales_member)
 
-    page = client.get("/products/sales.orders_everywhere/").content.decode()
+    page = client.get("/products/sales.orders_everywhere/?tab=schema").content.decode()
 
     assert "not profiled: Meshport cannot read azure" in page
 

@@ -153,7 +153,7 @@ def test_the_product_page_shows_a_pending_contract(client, sales_member):
     descriptors_import(documents=[odps_example_product(), contract_doc()], source="test")
     client.force_login(sales_member)
 
-    page = client.get("/products/sales.customer_view/").content.decode()
+    page = "".join(client.get(f"/products/sales.customer_view/?tab={tab}").content.decode() for tab in ("schema", "contract"))
 
     assert "contract pending" in page.lower()
     assert "c-rawcustomers-v2" in page

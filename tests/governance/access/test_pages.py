@@ -19,7 +19,7 @@ def signed_in(user) -> Client:
 
 def test_a_restricted_product_offers_the_request_form_and_the_request_reaches_the_owner(access_mesh):
     carol = signed_in(access_mesh.carol)
-    product_page = carol.get("/products/finance.payments/").content.decode()
+    product_page = carol.get("/products/finance.payments/?tab=access").content.decode()
     assert 'id="request-access" href="/access/request/finance.payments/"' in product_page
     assert "Request access to this port" in product_page  # per port, with its name
 
@@ -71,10 +71,10 @@ def test_the_owner_approves_until_a_date_then_revokes_and_the_history_says_so(ac
     assert grant.valid_until.date() == until
     assert grant.state == "active"
 
-    product_page = carol.get("/products/finance.payments/").content.decode()
+    product_page = carol.get("/products/finance.payments/?tab=access").content.decode()
     assert 'id="my-grants"' in product_page
     assert until.isoformat() in product_page
-    consumers = olga.get("/products/finance.payments/").content.decode()
+    consumers = olga.get("/products/finance.payments/?tab=access").content.decode()
     assert 'id="consumers"' in consumers
     assert "Monthly card reconciliation" in consumers
 
@@ -111,7 +111,7 @@ def test_deny_needs_a_note_and_nobody_decides_their_own_request(access_mesh):
 
 def test_anonymous_visitors_are_asked_to_log_in(access_mesh):
     client = Client()
-    assert "Log in to request access" in client.get("/products/finance.rates/").content.decode()
+    assert "Log in to request access" in client.get("/products/finance.rates/?tab=access").content.decode()
     response = client.get("/access/request/finance.rates/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]

@@ -74,7 +74,7 @@ def test_the_same_policy_as_a_warning_publishes_and_shows_on_the_compliance_tab(
     assert Policy.objects.get(key="product-owner-team").version == 2
 
     client.force_login(sales_member)
-    page = client.get("/products/sales.orders/").content.decode()
+    page = client.get("/products/sales.orders/?tab=compliance").content.decode()
     panel = page[page.index('data-testid="compliance"'):]
     row = panel[panel.index("product-owner-team"):]
     row = row[:row.index("</tr>")]

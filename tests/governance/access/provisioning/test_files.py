@@ -118,7 +118,7 @@ def test_connection_snippets_for_a_file_port_use_the_download_endpoint(mesh, gra
 
 
 def test_the_product_pages_use_it_panel_shows_a_masked_sample_only_to_who_may_read(mesh, grant_flow, client):
-    path = f"/products/{mesh.product.identifier}/"
+    path = f"/products/{mesh.product.identifier}/?tab=access"
     client.force_login(mesh.consumer)
     before = client.get(path).content.decode()
     assert "sample__table" not in before

@@ -41,3 +41,17 @@ def history_chart(history: list[dict], *, width: int = 480, height: int = 140, p
         "last": f"{history[-1]['at']:%Y-%m-%d}",
         "bottom": height - 6,
     }
+
+
+def sparkline(history: list[dict], *, width: int = 120, height: int = 28) -> dict | None:
+    """A small 0–100 line without axes (a domain's trend in a table row); None with fewer than two points."""
+    if len(history) < 2:
+        return None
+    times = [h["at"].timestamp() for h in history]
+    start, span = times[0], (times[-1] - times[0]) or 1.0
+    points = [(round(2 + (width - 4) * (t - start) / span, 1), round(2 + (height - 4) * (1 - h["score"] / 100), 1))
+              for t, h in zip(times, history, strict=True)]
+    first, last = history[0]["score"], history[-1]["score"]
+    return {"width": width, "height": height, "polyline": " ".join(f"{x},{y}" for x, y in points),
+            "last": points[-1], "label": f"from {first:.0f} to {last:.0f} over {len(history)} days",
+            "direction": "up" if last > first + 0.5 else "down" if last < first - 0.5 else "flat"}

@@ -3,14 +3,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from catalog.models import DataProduct
+from catalog.models import DataProduct, DomainMembership
+from catalog.selectors import product_owner_people
+from governance.charts import history_chart, sparkline
 from governance.panels import band, quality_panel
-from governance.selectors import GOOD, domain_quality, needs_attention
+from governance.selectors import GOOD, TREND_DAYS, domain_quality, needs_attention, score_trends
 from governance.services import product_quality_request
 
 
@@ -26,15 +29,22 @@ def _product_url(product: DataProduct) -> str:
 
 
 def overview(request):
-    """Quality per domain and the products that most need their owners, for stewards and everyone else."""
+    """Quality per domain with its trend, and the products that most need their owners (whom to ask, what fails)."""
+    trends = score_trends(viewer=request.user)
     domains = domain_quality(viewer=request.user)
     for row in domains:
         row["band"] = band(row["average"])
+        row["spark"] = sparkline(trends.get(row["domain__slug"], []))
     attention = needs_attention(viewer=request.user)
+    prefetch_related_objects(attention, "team_members__user",
+                             Prefetch("domain__memberships", queryset=DomainMembership.objects.select_related("user")))
     for product in attention:
         product.band = band(product.quality_score)
-    return render(request, "governance/overview.html",
-                  {"domains": domains, "attention": attention, "bar": GOOD})
+        product.people = product_owner_people(product)
+    return render(request, "governance/overview.html", {
+        "domains": domains, "attention": attention, "bar": GOOD,
+        "trend": history_chart(trends.get("", []), width=640, height=180), "trend_days": TREND_DAYS,
+    })
 
 
 def product_quality(request, identifier: str):

@@ -78,3 +78,43 @@ def test_the_overview_asks_the_same_few_queries_however_many_products_need_atten
     assert html.count("Product ") == 8
     assert "9% of email" not in html  # the value of a check on a PII column stays hidden
     assert counts[0] == counts[1], counts
+
+
+def test_reasons_read_as_text_with_owners_and_a_link_to_the_failing_checks(client, make_user):
+    from catalog.models import DomainMembership
+    from governance.models import QualityScore
+
+    owner = make_user("olga", first_name="Olga", last_name="Owens", email="olga@example.com")
+    shop = Domain.objects.create(slug="shop", name="Shop")
+    DomainMembership.objects.create(domain=shop, user=owner, role="owner")
+    product = DataProduct.objects.create(domain=shop, slug="baskets", external_id="b", name="Baskets",
+                                         status="published", quality_score=61.0)
+    QualityScore.objects.create(product=product, score=61.0, breakdown={
+        "checks": [], "explanations": [{"text": "−39: 3 rows where `total` is negative", "points": 39}]})
+    attention = client.get("/governance/").content.decode().split('data-testid="needs-attention"')[1]
+    assert "3 rows where <code>total</code> is negative" in attention  # Markdown rendered, no backticks left
+    assert "`" not in attention
+    assert 'Olga Owens (<a href="mailto:olga@example.com">olga@example.com</a>)' in attention
+    assert 'href="/products/shop.baskets/?tab=quality#checks"' in attention
+
+
+def test_the_trend_is_drawn_from_the_stored_score_history(client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from governance.models import QualityScore
+
+    shop = Domain.objects.create(slug="shop", name="Shop")
+    product = DataProduct.objects.create(domain=shop, slug="baskets", external_id="b", name="Baskets",
+                                         status="published", quality_score=90.0)
+    now = timezone.now()
+    for days_ago, score in ((20, 40.0), (10, 70.0), (1, 90.0)):
+        QualityScore.objects.create(product=product, score=score, computed_at=now - timedelta(days=days_ago))
+    html = client.get("/governance/").content.decode()
+    trend = html[html.index('data-testid="mesh-trend"'):html.index("</svg>", html.index('data-testid="mesh-trend"'))]
+    days = trend.count("<circle")
+    assert 20 <= days <= 22  # one point a day since the first score, carried over between runs
+    assert "40 at" in trend
+    assert "90 at" in trend
+    assert 'aria-label="Shop: from 40 to 90 over' in html  # the domain's sparkline

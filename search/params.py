@@ -10,6 +10,7 @@ from search.query import MAX_QUERY_CHARS
 from search.types import MODES, PAGE_SIZE, SORTS, SearchRequest
 
 MAX_PAGE = 500  # deeper pages are a crawl, not a search
+MAX_RESULT_WINDOW = 10_000  # Elasticsearch's index.max_result_window: no page may reach past it
 MAX_FILTER_VALUES = 20
 VISIBILITIES = ("public", "internal", "restricted")
 
@@ -39,6 +40,16 @@ class SearchParamsSerializer(serializers.Serializer):
     page_size = serializers.IntegerField(required=False, default=PAGE_SIZE, min_value=1, max_value=100)
     mode = serializers.ChoiceField(choices=MODES, required=False, default="hybrid",
                                    help_text="hybrid: words and meaning fused; lexical: words; semantic: meaning.")
+
+    def validate(self, data):
+        # Elasticsearch answers at most index.max_result_window (10,000) results deep; the database
+        # backend keeps the same limit, so a page number means the same on both.
+        if data["page"] * data["page_size"] > MAX_RESULT_WINDOW:
+            last = MAX_RESULT_WINDOW // data["page_size"]
+            raise serializers.ValidationError({"page": [
+                f"Results end at the {MAX_RESULT_WINDOW:,}th: at {data['page_size']} a page the last page is {last}. "
+                f"Narrow the search with filters to see further."]})
+        return data
 
     def to_search(self, user) -> SearchRequest:
         data = self.validated_data

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 from elastic_transport import ConnectionError as TransportConnectionError
 from elastic_transport import ConnectionTimeout, TlsError, TransportError
@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 BULK_CHUNK = 500
 BULK_RETRIES, BULK_BACKOFF = 5, 0.5  # 429 rejections: retried after 0.5, 1, 2, 4, 8 s
 SCAN_PAGE = 5000
+SCAN_KEEP_ALIVE = "2m"  # between two pages of a scan
 
 
 class SearchQueryRefused(Exception):
@@ -313,12 +314,23 @@ class ElasticsearchBackend(SearchBackend):
         return response
 
     def indexed_hashes(self) -> dict[int, str]:
-        hashes: dict[int, str] = {}
-        search = Search(using=self.admin, index=self.alias).source(["content_hash"]).sort("identifier").extra(size=SCAN_PAGE)
-        after = None
-        while True:
-            page = (search.extra(search_after=after) if after else search).execute()
-            hashes.update((int(h.meta.id), h.content_hash) for h in page)
-            if len(page) < SCAN_PAGE:
-                return hashes
-            after = list(page[-1].meta.sort)
+        return {int(hit["_id"]): hit["_source"].get("content_hash", "") for hit in self.scan(["content_hash"])}
+
+    def scan(self, fields: list[str]) -> Iterator[dict]:
+        """Every document (these source fields), page after page through a point in time with
+        ``search_after``: one consistent view, never past ``max_result_window``, no scroll contexts."""
+        pit = self.admin.open_point_in_time(index=self.alias, keep_alive=SCAN_KEEP_ALIVE)["id"]
+        try:
+            after = None
+            while True:
+                body = {"size": SCAN_PAGE, "source": fields, "sort": [{"_shard_doc": "asc"}], "track_total_hits": False,
+                        "pit": {"id": pit, "keep_alive": SCAN_KEEP_ALIVE}}
+                page = self.admin.search(**body, **({"search_after": after} if after else {}))
+                pit = page.get("pit_id", pit)  # the cluster may hand back a new id: use the latest
+                hits = page["hits"]["hits"]
+                yield from hits
+                if len(hits) < SCAN_PAGE:
+                    return
+                after = hits[-1]["sort"]
+        finally:
+            self.admin.close_point_in_time(id=pit)

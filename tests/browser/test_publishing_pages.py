@@ -1,0 +1,88 @@
+"""The pages publishing owns, looked at as a reviewer would (``inspect_page``): the publish page in
+its three states, the error pages, and the steward admin's product list."""
+import pytest
+from django.contrib.auth import get_user_model
+
+from demo.users import _stewards_group
+from tests.browser.inspect import _collect_errors, check_open_page, inspect_page
+from tests.browser.pages import DESKTOP, PHONE, log_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("mesh")]
+
+
+def test_the_publish_page_for_a_member(open_page):
+    page = inspect_page(open_page, "/publish/", "publish-member", user="bob")
+    assert page.get_by_role("link", name="Start from a template").is_visible()
+    assert page.get_by_label("Start from an existing product").is_visible()
+
+
+def test_the_publish_page_started_from_the_template(open_page):
+    page = inspect_page(open_page, "/publish/?start=template", "publish-template", user="bob")
+    assert "kind: DataContract" in page.get_by_label("Descriptor").input_value()
+
+
+def test_the_publish_page_tells_a_user_without_a_domain_why_not(open_page):
+    page = inspect_page(open_page, "/publish/", "publish-no-domain", user="dora")
+    assert "You cannot publish yet." in page.locator("#publish-no-domain").inner_text()
+    assert page.locator("textarea").count() == 0
+
+
+def inspect_error_page(open_page, url: str, name: str, status: int, user: str | None = None):
+    """``inspect_page``'s checks for a page answered with an error status: Chromium reports the
+    document's own status as a console error, which is the point of the page; any other failed
+    request still fails the test."""
+    page = None
+    for viewport in (DESKTOP, PHONE):
+        page = open_page(viewport=viewport)
+        errors, failed = _collect_errors(page), []
+        page.on("response", lambda r, failed=failed: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        if user:
+            log_in(page, user)
+        response = page.goto(url)
+        assert response.status == status
+        own = f"the server responded with a status of {status}"
+        errors[:] = [e for e in errors if own not in e]
+        check_open_page(page, name, viewport["width"], errors)
+        assert failed == [f"{status} {response.url}"], failed
+    return page
+
+
+def test_the_404_page(open_page):
+    page = inspect_error_page(open_page, "/products/sales.nothing_here/", "error-404", 404)
+    assert page.get_by_role("heading", level=1).inner_text() == "We could not find that page"
+
+
+def test_the_403_page(open_page):
+    page = inspect_error_page(open_page, "/publish/?product=sales.orders", "error-403", 403, user="carol")
+    assert page.get_by_role("heading", level=1).inner_text() == "You may not open this page"
+
+
+def test_the_admin_product_list_fits_a_laptop_and_its_header_a_phone(open_page, make_user):
+    """At 1280 px every check holds. At 390 px Django's admin scrolls its result table inside its own
+    box by design; what must not overflow there is the page's header and the page itself."""
+    ward = make_user("ward", is_staff=True)
+    ward.groups.add(_stewards_group())
+    assert get_user_model().objects.filter(username="ward", is_staff=True).exists()
+
+    page = open_page(viewport=DESKTOP)
+    errors, failed = _collect_errors(page), []
+    page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    log_in(page, "ward", next_url="/admin/catalog/dataproduct/")
+    page.wait_for_load_state("networkidle")
+    assert failed == []
+    check_open_page(page, "admin-products", DESKTOP["width"], errors)
+    headers = page.locator("#result_list thead th").all_inner_texts()
+    assert [h.strip().lower() for h in headers[1:]] == ["identifier", "domain", "status", "visibility", "quality", "updated"]
+
+    phone = open_page(viewport=PHONE)
+    log_in(phone, "ward", next_url="/admin/catalog/dataproduct/")
+    phone.screenshot(path=str(_screenshots() / "admin-products-390.png"), full_page=True)
+    header = phone.evaluate("document.querySelector('#header').getBoundingClientRect().right")
+    assert header <= PHONE["width"] + 1
+
+
+def _screenshots():
+    from tests.browser.inspect import SCREENSHOTS
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 
 import datalogic_py
 
 from governance.policies.context import ProductContext
-from governance.policies.rules import engine, rule_paths, rule_reads
+from governance.policies.rules import ITERATORS, engine, rule_paths, rule_reads
 
 NOUNS = {"output_port": "output ports", "column": "columns", "contract": "contracts"}
 ROOTS = {"output_port": ("product", "port"), "column": ("product", "port", "column"), "contract": ("product", "contract")}
 LISTED = 10
 _ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)  # one encoder, not one a message
+_encode_string = json.encoder.encode_basestring  # what _ENCODER does to a str, without its dispatch
 # where each kind of subject sits in the context (a rule on columns reads ports.*.columns.*.<field>)
 SUBJECTS = {"output_port": "ports.*", "port": "ports.*", "column": "ports.*.columns.*", "contract": "contracts.*"}
 NAMED = {"output_port": "ports.*.name", "column": "ports.*.columns.*.name", "contract": "contracts.*.id"}
@@ -64,14 +67,16 @@ class CompiledPolicy:
         if spec.applies_to != "product":
             body = {"map": [{"var": f"_s.{spec.applies_to}"}, body]}
         self.body = body
-        self.program = engine().compile(body)
+        engine().compile(body)  # refused here, once, if it cannot compile
         self.reads = [r for r in rule_reads(spec.rule) if r]
+        self.read_parts = [(r, tuple(int(x) if x.isdigit() else x for x in r.split("."))) for r in self.reads]
         # every path the rule and selector read at their root ("" when one reads a whole scope)
         self.paths = rule_reads(spec.rule) + rule_reads(spec.selector or {})
         # most results are these two: built once, shared (outcomes are read, never changed)
         self.passed = Outcome(spec, "passed")
         self.not_applicable = Outcome(spec, "not_applicable")
         self.path_parts = _parts(spec.path)
+        self.on_product = spec.applies_to == "product"
 
 
 _compiled: dict[tuple, CompiledPolicy] = {}
@@ -89,47 +94,146 @@ def compiled(spec: PolicySpec) -> CompiledPolicy:
 
 
 class _Plan:
-    """The policies one domain's products meet, run as one program on only the context parts they read."""
+    """The policies one domain's products meet, run as one program on a projection of the context: only the
+    paths their rules read (``rules.rule_paths``), handed to the engine once.
+
+    A port, column or contract policy whose rule reads only its own subject (``column.description``) runs
+    as a ``map`` over the context's own lists (``ports``, each port's ``columns``, ``contracts``) with its
+    paths made relative to the item; one that also reads the product or the port around its subject gets
+    records (``{product, port, column}``) built for it under ``_s``."""
 
     def __init__(self, policies: list[CompiledPolicy]) -> None:
         self.policies = policies
-        self.program = engine().compile([p.body for p in policies]) if policies else None
-        self.kinds: dict[str, set] = {}
-        top: set[str] = set()
-        product_keys: set[str] = set()
-        for p in policies:
+        self.kinds: dict[str, set] = {}  # record kinds some policy needs, and which parts of each record
+        self.nested: list[int] = []  # positions of column policies whose result is a list per port
+        bodies, paths, record_paths = [], [], []
+        for i, p in enumerate(policies):
             kind = p.spec.applies_to
-            firsts = {path.split(".")[0] for path in p.paths}
+            read = rule_paths(p.spec.rule) + rule_paths(p.spec.selector or {})
             if kind == "product":
-                top |= firsts
-            else:
-                self.kinds.setdefault(kind, set()).update(firsts if "" not in firsts else ROOTS[kind])
-            product_keys |= {path.split(".")[1] if "." in path else "*" for path in p.paths
-                             if path.split(".")[0] in ("product", "")}
-        self.whole = "" in top or "*" in product_keys
-        self.top = top - {"product"}
-        self.product_keys = product_keys
-        # the port fields port and column rules read: a port's columns are handed over again only if read
-        subject_paths = [path for p in policies if p.spec.applies_to != "product"
-                         for path in rule_paths(p.spec.rule) + rule_paths(p.spec.selector or {})]
+                bodies.append(p.body)
+                paths += read
+                continue
+            mapped = _mapped(p.spec, read)
+            if mapped is not None:
+                bodies.append(mapped)
+                if kind == "column":
+                    self.nested.append(i)
+                paths += [SUBJECTS[kind] + path[len(ROOTS[kind][-1]):] for path in read] + LISTS[kind]
+                continue
+            bodies.append(p.body)
+            record_paths += read
+            firsts = {path.split(".")[0] for path in p.paths}
+            self.kinds.setdefault(kind, set()).update(firsts if "" not in firsts else ROOTS[kind])
+            paths += [path for path in read if path.split(".")[0] == "product"]
+            if "product" in self.kinds[kind] and "" in firsts:
+                paths.append("product")
+        self.bodies = bodies
+        self.program = engine().compile(bodies) if policies else None
+        self._programs: list | None = None  # one program a policy: to find which one fails
+        self.project = _projector(paths)
+        # the port fields record-based rules read: a port's columns are handed over again only if read
         whole = any(path in ("", "port") or "?" in path.split(".")
-                    or path.split(".")[0] not in ("product", "port", "column", "contract") for path in subject_paths)
+                    or path.split(".")[0] not in ("product", "port", "column", "contract") for path in record_paths)
         self.port_fields = None if whole else tuple(
-            sorted({path.split(".")[1] for path in subject_paths if path.startswith("port.")}))
+            sorted({path.split(".")[1] for path in record_paths if path.startswith("port.")}))
+
+    def programs(self) -> list:
+        if self._programs is None:
+            self._programs = [engine().compile(body) for body in self.bodies]
+        return self._programs
 
     def data(self, ctx: ProductContext) -> dict:
         full = ctx.data
-        if self.whole:
-            root = dict(full)
-            product = full["product"]
-        else:
-            product = {k: full["product"][k] for k in self.product_keys if k in full["product"]}
-            root = {k: full[k] for k in self.top if k in full}
-            root["product"] = product
+        root = self.project(full)
         if self.kinds:
+            product = root.get("product", {})
             root["_s"] = {kind: _records(full, kind, needed, product, self.port_fields)
                           for kind, needed in self.kinds.items()}
         return root
+
+
+# the lists a mapped policy iterates (kept in the projection even when its rule reads no field)
+LISTS = {"output_port": ["ports.*.#"], "column": ["ports.*.#", "ports.*.columns.*.#"], "contract": ["contracts.*.#"]}
+_CANNOT = object()
+
+
+def _mapped(spec: PolicySpec, read: list[str]):
+    """The body of a port, column or contract policy as a ``map`` over the context's own lists, when its
+    rule and selector read nothing but fields of their subject (else None: it needs records)."""
+    subject = ROOTS[spec.applies_to][-1]
+    if any(path.partition(".")[0] != subject or path == subject or "?" in path.split(".") for path in read):
+        return None
+    body = _relative(spec.rule, subject)
+    if spec.selector not in (None, {}, True):
+        body = {"if": [_relative(spec.selector, subject), body, None]}
+    if _has(body, _CANNOT):
+        return None
+    if spec.applies_to == "column":
+        return {"map": [{"var": "ports"}, {"map": [{"var": "columns"}, body]}]}
+    return {"map": [{"var": "ports" if spec.applies_to == "output_port" else "contracts"}, body]}
+
+
+def _has(node, marker) -> bool:
+    if node is marker:
+        return True
+    if isinstance(node, list):
+        return any(_has(n, marker) for n in node)
+    return isinstance(node, dict) and any(_has(n, marker) for n in node.values())
+
+
+def _relative(node, subject: str):
+    """``node`` with its root-scope ``var`` paths ``<subject>.x`` read as ``x`` (an iterator's body reads its
+    items, not the root: it stays as it is); ``_CANNOT`` where a root-scope read is not one of the subject."""
+    if isinstance(node, list):
+        return [_relative(item, subject) for item in node]
+    if not isinstance(node, dict) or len(node) != 1:
+        return node
+    (op, args), = node.items()
+    if op == "var":
+        path = args[0] if isinstance(args, list) and args else args
+        if not isinstance(path, str) or not path.startswith(subject + "."):
+            return _CANNOT
+        rest = path[len(subject) + 1:]
+        return {"var": [rest, *(_relative(a, subject) for a in args[1:])]} if isinstance(args, list) else {"var": rest}
+    if op in ("missing", "missing_some"):
+        return _CANNOT
+    listed = isinstance(args, list)
+    items = args if listed else [args]
+    out = [arg if op in ITERATORS and i == 1 else _relative(arg, subject) for i, arg in enumerate(items)]
+    return {op: out if listed else out[0]}
+
+
+def _projector(paths: list[str]):
+    """A function keeping of the context only the top-level values ``paths`` read, and of the product only
+    its fields read (each kept whole). Lists are handed over whole: building their items' projections in
+    Python cost more than the engine then saved reading them (measured, ``bench/policies.py``)."""
+    if any(path == "" or "?" in path.split(".") for path in paths):
+        return dict
+    roots: dict[str, set | None] = {}
+    for path in paths:
+        first, _, rest = path.partition(".")
+        field = rest.partition(".")[0]
+        if first == "product" and field and field not in ("*", "#"):
+            if roots.get("product", set()) is not None:
+                roots.setdefault("product", set()).add(field)
+        else:
+            roots[first] = None  # read whole
+    whole = tuple(name for name, fields in roots.items() if fields is None)
+    fields = tuple(sorted(roots["product"])) if roots.get("product") else ()
+    many = itemgetter(*fields) if len(fields) > 1 else None
+
+    def project(data):
+        out = {name: data[name] for name in whole if name in data}
+        if fields:
+            product = data["product"]
+            try:
+                out["product"] = dict(zip(fields, many(product), strict=True)) if many else {
+                    fields[0]: product[fields[0]]}
+            except KeyError:  # a context without some field: keep the ones it has
+                out["product"] = {name: product[name] for name in fields if name in product}
+        return out
+    return project
 
 
 def _records(data: dict, kind: str, needed: set, product: dict, port_fields) -> list[dict]:
@@ -204,9 +308,27 @@ class PolicySet:
         try:
             values = plan.program.evaluate_data(handle)
         except datalogic_py.DataLogicError:
-            values = [_run(p, handle) for p in plan.policies]  # find the one that fails, evaluate the rest
+            values = [_run(program, handle) for program in plan.programs()]  # find the one that fails
+        for i in plan.nested:  # a column policy mapped over ports: one list of results per port
+            if values[i].__class__ is list:
+                values[i] = list(chain.from_iterable(values[i]))
         names: dict = {}
-        return [_outcome(p, ctx, v, names) for p, v in zip(plan.policies, values, strict=True)]
+        out = []
+        for policy, value in zip(plan.policies, values, strict=True):  # most pass: no call for those
+            if value is True or value is None:
+                if policy.on_product:
+                    out.append(policy.passed if value else policy.not_applicable)
+                    continue
+            elif value.__class__ is list:  # counted in C: each subject true or not applicable
+                none = value.count(None)
+                if none == len(value):
+                    out.append(policy.not_applicable)
+                    continue
+                if value.count(True) + none == len(value):
+                    out.append(policy.passed)
+                    continue
+            out.append(_judged(policy, ctx, value, names))
+        return out
 
 
 def _outcome(policy: CompiledPolicy, ctx: ProductContext, value, names: dict) -> Outcome:
@@ -225,9 +347,9 @@ def _outcome(policy: CompiledPolicy, ctx: ProductContext, value, names: dict) ->
     return _judged(policy, ctx, value, names)
 
 
-def _run(policy: CompiledPolicy, handle):
+def _run(program, handle):
     try:
-        return policy.program.evaluate_data(handle)
+        return program.evaluate_data(handle)
     except datalogic_py.DataLogicError as exc:
         return exc
 
@@ -245,45 +367,51 @@ def _judged(policy: CompiledPolicy, ctx: ProductContext, value, names: dict) -> 
             return policy.not_applicable
         if truthy(value):
             return policy.passed
-        values = {path: lookup(ctx.data, path) for path in policy.reads}
-        shown = ", ".join(f"{k} = {_short(v)}" for k, v in values.items())
-        message = f"{spec.message or spec.title}" + (f" ({shown})" if shown else "")
-        return Outcome(spec, "failed", message, values, [{"subject": ctx.data["product"]["identifier"],
+        data = ctx.data
+        values = {path: _lookup(data, parts) for path, parts in policy.read_parts}
+        shown = ", ".join([f"{k} = {_short(v)}" for k, v in values.items()])
+        message = f"{spec.message or spec.title} ({shown})" if shown else spec.message or spec.title
+        return Outcome(spec, "failed", message, values, [{"subject": data["product"]["identifier"],
                                                            "where": ["product", None, list(policy.path_parts)]}])
     return _element_outcome(policy, ctx, value, names)
 
 
 def _element_outcome(policy: CompiledPolicy, ctx: ProductContext, values: list, cache: dict) -> Outcome:
     spec = policy.spec
-    applicable = [i for i, v in enumerate(values) if v is not None]
+    applicable = len(values) - values.count(None)
     if not applicable:
         return policy.not_applicable
-    failing = [i for i in applicable if not truthy(values[i])]
+    failing = [i for i, v in enumerate(values) if v is not None and not v]  # JSON values: Python's truthiness
     if not failing:
         return policy.passed
-    if spec.applies_to not in cache:
-        cache[spec.applies_to] = _names(ctx, spec.applies_to)
-    names, wheres = cache[spec.applies_to]
-    listed = ", ".join(f"`{names[i]}`" for i in failing[:LISTED])
+    kind = spec.applies_to
+    subjects = cache.get(kind) or cache.setdefault(kind, _subjects(ctx, kind))
+    names = [subjects[0](i) for i in failing[:50]]
+    listed = ", ".join([f"`{n}`" for n in names[:LISTED]])
     more = f" and {len(failing) - LISTED} more" if len(failing) > LISTED else ""
     what = spec.message or f"fail “{spec.title}”"
-    message = f"{len(failing)} of {len(applicable)} {NOUNS[spec.applies_to]} {what}: {listed}{more}"
+    message = f"{len(failing)} of {applicable} {NOUNS[kind]} {what}: {listed}{more}"
     tail = policy.path_parts
-    failures = [{"subject": names[i], "where": [w[0], w[1] if len(w) > 2 else None, [*w[-1], *tail]]}
-                for i in failing for w in (wheres[i],)]
-    return Outcome(spec, "failed", message, {"failing": [names[i] for i in failing[:50]], "of": len(applicable)},
-                   failures)
+    wheres = subjects[1]
+    failures = [{"subject": names[j] if j < 50 else subjects[0](i),
+                 "where": [w[0], w[1] if len(w) > 2 else None, [*w[-1], *tail]]}
+                for j, i in enumerate(failing) for w in (wheres[i],)]
+    return Outcome(spec, "failed", message, {"failing": names, "of": applicable}, failures)
 
 
-def _names(ctx: ProductContext, kind: str) -> tuple[list[str], list[tuple]]:
+def _subjects(ctx: ProductContext, kind: str) -> tuple:
+    """The name of the i-th subject of ``kind`` (a function: only failing ones are named) and where each sits."""
     ports = ctx.data["ports"]
     if kind == "output_port":
-        return [p["name"] for p in ports], list(ctx.port_paths)
+        return (lambda i: ports[i]["name"]), ctx.port_paths
     if kind == "column":
-        several = len(ports) > 1
-        names = [f"{p['name']}.{c['name']}" if several else c["name"] for p in ports for c in p["columns"]]
-        return names, [w for paths in ctx.column_paths for w in paths]
-    return [c["id"] for c in ctx.data["contracts"]], [("contract", c["id"], ()) for c in ctx.data["contracts"]]
+        if len(ports) == 1:
+            columns = ports[0]["columns"]
+            return (lambda i: columns[i]["name"]), ctx.column_paths[0]
+        pairs = [(p["name"], c["name"]) for p in ports for c in p["columns"]]
+        return (lambda i: "{}.{}".format(*pairs[i])), list(chain.from_iterable(ctx.column_paths))
+    contracts = ctx.data["contracts"]
+    return (lambda i: contracts[i]["id"]), [("contract", c["id"], ()) for c in contracts]
 
 
 def _parts(path: str) -> list:
@@ -291,18 +419,27 @@ def _parts(path: str) -> list:
 
 
 def lookup(data, path: str):
-    for part in path.split("."):
-        if isinstance(data, dict):
-            data = data.get(part)
-        elif isinstance(data, list) and part.isdigit() and int(part) < len(data):
-            data = data[int(part)]
+    return _lookup(data, tuple(int(x) if x.isdigit() else x for x in path.split(".")))
+
+
+def _lookup(data, parts: tuple):
+    for part in parts:
+        if data.__class__ is dict:
+            data = data.get(part if part.__class__ is str else str(part))
+        elif data.__class__ is list and part.__class__ is int and part < len(data):
+            data = data[part]
         else:
             return None
     return data
 
 
+_SCALARS = {None: "null", True: "true", False: "false"}
+
+
 def _short(value) -> str:
-    if value is None or value.__class__ in (bool, int):
-        return "null" if value is None else "true" if value is True else "false" if value is False else str(value)
-    text = _ENCODER.encode(value)
+    if value is None or value.__class__ is bool:
+        return _SCALARS[value]
+    if value.__class__ is int:
+        return str(value)
+    text = _encode_string(value) if value.__class__ is str else _ENCODER.encode(value)
     return text if len(text) <= 80 else text[:77] + "…"

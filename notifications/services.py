@@ -158,11 +158,12 @@ def facts_of(event) -> list[Fact]:
 def _rows_for(event, fact: Fact, viewers: Viewers, told: set) -> list[Notification]:
     """The notifications of one fact: its own listeners first, then (an incident) downstream owners and followers."""
     best: dict[Route, Notification] = {}
+    actor = _actor_user_id(event)
     direct = routes_for([fact.product], fact.kind, fact.data, extra={fact.product.pk: set(fact.extra_users)})
     for route in direct.get(fact.product.pk, ()):
         viewer = viewers.of(route.user_id)
-        if viewers.user(route.user_id) is None or not viewer.lists(fact.product):
-            continue
+        if route.user_id == actor or viewers.user(route.user_id) is None or not viewer.lists(fact.product):
+            continue  # nobody is told of their own change
         body = (fact.detail or fact.summary) if viewer.reads(fact.product) else fact.summary
         best[route] = _notification(event, fact, route, body=body)
     if fact.incident and fact.kind in INCIDENT_KINDS:
@@ -173,7 +174,7 @@ def _rows_for(event, fact: Fact, viewers: Viewers, told: set) -> list[Notificati
         routes = routes_for(affected, Kind.UPSTREAM, fact.data)
         for target in sorted(affected, key=lambda p: (len(paths[p.pk]), p.identifier)):  # nearest first
             for route in routes.get(target.pk, ()):
-                if route in best:
+                if route in best or route.user_id == actor:
                     continue
                 viewer = viewers.of(route.user_id)
                 if viewers.user(route.user_id) is None or not (viewer.lists(fact.product) and viewer.lists(target)):
@@ -186,6 +187,11 @@ def _rows_for(event, fact: Fact, viewers: Viewers, told: set) -> list[Notificati
     elif fact.kind == Kind.ANY:
         return [row for route, row in best.items() if (route, fact.product.pk) not in told]
     return list(best.values())
+
+
+def _actor_user_id(event) -> int | None:
+    kind, _, rest = (event.actor or "").partition(":")
+    return int(rest) if kind in ("user", "token") and rest.isdigit() else None
 
 
 def _key(event_id, route: Route) -> str:

@@ -86,3 +86,14 @@ def test_settings_add_a_webhook_and_send_a_test_event(open_page, mesh, viewport)
         shoot(dora, "settings")
     finally:
         platform.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_follow_a_product_from_its_header(open_page, mesh, viewport):
+    dora = open_page(viewport=viewport)
+    log_in(dora, "dora", next_url="/products/sales.orders/")
+    dora.locator(".product-head__actions").get_by_role("button", name="Follow").click()
+    dora.wait_for_url("**/products/sales.orders/")
+    assert "You follow Sales Orders now." in dora.locator(".messages").inner_text()
+    assert dora.locator(".product-head__actions").get_by_role("button", name="Following ✓").is_visible()
+    shoot(dora, "product-followed")

@@ -60,6 +60,27 @@ def cloud_event(row: Notification) -> tuple[dict[str, str], bytes]:
     return dict(message.headers), message.body
 
 
+def private_address(url: str) -> str:
+    """The loopback, private, link-local or reserved address ``url``'s host resolves to, or "" (allowed, or
+    unresolvable: that fails at sending like any unreachable receiver)."""
+    import ipaddress
+    import socket
+    from urllib.parse import urlsplit
+
+    if settings.MESHPORT_WEBHOOK_ALLOW_PRIVATE:
+        return ""
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError):
+        return ""
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            return str(address)
+    return ""
+
+
 def claim(notification_id: int, *, now=None, ignore_schedule: bool = False) -> Notification | None:
     """Take the row for one attempt, or None when it is not due or another worker holds it."""
     now = now or timezone.now()
@@ -116,6 +137,9 @@ def _webhook(row: Notification) -> Attempt:
     hook = row.webhook
     if hook is None or not hook.active:
         return _finish(row, Notification.State.FAILED, error="the webhook was removed or turned off")
+    blocked = private_address(hook.url)
+    if blocked:  # checked again at sending: the name may point elsewhere now
+        return _finish(row, Notification.State.FAILED, error=f"{hook.url} resolves to {blocked}, a private address")
     headers, body = cloud_event(row)
     headers[SIGNATURE_HEADER] = sign(body, hook.secret)
     headers["User-Agent"] = "Meshport notifications"

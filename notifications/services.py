@@ -369,10 +369,16 @@ def _check_url(url) -> str:
     from django.core.exceptions import ValidationError
     from django.core.validators import URLValidator
 
+    from notifications.delivery import private_address
+
     try:
         URLValidator(schemes=["http", "https"])(url)
     except (ValidationError, TypeError):
         raise NotificationInvalid("url must be an http(s) URL.", field="url") from None
+    blocked = private_address(url)
+    if blocked:
+        raise NotificationInvalid(f"url points at {blocked}, a private address; webhooks go to public receivers "
+                                  "(MESHPORT_WEBHOOK_ALLOW_PRIVATE allows them).", field="url")
     return url
 
 

@@ -434,6 +434,9 @@ MESHPORT_NOTIFY_RETRY_BASE_SECONDS = env.float("MESHPORT_NOTIFY_RETRY_BASE_SECON
 MESHPORT_NOTIFY_RETRY_MAX_SECONDS = env.float("MESHPORT_NOTIFY_RETRY_MAX_SECONDS", default=3600.0)
 MESHPORT_WEBHOOK_TIMEOUT = env.float("MESHPORT_WEBHOOK_TIMEOUT", default=10.0)
 MESHPORT_WEBHOOK_DISABLE_AFTER = env.int("MESHPORT_WEBHOOK_DISABLE_AFTER", default=10)  # failed attempts in a row
+# Whether a webhook may point at loopback, private or link-local addresses (server-side request forgery):
+# on with DEBUG (a receiver on the same machine), off otherwise.
+MESHPORT_WEBHOOK_ALLOW_PRIVATE = env.bool("MESHPORT_WEBHOOK_ALLOW_PRIVATE", default=DEBUG)
 CELERY_BEAT_SCHEDULE["notifications-sweep"] = {"task": "notifications.tasks.notifications_sweep_task", "schedule": 60}
 CELERY_BEAT_SCHEDULE["notifications-digest-daily"] = {
     "task": "notifications.tasks.notifications_digest_task", "schedule": crontab(hour=7, minute=0),

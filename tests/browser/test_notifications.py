@@ -59,7 +59,8 @@ def test_follow_hear_of_an_upstream_incident_and_read_it(open_page, mesh, viewpo
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
-def test_settings_add_a_webhook_and_send_a_test_event(open_page, mesh, viewport):
+def test_settings_add_a_webhook_and_send_a_test_event(open_page, mesh, viewport, settings):
+    settings.MESHPORT_WEBHOOK_ALLOW_PRIVATE = True  # the receiver listens on 127.0.0.1
     platform = SigningReceiver()
     try:
         dora = open_page(viewport=viewport)

@@ -38,6 +38,12 @@ class SigningReceiver(Receiver):
         return [json.loads(p["body"]) for p in self.posts]
 
 
+@pytest.fixture(autouse=True)
+def local_receivers(settings):
+    """The receivers here listen on 127.0.0.1: a private address, refused unless allowed."""
+    settings.MESHPORT_WEBHOOK_ALLOW_PRIVATE = True
+
+
 @pytest.fixture
 def receiver():
     made = []

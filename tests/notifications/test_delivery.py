@@ -118,3 +118,24 @@ def test_email_is_sent_at_once_or_in_the_daily_digest(mesh, make_user, django_ca
     assert "daily digest: 1 notification" in mail.outbox[1].subject
     assert "Breaking change to sales.orders" in mail.outbox[1].body
     assert delivery.digest_send() == 0  # sent once
+
+
+def test_a_webhook_to_a_private_address_is_refused_unless_allowed(make_user, settings,
+                                                                 django_capture_on_commit_callbacks):
+    """Server-side request forgery: a user may not make Meshport POST to loopback, private or link-local hosts."""
+    settings.MESHPORT_WEBHOOK_ALLOW_PRIVATE = False
+    user = make_user("mal")
+    for url in ("http://127.0.0.1:6379/", "http://169.254.169.254/latest/meta-data/", "http://10.0.0.8/hook",
+                "http://[::1]:8000/"):
+        with pytest.raises(services.NotificationInvalid) as refused:
+            services.webhook_create(user=user, name="x", url=url)
+        assert refused.value.field == "url"
+    settings.MESHPORT_WEBHOOK_ALLOW_PRIVATE = True
+    hook = services.webhook_create(user=user, name="local", url="http://127.0.0.1:9/", secret=SECRET)
+    settings.MESHPORT_WEBHOOK_ALLOW_PRIVATE = False  # checked again when sending
+    with django_capture_on_commit_callbacks(execute=True):
+        row = services.webhook_test_send(webhook=hook, user=user)
+    row.refresh_from_db()
+    assert row.state == "failed"
+    assert "private address" in row.last_error
+    assert not Delivery.objects.filter(notification=row).exists()

@@ -12,6 +12,7 @@ from tests.notifications.conftest import SECRET, SigningReceiver
 from tests.test_worker import queue, wait_for, workers  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+LOCAL = {"MESHPORT_WEBHOOK_ALLOW_PRIVATE": "true"}  # the receivers listen on 127.0.0.1
 
 
 def state(row) -> str:
@@ -20,7 +21,7 @@ def state(row) -> str:
 
 def test_a_real_worker_retries_500_twice_then_delivers_once(queue, workers, make_user):  # noqa: F811
     platform = SigningReceiver((500, 500))
-    worker = workers(queue, MESHPORT_NOTIFY_RETRY_BASE_SECONDS="0.5")
+    worker = workers(queue, MESHPORT_NOTIFY_RETRY_BASE_SECONDS="0.5", **LOCAL)
     user = make_user("rhea")
     hook = services.webhook_create(user=user, name="ops", url=platform.url, secret=SECRET)
     row = services.webhook_test_send(webhook=hook, user=user)  # autocommit: queued over Redis at once
@@ -35,7 +36,7 @@ def test_a_real_worker_retries_500_twice_then_delivers_once(queue, workers, make
 
 def test_killing_the_worker_mid_delivery_neither_loses_nor_duplicates_it(queue, workers, make_user):  # noqa: F811
     platform = SigningReceiver()
-    first = workers(queue, MESHPORT_NOTIFY_LEASE_SECONDS="2")
+    first = workers(queue, MESHPORT_NOTIFY_LEASE_SECONDS="2", **LOCAL)
     platform.on_post = first.kill  # the worker dies holding the request: it never hears the answer
     user = make_user("kai")
     hook = services.webhook_create(user=user, name="ops", url=platform.url, secret=SECRET)
@@ -46,7 +47,7 @@ def test_killing_the_worker_mid_delivery_neither_loses_nor_duplicates_it(queue, 
     assert not Delivery.objects.filter(notification=row).exists()
 
     platform.on_post = None
-    fresh = workers(queue, MESHPORT_NOTIFY_LEASE_SECONDS="2", CELERY_VISIBILITY_TIMEOUT="4")
+    fresh = workers(queue, MESHPORT_NOTIFY_LEASE_SECONDS="2", CELERY_VISIBILITY_TIMEOUT="4", **LOCAL)
     time.sleep(2.5)  # past the dead attempt's lease: the sweep (beat, every minute) queues it again
     notifications_sweep_task()
     wait_for(lambda: state(row) == "delivered", fresh, what="the delivery to be accepted")

@@ -11,10 +11,15 @@ FTS5 MATCH ranked by bm25 with count and facet counts, for PostgreSQL the same w
 ``to_tsquery``/``ts_rank``, for Elasticsearch the very request body our backend sends, timed as
 a bare client round trip. The ratio (API ÷ engine) is our overhead.
 
-``--modes`` times the API once per search mode (search by meaning, ``?mode=``); with
-``--synthetic-vectors`` every product gets a random unit vector (tagged with the current model)
-instead of being embedded, so the vector search and fusion are timed at scale without hours of
-embedding (the query itself is embedded by the real model).
+``--modes`` times the API per search mode (search by meaning, ``?mode=``), the modes interleaved
+query by query so that the load of a shared machine falls on each alike, and prints each mode's
+p95 as a ratio of lexical's. ``hybrid-cold`` is hybrid with the query's vector embedded every time
+(``hybrid`` reuses the vectors of recent queries, as a server does for a query typed again or paged).
+With ``--synthetic-vectors`` every product gets random unit vectors (as many as its passages, tagged
+with the current model and its text's real hash, so a rebuild reuses them) instead of being embedded,
+so vector search and fusion are timed at scale without hours of embedding; the query itself is
+embedded by the real model. The embedding throughput is measured on a sample of real product texts,
+and the rebuild is timed with search by meaning off (the baseline) and on with every vector reused.
 """
 from __future__ import annotations
 
@@ -89,12 +94,13 @@ def cpu_timed(fn) -> tuple[float, float]:
     return time.perf_counter() - wall, time.process_time() - cpu
 
 
-def bench_rebuild(n: int) -> None:
+def bench_rebuild(n: int) -> float:
     from search.indexing import rebuild
 
     seconds, cpu = cpu_timed(rebuild)
     print(f"rebuild: {n} products in {seconds:.1f} s = {n / seconds:,.0f} products/s wall "
           f"(CPU {cpu:.1f} s = {n / cpu:,.0f} products/s; full rebuild, all chunks)")
+    return seconds
 
 
 def api_and_engine(queries: list[dict], raw, warm: bool = True) -> None:
@@ -160,35 +166,100 @@ def run_database(args) -> None:
 
     print(f"engine: {connection.vendor} ({connection.settings_dict['NAME']}), database backend")
     ensure_mesh(args.products)
-    with override_settings(MESHPORT_SEARCH_SEMANTIC=not args.synthetic_vectors and bool(args.modes)):
+    queries = mixed_queries(args.queries or QUERIES, sample_identifiers())
+    if not args.modes:
         bench_rebuild(args.products)
+        api_and_engine(queries, lambda p: raw_database_search(connection, p))
+        return
+    with override_settings(MESHPORT_SEARCH_SEMANTIC=False):
+        print("-- search by meaning off (the baseline rebuild)")
+        plain = bench_rebuild(args.products)
     if args.synthetic_vectors:
         synthetic_vectors()
-    queries = mixed_queries(args.queries or QUERIES, sample_identifiers())
-    for mode in args.modes.split(",") if args.modes else [""]:
-        if mode:
-            print(f"-- mode {mode}")
-        api_and_engine([{**p, "mode": mode} if mode else p for p in queries],
-                       lambda p: raw_database_search(connection, {k: v for k, v in p.items() if k != "mode"}))
+    embedding_throughput()
+    with override_settings(MESHPORT_SEARCH_SEMANTIC=True):
+        print("-- search by meaning on, every vector current (reused)")
+        reused = bench_rebuild(args.products)
+        print(f"rebuild with vectors reused ÷ without search by meaning: {reused / plain:.2f}x")
+        api_by_mode(queries, args.modes.split(","), lambda p: raw_database_search(connection, p))
+
+
+def embedding_throughput(sample: int = 32) -> float:
+    """Products embedded a second (all their passages), on a sample of the mesh's real texts."""
+    from search.documents import product_documents
+    from search.semantic import store
+    from search.semantic.embeddings import get_embedder
+
+    docs = [d for _, d in zip(range(sample), product_documents(None), strict=False)]
+    passages = [text for d in docs for text in store.semantic_chunks(d)]
+    get_embedder().embed(passages[:2])  # the model loads
+    seconds = timed(lambda: get_embedder().embed(passages))
+    rate = len(docs) / seconds
+    print(f"embedding: {len(docs)} products ({len(passages)} passages) in {seconds:.1f} s = {rate:.1f} products/s "
+          f"({len(passages) / seconds:.1f} passages/s, {store.EMBED_BATCH} a batch, one engine thread)")
+    return rate
+
+
+def api_by_mode(queries: list[dict], modes: list[str], raw) -> None:
+    """The API per mode, interleaved query by query (the load falls on every mode alike), and the engine."""
+    from django.test import Client
+
+    from search.semantic.embeddings import get_embedder
+
+    client = Client()
+
+    def call(params: dict, mode: str) -> float:
+        if mode == "hybrid-cold":
+            get_embedder()._query_vector.cache_clear()
+        started = time.perf_counter()
+        response = client.get("/api/search/", {**params, "mode": mode.removesuffix("-cold")})
+        elapsed = time.perf_counter() - started
+        assert response.status_code == 200, response.content[:300]
+        return elapsed
+
+    for params in queries:  # warm up: the matrix loads once per process, the caches fill alike
+        raw(params)
+        for mode in modes:
+            call(params, mode)
+    times: dict[str, list[float]] = {mode: [] for mode in modes}
+    engine = []
+    for params in queries:
+        engine.append(timed(lambda p=params: raw(p)))
+        for mode in modes:
+            times[mode].append(call(params, mode))
+    print(f"engine ({len(queries)} queries, with facets): {ms(engine)}")
+    base = times.get("lexical")
+    for mode, values in times.items():
+        ratio = f"  ÷ lexical p95 {percentile(values, 95) / percentile(base, 95):.2f}x" if base else ""
+        print(f"API {mode:12} ({len(values)} queries): {ms(values)}{ratio}")
 
 
 def synthetic_vectors() -> None:
+    """Random unit vectors, as many per product as it has passages, stored as current (its text's hash)."""
     import numpy as np
 
-    from catalog.models import DataProduct
+    from search.documents import product_documents
     from search.models import SearchVector
+    from search.semantic import store
     from search.semantic.embeddings import get_embedder
 
     embedder, rng = get_embedder(), np.random.default_rng(7)
     SearchVector.objects.all().delete()
-    ids = list(DataProduct.objects.values_list("pk", flat=True))
-    for start in range(0, len(ids), 5000):
-        chunk = ids[start : start + 5000]
-        vectors = rng.standard_normal((len(chunk), embedder.dimensions)).astype(np.float32)
+    products = passages = 0
+    pending: list = []
+    for doc in product_documents(None):
+        chunks = store.semantic_chunks(doc)
+        vectors = rng.standard_normal((len(chunks), embedder.dimensions)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-        SearchVector.objects.bulk_create([SearchVector(product_id=pk, model=embedder.key, text_hash="synthetic",
-                                                       vector=v.tobytes()) for pk, v in zip(chunk, vectors, strict=True)])
-    print(f"vectors: {len(ids)} synthetic unit vectors of {embedder.dimensions} dimensions")
+        pending.append(SearchVector(product_id=doc.id, model=embedder.key, text_hash=store.text_hash(store.CHUNK_SEP.join(chunks)),
+                                    vector=vectors.tobytes()))
+        products, passages = products + 1, passages + len(chunks)
+        if len(pending) >= 5000:
+            SearchVector.objects.bulk_create(pending)
+            pending = []
+    SearchVector.objects.bulk_create(pending)
+    print(f"vectors: {passages} synthetic unit vectors of {embedder.dimensions} dimensions for {products} products "
+          f"({passages / max(products, 1):.2f} passages a product)")
 
 
 def sample_identifiers() -> list[str]:

@@ -6,7 +6,7 @@ under ``src/`` with an empty model directory, so it cannot be imported nor run o
 """
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 
 import numpy as np
 
@@ -44,8 +44,15 @@ class Embedder:
         return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dimensions)
 
     def embed_query(self, text: str) -> np.ndarray:
-        """A search query: e5 embeds questions with their own prefix."""
-        return np.asarray(self._model.query(text), dtype=np.float32).reshape(self.dimensions)
+        """A search query: e5 embeds questions with their own prefix. The last 1,024 queries'
+        vectors are kept (read-only): the same words typed again, or paged, are not embedded again."""
+        return self._query_vector(" ".join(text.split()))
+
+    @lru_cache(maxsize=1024)  # noqa: B019 (one embedder per process: get_embedder)
+    def _query_vector(self, text: str) -> np.ndarray:
+        vector = np.asarray(self._model.query(text), dtype=np.float32).reshape(self.dimensions)
+        vector.flags.writeable = False
+        return vector
 
     @property
     def key(self) -> str:

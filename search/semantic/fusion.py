@@ -4,6 +4,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 RRF_K = 60  # the constant of Cormack et al. (2009): damps the weight of the very first places
+# The words' list weighs half when no product matched every word and the search fell back to any word
+# (most questions asked in sentences): a stray word ("each", "our") should not outvote the meaning.
+ANY_WORD_WEIGHT = 0.5
 
 
 def rrf(*lists: Sequence[int], k: int = RRF_K, weights: Sequence[float] | None = None) -> list[int]:

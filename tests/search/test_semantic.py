@@ -54,6 +54,20 @@ def test_rrf_orders_by_summed_reciprocal_ranks():
     assert rrf([], [7]) == [7]
 
 
+def test_a_product_scores_by_its_best_passage_and_the_scope_applies_before_the_top_k(monkeypatch):
+    import numpy as np
+
+    e = np.eye(3, dtype=np.float32)
+    half = (e[0] + e[2]) / np.linalg.norm(e[0] + e[2])
+    # product 1: one passage; product 2: two passages, the second about the query; product 3: half-way
+    found = store.Matrix(np.array([1, 2, 3]), np.array([0, 1, 3]), np.stack([e[0], e[1], e[2], half]))
+    monkeypatch.setattr(store, "matrix", lambda: found)
+    assert [pk for pk, _ in store.nearest(e[2], None, 2)] == [2, 3]
+    assert [pk for pk, _ in store.nearest(e[2], None, 2, excluded_ids=[2])] == [3, 1]  # still k hits
+    assert [pk for pk, _ in store.nearest(e[2], [1, 3, 99], 5)] == [3, 1]
+    assert store.nearest(e[2], [], 5) == []
+
+
 @pytest.mark.parametrize("mode", ["lexical", "semantic", "hybrid"])
 def test_a_restricted_products_column_text_shapes_nothing_a_consumer_finds(planted, mode):
     # one vector serves every viewer, so the restricted product's column text is never embedded
@@ -108,7 +122,8 @@ def test_a_rebuild_re_embeds_only_what_changed(semantic, small_mesh, monkeypatch
     monkeypatch.setattr(type(store.get_embedder()), "embed", lambda self, texts: embedded.append(len(texts)) or real(texts))
     DataProduct.objects.filter(slug="customers").update(description="One row per buyer with contact details.")
     indexing.rebuild()
-    assert sum(embedded) == 1
+    customers = next(product_documents([DataProduct.objects.get(slug="customers").pk]))
+    assert sum(embedded) == len(store.semantic_chunks(customers)) > 1  # its passages, and no other product's
     after = dict(SearchVector.objects.values_list("product_id", "text_hash"))
     changed = {pk for pk in after if after[pk] != before[pk]}
     assert changed == {DataProduct.objects.get(slug="customers").pk}
@@ -142,3 +157,24 @@ def test_drift_finds_missing_and_foreign_vectors_and_reconcile_heals_them(semant
     indexing.reconcile(full=True)
     assert indexing.drift().total == 0
     assert set(SearchVector.objects.values_list("model", flat=True)) == {store.get_embedder().key}
+
+
+def test_similar_products_never_suggest_a_restricted_product_to_a_consumer(planted, make_user, client):
+    from search.semantic.similar import similar_products
+
+    revenue = DataProduct.objects.get(slug="revenue")
+    member = Viewer(authenticated=True, domain_ids=frozenset({planted.domain_id}))
+    # its team is suggested the restricted payroll next to revenue (so the consumer's check below can fail)
+    assert "finance.payroll" in [h.identifier for h in similar_products(revenue, member)]
+    suggested = {p.identifier: [h.identifier for h in similar_products(p, CONSUMER)]
+                 for p in DataProduct.objects.exclude(pk=planted.pk)}
+    assert suggested["finance.revenue"], "revenue has neighbours by meaning"
+    assert not [p for p, near in suggested.items() if "finance.payroll" in near]
+    assert not [p for p, near in suggested.items() if p in near]  # never itself
+    assert not {"sales.orders_draft", "sales.old_orders"} & {i for near in suggested.values() for i in near}
+
+    client.force_login(make_user("connie"))
+    page = client.get("/products/finance.revenue/").content.decode()
+    assert "Similar products" in page
+    assert f'href="/products/{suggested["finance.revenue"][0]}/"' in page
+    assert "/products/finance.payroll/" not in page

@@ -28,11 +28,12 @@ from elasticsearch import (
 )
 from elasticsearch.dsl import Search
 
+from catalog.models import DataProduct
 from search import query as q
 from search.backends.base import IndexWriteFailed, SearchBackend, SearchUnavailable
 from search.backends.elasticsearch.mapping import MAPPING_VERSION, ProductDocument
-from search.backends.elasticsearch.queries import build_search, suggest_search
-from search.backends.elasticsearch.results import page_from_response
+from search.backends.elasticsearch.queries import build_search, column_highlight_search, suggest_search
+from search.backends.elasticsearch.results import column_highlights, page_from_response
 from search.documents import ProductDoc
 from search.types import SearchPage, SearchRequest, Suggestion
 
@@ -286,14 +287,35 @@ class ElasticsearchBackend(SearchBackend):
     def query(self, request: SearchRequest) -> SearchPage:
         parsed = q.parse(request.text)
         response = self._execute(build_search(self._search(), parsed, request))
-        return page_from_response(response, request)
+        listed = self._recheck(request, [int(h.meta.id) for h in response])
+        columns = None
+        if not parsed.is_empty and request.viewer.reads_es() is not None:  # column matches were not computed
+            readable = [pk for pk, reads in listed.items() if reads]
+            columns = self._column_highlights(parsed, request, readable) if readable else {}
+        return page_from_response(response, request, listed=listed, columns=columns)
+
+    @staticmethod
+    def _recheck(request: SearchRequest, ids: list[int]) -> dict[int, bool]:
+        """The hits the viewer may list according to the database (the truth; the index may be stale),
+        each with whether they may read its details."""
+        if not ids:
+            return {}
+        rows = (DataProduct.objects.filter(pk__in=ids).filter(request.viewer.lists_q()).exclude(status="retired")
+                .order_by().values_list("pk", "visibility", "domain_id"))
+        return {pk: request.viewer.opens(visibility, domain_id, pk) for pk, visibility, domain_id in rows}
+
+    def _column_highlights(self, parsed, request: SearchRequest, ids: list[int]) -> dict[int, list[str]]:
+        response = self._execute(column_highlight_search(self._search(), parsed, request, ids))
+        return {int(h.meta.id): column_highlights(h) for h in response}
 
     def suggest(self, text: str, request: SearchRequest, limit: int = 10) -> list[Suggestion]:
         parsed = q.parse(text)
         if parsed.is_empty:
             return []
         response = self._execute(suggest_search(self._search(), parsed, request, limit))
-        return [Suggestion(identifier=h.identifier, name=h.name, domain=h.domain) for h in response]
+        listed = self._recheck(request, [int(h.meta.id) for h in response])
+        return [Suggestion(identifier=h.identifier, name=h.name, domain=h.domain) for h in response
+                if int(h.meta.id) in listed]
 
     def _execute(self, search: Search):
         # The cluster stops collecting a little before the client gives up, and answers what it has.

@@ -48,32 +48,60 @@ def facet_filters(request: SearchRequest) -> list[Q]:
     return filters
 
 
-def _columns(query: Q, request: SearchRequest, name: str) -> Q:
-    """Column matches, only on products whose details the viewer may see."""
-    nested = Q("nested", path="columns", query=query, score_mode="max", inner_hits={
+# What a hit shows and what the visibility re-check reads: nothing else comes back from the index.
+HIT_FIELDS = ["identifier", "name", "domain", "domain_id", "description", "status", "visibility", "quality_score"]
+
+
+def _nested_columns(query: Q, name: str, *, inner_hits: bool) -> Q:
+    hits = {"inner_hits": {
         "name": name, "size": 3, "_source": False,
         "highlight": {"pre_tags": [HL_START], "post_tags": [HL_END], "fields": {"columns.name": {}, "columns.description": {}}},
-    })
+    }} if inner_hits else {}
+    return Q("nested", path="columns", query=query, score_mode="max", **hits)
+
+
+def _columns(query: Q, request: SearchRequest, name: str) -> Q:
+    """Column matches, only on products whose details the viewer may see.
+
+    Inner hits are computed for every hit, whichever clause it matched by: so only a viewer who may
+    read every product gets them here; for the others ``column_highlight_search`` asks for them
+    afterwards, for the hits they may read alone."""
     reads = request.viewer.reads_es()
-    return nested if reads is None else Q("bool", must=[nested], filter=[Q(reads)])
+    if reads is None:
+        return _nested_columns(query, name, inner_hits=True)
+    return Q("bool", must=[_nested_columns(query, name, inner_hits=False)], filter=[Q(reads)])
+
+
+def _column_words(group: Group, request: SearchRequest) -> Q:
+    if group.is_phrase:
+        return Q("multi_match", query=" ".join(group.words), type="phrase", fields=COLUMN_FIELDS)
+    word = group.words[0]
+    return Q("bool", should=[
+        Q("multi_match", query=word, fields=COLUMN_FIELDS),
+        *([Q("multi_match", query=word, fields=COLUMN_FIELDS, fuzziness="AUTO", prefix_length=1, boost=0.5)]
+          if request.correct else []),
+    ])
+
+
+def column_highlight_search(search: Search, parsed: ParsedQuery, request: SearchRequest, ids: list[int]) -> Search:
+    """The column matches of these products (ones the viewer may read), for their highlights only."""
+    matches = [_nested_columns(_column_words(g, request), f"c{i}", inner_hits=True) for i, g in enumerate(parsed.groups)]
+    query = Q("bool", filter=[Q("ids", values=[str(pk) for pk in ids])], should=matches, minimum_should_match=1)
+    return search.query(query).source(False)[: len(ids)]
 
 
 def group_query(group: Group, request: SearchRequest, index: int) -> Q:
     if group.is_phrase:
         text = " ".join(group.words)
         clauses = [Q("multi_match", query=text, type="phrase", fields=FIELDS),
-                   _columns(Q("multi_match", query=text, type="phrase", fields=COLUMN_FIELDS), request, f"c{index}")]
+                   _columns(_column_words(group, request), request, f"c{index}")]
         return Q("bool", should=clauses, minimum_should_match=1)
     word = group.words[0]
     fuzzy = request.correct  # near spellings, unless the user asked for the words as typed
     clauses = [
         Q("multi_match", query=word, fields=FIELDS),
         *([Q("multi_match", query=word, fields=FIELDS, fuzziness="AUTO", prefix_length=1, boost=0.5)] if fuzzy else []),
-        _columns(Q("bool", should=[
-            Q("multi_match", query=word, fields=COLUMN_FIELDS),
-            *([Q("multi_match", query=word, fields=COLUMN_FIELDS, fuzziness="AUTO", prefix_length=1, boost=0.5)]
-              if fuzzy else []),
-        ]), request, f"c{index}"),
+        _columns(_column_words(group, request), request, f"c{index}"),
     ]
     if group.prefix:
         clauses.append(Q("multi_match", query=word, fields=PREFIX_FIELDS, boost=0.5))
@@ -106,7 +134,7 @@ def build_search(search: Search, parsed: ParsedQuery, request: SearchRequest) ->
     query = Q("bool", must=[text], filter=[*visible_filter(request), *facet_filters(request)])
     scored = Q("function_score", query=query, boost_mode="multiply",
                functions=[{"field_value_factor": {"field": "rank_boost", "missing": 1}}])
-    search = search.query(scored).sort(*SORTS[request.sort]).extra(track_total_hits=True)
+    search = search.query(scored).sort(*SORTS[request.sort]).extra(track_total_hits=True).source(HIT_FIELDS)
     search = search[request.offset : request.offset + request.page_size]
     search = search.highlight_options(pre_tags=[HL_START], post_tags=[HL_END], number_of_fragments=2, fragment_size=120)
     if not parsed.is_empty:

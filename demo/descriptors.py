@@ -42,6 +42,7 @@ def odps_document(product: Product) -> dict:
         "customProperties": [
             {"property": "slug", "value": product.slug},
             {"property": "visibility", "value": product.visibility},
+            *([{"property": "successor", "value": product.successor}] if product.successor else []),
         ],
         "inputPorts": [_input_port(upstream) for upstream in product.inputs],
         "outputPorts": [_output_port(product, port) for port in product.ports],

@@ -71,6 +71,7 @@ class Product:
     generate: Callable | None = None  # (ctx) -> pyarrow.Table, or {port name: Table}
     inputs: tuple[str, ...] = ()  # identifiers of upstream products (their first port)
     status: str = "active"  # ODPS: active | draft | deprecated | retired
+    successor: str = ""  # deprecated: the identifier of the product that replaces it (customProperties.successor)
     visibility: str = "public"  # public | internal | restricted
     limitations: str = ""
     version: str = "1.0.0"

@@ -270,6 +270,6 @@ PRODUCTS = (
         (Port("orders_v1_export", "csv", "Legacy export file.", EXPORT_COLUMNS, latency=(7, "d"),
               availability=95.0),),
         rows=50_000, quick_rows=1_000, generate=orders_v1_export, inputs=("sales.orders",),
-        status="deprecated",
+        status="deprecated", successor="sales.orders",
     ),
 )

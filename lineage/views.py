@@ -15,7 +15,8 @@ from lineage.selectors import graph
 def explorer(request):
     """The cross-domain graph, collapsed by domain; ``?node=`` opens it centred on a node.
 
-    A node the viewer may not know of is said on the page (404), before any drawing is attempted.
+    A node the viewer may not know of is said on the page, in words, before any drawing is attempted
+    (a 200: the page itself was found, and a 404 would only add a console error).
     """
     node = request.GET.get("node", "").strip()
     context = {"api_url": reverse("lineage-graph"), "node": node, "domains": domain_palette()}
@@ -24,7 +25,6 @@ def explorer(request):
             graph.resolve_node(node, viewer=request.user)
         except graph.NodeNotFound:
             context["unknown"] = True
-            return render(request, "lineage/explorer.html", context, status=404)
     return render(request, "lineage/explorer.html", context)
 
 

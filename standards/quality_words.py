@@ -120,6 +120,24 @@ def _sql(query: str, op: str | None, value) -> str:
     return "a SQL check"
 
 
+# Assertions pipelines report through OpenLineage (dbt's and Great Expectations' usual names).
+_ASSERTIONS = {
+    "not_null": "no rows where {col} is null",
+    "unique": "no rows where {col} is duplicated",
+    "accepted_values": "{col} holds only accepted values",
+    "relationships": "every {col} refers to an existing row",
+    "positive": "{col} is positive",
+    "recent": "{col} is recent",
+    "row_count": "the row count is as expected",
+}
+
+
+def _reported(metric: str, column: str, name: str) -> str:
+    col = f"`{column}`" if column else "the value"
+    template = _ASSERTIONS.get(metric.lower().replace("-", "_").replace(" ", "_"))
+    return (template.format(col=col) if template else (name or metric or "an assertion")) + ", says the pipeline"
+
+
 def describe(*, kind: str, metric: str = "", column: str = "", unit: str = "", op: str | None = None, value=None,
              arguments: Mapping | None = None, query: str = "", description: str = "", name: str = "") -> str:
     """One rule or check in plain words (Markdown code for names)."""
@@ -130,6 +148,8 @@ def describe(*, kind: str, metric: str = "", column: str = "", unit: str = "", o
         return f"{bound(op, value)} rows" if op else "at least one row"
     if kind == "sql":
         return _sql(query, op, value)
+    if kind == "reported" and metric not in _ADJECTIVES and metric != "rowCount":
+        return _reported(metric, column, name)
     if kind == "freshness":
         return f"data at most {amount(value, 'hours')} old" if op else "data fresh within its SLO"
     if kind == "schema":

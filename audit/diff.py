@@ -43,7 +43,10 @@ def instance_values(instance, names) -> dict:
 
 def diff(old: Mapping | None, new: Mapping | None) -> dict:
     """The field-level difference of two JSON-like mappings (empty dict when they are the same)."""
-    before, after = flatten(dict(old or {})), flatten(dict(new or {}))
+    old, new = dict(old or {}), dict(new or {})
+    for key in [k for k in old.keys() & new.keys() if old[k] == new[k]]:  # equal parts have no paths to compare
+        del old[key], new[key]
+    before, after = flatten(old), flatten(new)
     result = {
         "added": {k: v for k, v in after.items() if k not in before},
         "changed": {k: [before[k], v] for k, v in after.items() if k in before and before[k] != v},

@@ -19,12 +19,13 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils import timezone
 
-from audit import chain, context
+from audit import chain, context, sql
 from audit.models import GENESIS, AuditEvent
 
 # pg_advisory_xact_lock key: any constant bigint that no other Meshport lock uses ("audit" in ASCII).
 LOCK_KEY = 0x6175646974
 LAST_HASH_SQL = "SELECT hash FROM audit_auditevent ORDER BY id DESC LIMIT 1"
+COLUMNS = (*chain.HASHED_FIELDS, "prev_hash", "hash")
 
 
 class AuditError(RuntimeError):
@@ -75,7 +76,7 @@ def record_many(*, events: Sequence[Event]) -> list[AuditEvent]:
         row.prev_hash, row.hash = prev, chain.event_hash(row, prev)
         prev = row.hash
         rows.append(row)
-    created = AuditEvent.objects.bulk_create(rows)
+    created = sql.insert(connection, rows, COLUMNS)
     for listener in _listeners:
         listener(created)
     return created

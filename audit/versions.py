@@ -24,12 +24,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection
 
-from audit import chain, context
+from audit import chain, context, sql
 from audit.contracts import _narrowed, _objects
 from audit.diff import diff
 from audit.models import ProductVersion
 
 RANK = {ProductVersion.Bump.PATCH: 0, ProductVersion.Bump.MINOR: 1, ProductVersion.Bump.MAJOR: 2}
+VERSION_COLUMNS = ("product_id", "identifier", "domain", "sequence", "snapshot_hash", "snapshot", "diff", "bump",
+                   "description", "summary", "actor", "actor_name", "created_at", "event_id")
 UNCHANGED = object()  # a product whose snapshot is its last version's
 _TOP = re.compile(r"^([^.\[]+)(?:\[([^\]]+)\])?")
 
@@ -76,15 +78,16 @@ def versions_record(*, snapshots: Sequence[Snapshot]) -> list[ProductVersion]:
         if before is UNCHANGED:
             continue
         actor = context.resolve(snap.actor)
-        changes = describe(before.snapshot if before else None, document)
+        changed = diff(before.snapshot, document) if before else {}
+        changes = describe(before.snapshot if before else None, document, changed=changed)
         versions.append(ProductVersion(
             product_id=snap.product_id, identifier=snap.identifier[:200], domain=snap.domain[:64],
             sequence=before.sequence + 1 if before else 1, snapshot_hash=digest, snapshot=document,
-            diff=diff(before.snapshot, document) if before else {}, bump=bump_of(changes, first=before is None),
+            diff=changed, bump=bump_of(changes, first=before is None),
             description=_sentence(c.text for c in changes), summary=_sentence(c.summary for c in changes),
             actor=actor.label[:120], actor_name=actor.name[:150], event_id=snap.event_id,
         ))
-    return ProductVersion.objects.bulk_create(versions)
+    return sql.insert(connection, versions, VERSION_COLUMNS)
 
 
 def _latest(snapshots: dict[int, str]) -> dict[int, ProductVersion]:
@@ -114,13 +117,21 @@ def bump_of(changes: Sequence[Change], *, first: bool = False) -> str:
     return max((c.bump for c in changes), key=RANK.__getitem__, default=ProductVersion.Bump.PATCH)
 
 
-def describe(old: dict | None, new: dict) -> list[Change]:
-    """What changed from ``old`` to ``new`` (snapshots), one readable ``Change`` per fact."""
+def describe(old: dict | None, new: dict, *, changed: dict | None = None) -> list[Change]:
+    """What changed from ``old`` to ``new`` (snapshots), one readable ``Change`` per fact.
+
+    ``changed``: ``diff(old, new)`` when the caller has it already (its ``product.`` paths are the product's diff).
+    """
     if old is None:
         ports = [p.get("name") for p in new["product"].get("outputPorts") or [] if isinstance(p, dict)]
         text = f"First version: {len(ports)} output port{'s' if len(ports) != 1 else ''}"
         return [Change(text, text, ProductVersion.Bump.INITIAL)]
-    changes = _product_changes(old.get("product") or {}, new.get("product") or {})
+    if changed is None:
+        product_diff = diff(old.get("product") or {}, new.get("product") or {})
+    else:
+        product_diff = {part: {path.removeprefix("product."): value for path, value in paths.items() if path.startswith("product.")}
+                        for part, paths in changed.items()}
+    changes = _product_changes(product_diff)
     before, after = old.get("contracts") or {}, new.get("contracts") or {}
     for cid in sorted(before.keys() - after.keys()):
         changes.append(Change(f"Contract {cid} no longer used (breaking)", f"Contract {cid} no longer used (breaking)", "major"))
@@ -131,9 +142,9 @@ def describe(old: dict | None, new: dict) -> list[Change]:
     return changes or [Change("Changed", "Changed", "patch")]
 
 
-def _product_changes(old: dict, new: dict) -> list[Change]:
+def _product_changes(product_diff: dict) -> list[Change]:
     found: dict[str, Change] = {}
-    for part, paths in diff(old, new).items():
+    for part, paths in product_diff.items():
         for path in paths:
             key, name = _TOP.match(path).groups() if _TOP.match(path) else (path, None)
             if key == "outputPorts" and name and part != "changed":
@@ -150,6 +161,8 @@ def _product_changes(old: dict, new: dict) -> list[Change]:
 
 
 def _contract_changes(cid: str, old: dict, new: dict) -> list[Change]:
+    if old == new:
+        return []
     changes = []
     before, after = _objects(old), _objects(new)
     for obj in before.keys() - after.keys():

@@ -23,12 +23,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from demo import truth
+from demo import fake, truth
 from demo.spec import Port, Product
 
 SEED = 20260101
 # Bump when a generator's output changes, so existing files are regenerated.
-GENERATOR_VERSION = "4"
+GENERATOR_VERSION = "5"
 MANIFEST = "manifest.json"
 WAREHOUSE = "warehouse.duckdb"
 
@@ -154,7 +154,7 @@ def _write_port(ctx: Context, manifest: _Manifest, data_dir: Path, product: Prod
     current = manifest.current(key, fingerprint, data_dir, product, port)
     if current is not None:
         return Written(key, location, current["rows"], current["bytes"], generated=False)
-    table = ctx.tables(product.identifier)[port.name]
+    table = spoil(ctx, product, port, ctx.tables(product.identifier)[port.name])
     if port.kind == "duckdb":
         size = _write_duckdb(warehouse_path(data_dir, product.domain), port.table, table)
     else:
@@ -189,6 +189,38 @@ def _write_duckdb(database: Path, qualified: str, table: pa.Table) -> int:
         # Identifiers cannot be bound as parameters; these come from the mesh definition, not users.
         con.execute(f'CREATE OR REPLACE TABLE "{schema}"."{name}" AS SELECT * FROM incoming')  # noqa: S608
     return database.stat().st_size
+
+
+def spoil(ctx: Context, product: Product, port: Port, table: pa.Table) -> pa.Table:
+    """The port's data as published, with the defects ``truth`` says are written into it (``on_write``).
+
+    Downstream products were computed from the clean table: a defect spoils this file only, as a
+    bad export would. Exactly ``Defect.affected_rows`` rows are touched, at positions drawn from the
+    product's own "defects" stream, so the counts can be checked from the row count alone.
+    """
+    for defect in truth.defects_for(product.identifier):
+        if not defect.on_write or defect.port != port.name or not defect.column:
+            continue
+        n = table.num_rows
+        k = defect.affected_rows(n)
+        rng = ctx.rng(product.identifier, f"defects/{defect.kind}/{defect.column}")
+        index = table.schema.get_field_index(defect.column)
+        values = table.column(defect.column).to_numpy(zero_copy_only=False)
+        if defect.kind == "nulls":
+            column = fake.with_nulls(values, fake.pick_positions(rng, n, k)).cast(table.schema.field(index).type)
+        elif defect.kind == "duplicates":  # a replayed batch: rows repeat another row's key
+            positions = rng.choice(n, size=2 * k, replace=False)
+            values = values.copy()
+            values[positions[:k]] = values[positions[k:]]
+            column = pa.array(values, type=table.schema.field(index).type)
+        elif defect.kind == "invalid_values":  # free text typed into a coded field
+            at = fake.pick_positions(rng, n, k)
+            replaced = fake.replace_at(values, at, fake.choice(rng, defect.invalid_values, k))
+            column = pa.array(replaced.tolist(), type=table.schema.field(index).type)
+        else:
+            continue
+        table = table.set_column(index, defect.column, column)
+    return table
 
 
 def _age_if_stale(path: Path, product: Product, anchor: np.datetime64) -> None:

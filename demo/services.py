@@ -14,6 +14,7 @@ from demo.descriptors import demo_descriptors_write
 from demo.lineage import demo_events_post
 from demo.notifications import demo_notifications
 from demo.policies import demo_policies
+from demo.quality_history import demo_quality_history
 from demo.users import DemoUser, demo_domains_ensure, demo_users_ensure
 
 # Other apps' demo work, run in this order once the products exist: ``fn(*, stdout) -> None``.
@@ -21,6 +22,7 @@ DEMO_STEPS: list[tuple[str, Callable]] = [
     ("lineage-events", demo_events_post),
     ("access-requests", demo_access_requests),
     ("policies", demo_policies),
+    ("quality-history", demo_quality_history),  # weeks of scores before today's
     ("notifications", demo_notifications),  # last: an incident after everything else is in place
 ]
 

@@ -26,6 +26,9 @@ class Defect:
     renamed: dict = field(default_factory=dict)  # schema_drift: contract name → file name
     extra: tuple[str, ...] = ()  # schema_drift: columns in the file the contract lacks
     retyped: dict = field(default_factory=dict)  # schema_drift: column → (contract type, file type)
+    # True: spoiled when the port's file is written (``demo.data.spoil``), after downstream products
+    # were computed from the clean data; False: the product's generator writes it in (and passes it on).
+    on_write: bool = False
 
     def affected_rows(self, rows: int) -> int:
         """Exact number of rows the generator spoils in a file of ``rows`` rows."""
@@ -57,9 +60,71 @@ DRIFTED_DELIVERY_EVENTS = Defect(
     retyped={"dwell_minutes": ("INTEGER", "VARCHAR")},
 )
 
+
+# The rest of the mesh is not spotless either: a score means something only if scores differ. Each
+# domain has products whose data was let go (stale exports nobody refreshes), replayed loads
+# (duplicate keys), free-text typed into coded fields and gaps, so scores spread from about 50 to
+# 100 and no domain is perfect on average.
+def _nulls(product, column, rate, port=""):
+    return Defect("nulls", product, port or product.split(".")[1], column, rate=rate, on_write=True)
+
+
+def _dupes(product, column, rate, port=""):
+    return Defect("duplicates", product, port or product.split(".")[1], column, rate=rate, on_write=True)
+
+
+def _invalid(product, column, rate, values, port=""):
+    return Defect("invalid_values", product, port or product.split(".")[1], column, rate=rate,
+                  invalid_values=values, on_write=True)
+
+
+def _stale(product, age_days, slo_hours, port=""):
+    return Defect("stale", product, port or product.split(".")[1], age_days=age_days, slo_hours=slo_hours,
+                  on_write=True)
+
+
+LET_GO: tuple[Defect, ...] = (
+    # sales: the deprecated v1 export is no longer fed, and nobody fixed what it had
+    _stale("sales.orders_v1_export", 30, 7 * 24),
+    _nulls("sales.orders_v1_export", "customer_email", 0.12),
+    _dupes("sales.orders_v1_export", "order_id", 0.04),
+    _invalid("sales.orders_v1_export", "currency", 0.06, ("eur", "€", "EURO")),
+    _invalid("sales.opportunities", "stage", 0.05, ("Won", "lost?", "tbd")),
+    # marketing
+    _dupes("marketing.email_engagement", "event_id", 0.03),
+    _stale("marketing.email_engagement", 4, 24),
+    _invalid("marketing.campaigns", "objective", 0.05, ("Awareness", "leads", "???")),
+    _nulls("marketing.attribution", "session_id", 0.02),
+    # finance
+    _stale("finance.payments", 3, 24),
+    _invalid("finance.payments", "method", 0.04, ("CARD", "wire", "cash?")),
+    _dupes("finance.cost_centers", "code", 0.1),
+    _stale("finance.cost_centers", 21, 7 * 24),
+    _nulls("finance.revenue_recognition", "recognized_eur", 0.01),
+    _invalid("finance.invoices", "status", 0.03, ("Paid", "cancelled", "n/a")),
+    # product
+    _stale("product.experiments", 6, 24),
+    _invalid("product.experiments", "variant", 0.05, ("B ", "ctrl", "variant-3")),
+    _dupes("product.pricing_history", "price_change_id", 0.05),
+    _nulls("product.pricing_history", "item_id", 0.03),
+    _dupes("product.app_events_legacy", "event_id", 0.08),
+    _nulls("product.app_events_legacy", "user_ref", 0.15),
+    # customer support
+    _invalid("customer-support.csat", "score", 0.06, (0, 6, 10)),
+    _stale("customer-support.csat", 5, 24),
+    _stale("customer-support.knowledge_base_articles", 45, 24),
+    _nulls("customer-support.knowledge_base_articles", "title", 0.04),
+    _dupes("customer-support.chat_transcripts", "message_id", 0.02),
+    _stale("customer-support.agent_performance", 12, 7 * 24),
+    # logistics
+    _invalid("logistics.returns", "reason", 0.05, ("Damaged", "other?", "unknown")),
+    _dupes("logistics.returns", "return_id", 0.02),
+    _stale("logistics.warehouses", 20, 7 * 24),
+)
+
 DEFECTS: tuple[Defect, ...] = (
     NULL_EMAILS, DUPLICATE_ORDER_IDS, INVALID_PLATFORMS, INVALID_PHONES, STALE_SNAPSHOTS,
-    DRIFTED_DELIVERY_EVENTS,
+    DRIFTED_DELIVERY_EVENTS, *LET_GO,
 )
 
 

@@ -204,3 +204,22 @@ def product_quality_request(*, product: DataProduct, actor) -> None:
 
     logger.info("quality run requested for %s by %s", product.identifier, actor)
     transaction.on_commit(lambda: product_profile_task.delay(product.pk))
+
+
+@transaction.atomic
+def quality_score_backfill(*, product: DataProduct, computed_at: datetime, checks: list[dict]) -> QualityScore:
+    """Record what the product's score *was* at a past moment, scored by the same formula from the
+    checks as they stood then (a history imported from an older tool, or the demo's weeks).
+
+    Unlike ``quality_score_compute`` it changes nothing current: the product's score, its band and
+    its policies stay as the latest run left them. The row says it was backfilled.
+    """
+    if computed_at >= timezone.now():
+        raise ValueError("A backfilled score lies in the past; score the present with quality_score_compute.")
+    result = scoring.compute(checks)
+    if result.score is None:
+        raise ValueError(f"{product.identifier}: no evaluated check to score at {computed_at:%Y-%m-%d}.")
+    return QualityScore.objects.create(
+        product=product, computed_at=computed_at, score=result.score, dimensions=result.dimensions,
+        breakdown={"explanations": result.explanations, "checks": checks, "backfilled": True},
+    )

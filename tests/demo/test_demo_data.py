@@ -196,5 +196,6 @@ def test_everything_but_the_stale_port_meets_its_freshness_objective(data_dir):
             checked += 1
         stale = key in truth.stale_ports()
         assert file_fresh is not stale, key
-        assert data_fresh is not stale, key
+        if element:  # measured on a column: the newest value is as old as the file
+            assert data_fresh is not stale, key
     assert checked >= 5

@@ -68,6 +68,10 @@ def test_a_1200_product_mesh_opens_collapsed_by_domain_and_expands_on_click(page
     assert len(domains) == 12
     assert drawn(page, "product") == []
     assert "100 products" in page.text_content(".lineage-svg .node[data-id='domain:d03'] text.count")  # labelled
+    legend = page.eval_on_selector_all("[data-role=legend] li", "els => els.map(e => [e.textContent.trim(), "
+                                       "getComputedStyle(e.querySelector('.legend__swatch')).borderLeftColor])")
+    assert [name for name, _ in legend] == [f"Domain {d:02}" for d in range(12)]
+    assert len({colour for _, colour in legend}) == 12  # twelve domains, twelve colours
     page.click(".lineage-svg .node[data-id='domain:d03']")
     page.wait_for_selector(".lineage-svg .node[data-kind=product]")
     assert len(drawn(page, "product")) == 100

@@ -112,3 +112,13 @@ def test_panel_hides_the_run_button_from_consumers(profiled, consumer):
     html = render_panel(request, port.product)
     assert "Profile now" not in html
     assert "200</strong> rows" in html
+
+
+def test_pii_suggestions_are_for_the_products_team_only(profiled, consumer):
+    port, owner = profiled
+    assert PiiSuggestion.objects.filter(port=port, column_name="email").exists()
+    for user, shown in ((owner, True), (consumer, False)):
+        request = RequestFactory().get("/")
+        request.user = user
+        html = render_panel(request, port.product)
+        assert ("Possible personal data" in html) is shown, user.username

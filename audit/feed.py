@@ -43,7 +43,8 @@ def feed_page(*, user, after: int = 0, limit: int = 100) -> FeedPage:
         batch = list(AuditEvent.objects.filter(pk__gt=last).order_by("id")[:min(limit * 2, SCAN_LIMIT - scanned)])
         if not batch:
             return FeedPage(found, last, more=False)
-        products = [int(e.subject_id) for e in batch if e.subject_type == "product" and e.subject_id.isdigit()]
+        products = [] if scope is ALL else [  # a reader of the whole log needs no product's visibility
+            int(e.subject_id) for e in batch if e.subject_type == "product" and e.subject_id.isdigit()]
         access = product_access(user, ids=products) if products else {}
         for event in batch:
             last, scanned = event.pk, scanned + 1

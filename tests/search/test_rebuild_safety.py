@@ -49,6 +49,13 @@ def delete(identifier: str) -> int:
     return pk
 
 
+def indexed(backend: ElasticsearchBackend, identifier: str) -> dict:
+    """The index's copy of a product (what a search would read), by identifier."""
+    backend.refresh()
+    pk = DataProduct.objects.get(identifier=identifier).pk
+    return backend.client.get(index=backend.alias, id=pk)["_source"]
+
+
 def es_indices(backend: ElasticsearchBackend) -> set[str]:
     return set(backend.admin.indices.get(index=f"{backend.alias}*", expand_wildcards="all").body)
 
@@ -92,12 +99,15 @@ def test_edits_retirements_and_deletes_during_a_rebuild_are_in_the_swapped_in_in
     assert len(done[0]) == 2  # the edits were made while the old and the half-built index both existed
     assert es_backend._aliased() != before  # the new index was swapped in ...
     assert es_indices(es_backend) == set(es_backend._aliased())  # ... and nothing else is left
+    # The swapped-in index itself holds every change (searches re-check the database, so look at the copies).
+    assert indexed(es_backend, "finance.revenue")["name"] == "Revenue per month and region"
+    assert indexed(es_backend, "marketing.campaigns")["status"] == "retired"
+    assert es_backend.client.count(index=es_backend.alias)["count"] == 8  # the deleted one is gone
+    assert es_backend.client.count(index=es_backend.alias, query={"term": {"identifier": "sales.customers"}})["count"] == 0
     assert identifiers(es_backend, "revenue per month and region")[0] == "finance.revenue"
     shown = identifiers(es_backend)
     assert "marketing.campaigns" not in shown  # retired: hidden from everyone
-    assert "sales.customers" not in shown
     assert "sales.orders" in shown
-    assert es_backend.client.count(index=es_backend.alias)["count"] == 8  # the deleted one is gone, not hidden
     assert not SearchTombstone.objects.filter(pending=True).exists()
 
 

@@ -1,27 +1,15 @@
-"""Marketplace pages: thin views over ``catalog.selectors``, rendered on the server."""
+"""Marketplace pages: thin views over ``catalog.selectors``, rendered on the server (publishing: ``catalog.publish_views``)."""
 from __future__ import annotations
 
-from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_http_methods
 
 from catalog import selectors, starting_points
-from catalog.descriptors.export import descriptor_export
-from catalog.descriptors.services import descriptor_text_import
-from catalog.forms import PublishForm
 from catalog.models import DataProduct, Domain
 from catalog.panels import TAB_KEYS, TABS, product_actions, product_panels
 from catalog.permissions import can_write_domain
 from catalog.visibility import Viewer
-from standards.errors import DescriptorError, DescriptorPermissionError
-
-# How the publish page words each import outcome.
-OUTCOME_WORDS = {"created": "created", "updated": "updated", "unchanged": "no changes"}
-WOULD_WORDS = {"created": "would create", "updated": "would update", "unchanged": "would change nothing in"}
 
 
 def home(request):
@@ -124,51 +112,3 @@ def _rendered_panels(request, product, tab: str) -> list[dict]:
 def _rendered_actions(request, product) -> list:
     """Header actions other apps registered (Follow, Request access); None hides one."""
     return [mark_safe(html) for action in product_actions() if (html := action.render(request, product))]  # noqa: S308
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def publish(request):
-    """Publish a descriptor typed in or uploaded; ``?product=<identifier>`` starts from its export."""
-    if request.method == "POST":
-        return _publish_post(request)
-    editing = _edited_product(request)
-    text = descriptor_export(editing) if editing else ""
-    return _publish_page(request, PublishForm(initial={"descriptor": text}), editing=editing)
-
-
-def _publish_post(request):
-    form = PublishForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _publish_page(request, form, status=400)
-    text, dry_run = form.cleaned_data["text"], "validate" in request.POST
-    retyped = PublishForm(initial={"descriptor": text})  # an uploaded file's text, to fix in place
-    try:
-        result = descriptor_text_import(text=text, name=form.cleaned_data["name"], actor=request.user, dry_run=dry_run)
-    except DescriptorError as exc:
-        return _publish_page(request, retyped, errors=exc.errors, status=400)
-    except DescriptorPermissionError as exc:
-        return _publish_page(request, retyped, denied=str(exc), status=403)
-    product = result.products[0]
-    if dry_run:
-        return _publish_page(request, retyped, checked=f"{WOULD_WORDS[result.outcome(product)]} {product.identifier}",
-                             warnings=result.warnings)
-    messages.success(request, f"Published {product.identifier}: {OUTCOME_WORDS[result.outcome(product)]}")
-    for warning in result.warnings:  # versions upgraded, contracts pending, other products rewritten
-        messages.warning(request, f"{warning['path']}: {warning['message']}" if warning.get("path") else warning["message"])
-    return redirect(product)
-
-
-def _edited_product(request) -> DataProduct | None:
-    identifier = request.GET.get("product")
-    if not identifier:
-        return None
-    product = _visible_product(request, identifier)
-    if not can_write_domain(request.user, product.domain):
-        raise PermissionDenied("Only the product's domain team and stewards may edit its descriptor.")
-    return product
-
-
-def _publish_page(request, form: PublishForm, *, status: int = 200, **outcome):
-    context = {"form": form, "domains": selectors.writable_domains(user=request.user), **outcome}
-    return render(request, "catalog/publish.html", context, status=status)

@@ -109,12 +109,11 @@ ADMIN_WRITES = {
     "catalog.productteammember": "admin_product_part",
     "profiling.piisuggestion": "pii_decide",
     "governance.policyexception": "admin_policy_exception_delete",
+    # users, groups (the stewards group is a role) and tokens, through catalog.services.people
+    "auth.user": "admin_people", "auth.group": "admin_people", "authtoken.tokenproxy": "admin_people",
 }
 # Admin models whose saves are not audited, and why.
 ADMIN_NOT_AUDITED = {
-    "auth.user": "accounts: Django's own; mesh roles are domain memberships (audited)",
-    "auth.group": "accounts: Django's own (NOT audited yet: the stewards group is a role; see the issue's closing note)",
-    "authtoken.tokenproxy": "credentials: a token's key must never be logged",
     "axes.accessattempt": "sign-in lockouts (django-axes)",
     "axes.accesslog": "sign-in log (django-axes)",
     "axes.accessfailurelog": "sign-in log (django-axes)",
@@ -572,6 +571,27 @@ def case_admin_policy_exception_delete(request):
     assert response.status_code == 302, response.content[:800]
     assert not PolicyException.objects.exists()
     assert log.triples() == Counter({("policy.exception_withdrawn", str(policy), f"user:{client.user.pk}"): 1})
+
+
+def case_admin_people(request):
+    """A steward puts someone in the stewards group (a role) and issues them a token: one event each, no secret."""
+    from rest_framework.authtoken.models import Token
+
+    from demo.users import _stewards_group
+
+    make_user = request.getfixturevalue("make_user")
+    ward = make_user("ward", is_staff=True)
+    ward.groups.add(_stewards_group())
+    client, dora = session_client(ward), make_user("dora")
+    log = Log()
+    group = Group.objects.get(name=STEWARDS_GROUP)
+    data = _unchanged_post_data(client, Group, group.pk)
+    data["name"] = STEWARDS_GROUP + " (renamed)"
+    assert client.post(_url(Group, "change", group.pk), data).status_code == 302
+    assert client.post("/admin/authtoken/tokenproxy/add/", {"user": dora.pk}).status_code == 302
+    assert log.triples() == Counter({("group.changed", STEWARDS_GROUP + " (renamed)", f"user:{ward.pk}"): 1,
+                                     ("token.issued", "dora", f"user:{ward.pk}"): 1})
+    assert Token.objects.get(user=dora).key not in str([e.data for e in log.events()])
 
 
 def case_command_import(request, tmp_path):

@@ -17,7 +17,7 @@ from search.backends import get_backend
 from search.backends.base import SearchBackend, SearchUnavailable
 from search.semantic import store as semantic
 from search.semantic.embeddings import get_embedder
-from search.semantic.fusion import rrf
+from search.semantic.fusion import ANY_WORD_WEIGHT, rrf
 from search.types import FACET_FIELDS, SearchPage, SearchRequest, Suggestion
 from search.typos import MIN_TYPO_CHARS, distance
 
@@ -50,11 +50,16 @@ def search_products(request: SearchRequest) -> SearchPage:
 
 
 def _lexical(backend: SearchBackend, request: SearchRequest) -> SearchPage:
-    """All words must match; when nothing does, the best partial matches are shown instead."""
+    return _words(backend, request)[0]
+
+
+def _words(backend: SearchBackend, request: SearchRequest) -> tuple[SearchPage, bool]:
+    """All words must match; when nothing does, the best partial matches are shown instead (and the
+    second value, whether every word matched, is false)."""
     page = backend.query(request)
     if page.count == 0 and request.text.strip() and request.operator == "and":
-        page = backend.query(replace(request, operator="or"))
-    return page
+        return backend.query(replace(request, operator="or")), False
+    return page, True
 
 
 def _meaning(backend: SearchBackend, request: SearchRequest) -> list[tuple[int, float]]:
@@ -66,11 +71,13 @@ def _meaning(backend: SearchBackend, request: SearchRequest) -> list[tuple[int, 
 
 
 def _hybrid(backend: SearchBackend, request: SearchRequest, meaning: list[tuple[int, float]]) -> SearchPage:
-    words = _lexical(backend, replace(request, page=1, page_size=FUSION_DEPTH))
+    words, every_word = _words(backend, replace(request, page=1, page_size=FUSION_DEPTH))
     by_words = {h.id: h for h in words.hits}
     meant = {pk for pk, _ in meaning}
     exact = _exact(request.text, words.hits)
-    fused = rrf([h.id for h in words.hits], [pk for pk, _ in meaning])
+    # A product matching every word is strong evidence; one matching some words of a question is weak.
+    fused = rrf([h.id for h in words.hits], [pk for pk, _ in meaning],
+                weights=[1.0 if every_word else ANY_WORD_WEIGHT, 1.0])
     fused = [*exact, *(pk for pk in fused if pk not in exact)]
     shown = fused[request.offset : request.offset + request.page_size]
     missing = [(pk, 0.0) for pk in shown if pk not in by_words]

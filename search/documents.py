@@ -22,7 +22,7 @@ STATUS_WEIGHT = {"published": 1.0, "draft": 0.7, "deprecated": 0.3, "retired": 0
 
 _PRODUCT_FIELDS = (
     "id", "identifier", "name", "description", "purpose", "status", "visibility", "team_name",
-    "quality_score", "usage_count", "updated", "domain_id", "domain__slug", "domain__name",
+    "quality_score", "usage_count", "updated", "domain_id", "domain__slug", "domain__name", "search_version",
 )
 
 
@@ -50,6 +50,7 @@ class ProductDoc:
     has_pii: bool = False
     rank_boost: float = 1.0
     content_hash: str = ""
+    version: int = 0  # DataProduct.search_version when read: an index keeps the highest version's copy
 
     def as_dict(self) -> dict:
         """A shallow copy (``dataclasses.asdict`` deep-copies: five times slower on a rebuild)."""
@@ -123,13 +124,14 @@ def _document(row: dict, tags: list, owners: list, ports: list, columns: list) -
         formats=sorted({p["format"] for p in ports if p["format"]}), ports=ports, columns=columns,
         has_pii=any(c["classification"] in PII_CLASSES for c in columns),
         rank_boost=rank_boost(row["status"], row["quality_score"], row["usage_count"]),
+        version=row["search_version"],
     )
     doc.content_hash = _hash(doc)
     return doc
 
 
 def _hash(doc: ProductDoc) -> str:
-    payload = {k: v for k, v in doc.as_dict().items() if k not in ("content_hash", "updated")}
+    payload = {k: v for k, v in doc.as_dict().items() if k not in ("content_hash", "updated", "version")}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
@@ -166,7 +168,7 @@ def _columns(which: dict) -> dict[int, list[dict]]:
     rows = Column.objects.filter(**_lookups("port__product_id", which)).order_by("port__product_id", "port_id", "position", "name")
     for row in rows.values("port__product_id", "port__name", "name", "description", "classification", "logical_type"):
         pid = row.pop("port__product_id")
+        row["description"] = strip_markdown(row["description"])
         row["port"] = row.pop("port__name")
         out[pid].append(row)
-        row["description"] = strip_markdown(row["description"])
     return out

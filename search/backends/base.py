@@ -13,6 +13,16 @@ class SearchUnavailable(Exception):
     """The engine cannot answer (a remote cluster is down); the API answers 503, never 500."""
 
 
+class IndexWriteFailed(Exception):
+    """Some documents were not written; ``failures`` says which and why (the products stay dirty)."""
+
+    def __init__(self, failures: list[dict]):
+        self.failures = failures
+        self.product_ids = sorted({f["id"] for f in failures})
+        shown = "; ".join(f"{f['id']}: {f['status']} {f['error']}" for f in failures[:5])
+        super().__init__(f"{len(failures)} document write(s) failed ({shown})")
+
+
 class SearchBackend(abc.ABC):
     """Index product documents and answer searches, facets and suggestions.
 
@@ -29,8 +39,8 @@ class SearchBackend(abc.ABC):
         """Write these documents; returns how many."""
 
     @abc.abstractmethod
-    def remove(self, product_ids: Iterable[int]) -> None:
-        """Drop these products from the index (missing ones are fine)."""
+    def remove(self, product_ids: Iterable[int], versions: dict[int, int] | None = None) -> None:
+        """Drop these products from the index (missing ones are fine); ``versions``: their tombstones'."""
 
     @abc.abstractmethod
     def query(self, request: SearchRequest) -> SearchPage:
@@ -45,8 +55,11 @@ class SearchBackend(abc.ABC):
         """Every indexed product id with the content hash of its indexed copy."""
 
     @abc.abstractmethod
-    def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None) -> int:
-        """Replace the whole index with these documents, without a moment of empty results."""
+    def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None, deleted=None) -> int:
+        """Replace the whole index with these documents, without a moment of empty results.
+
+        ``deleted()``: products deleted since the build began (id: tombstone version), for an engine
+        whose new index could still take a copy read before the delete."""
 
     def known_words(self, words: list[str], request: SearchRequest) -> set[str]:
         """Which of these words match some product as typed, in the viewer's scope (the rest may be
@@ -54,6 +67,12 @@ class SearchBackend(abc.ABC):
         return {w for w in words
                 if self.query(replace(request, text=w, correct=False, facets=False, page=1, page_size=1,
                                       operator="and")).count}
+
+    def column_products(self, word: str, request: SearchRequest, limit: int) -> list[int]:
+        """Ids of products, in the viewer's scope, that may have a column named like ``word`` (candidates
+        for column suggestions: the caller checks the names). By default the products the word finds."""
+        return [h.id for h in self.query(replace(request, text=word, correct=False, facets=False, page=1,
+                                                 page_size=limit, operator="and", sort="relevance")).hits]
 
     supports_semantic = False
 

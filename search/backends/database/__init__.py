@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from search.backends.base import SearchBackend
 from search.backends.database import store
 from search.backends.database.engines import engine_for
-from search.backends.database.querying import DatabaseQuery, filter_sql, suggest, visible_sql
+from search.backends.database.querying import DatabaseQuery, column_products, filter_sql, suggest, visible_sql
 from search.documents import ProductDoc
 from search.models import SearchEntry
 from search.semantic import store as semantic_store
@@ -37,7 +37,7 @@ class DatabaseBackend(SearchBackend):
         with transaction.atomic():
             return store.write(self.engine, list(docs), replace=True)
 
-    def remove(self, product_ids: Iterable[int]) -> None:
+    def remove(self, product_ids: Iterable[int], versions: dict[int, int] | None = None) -> None:
         with transaction.atomic():
             store.delete(self.engine, list(product_ids))
 
@@ -49,6 +49,9 @@ class DatabaseBackend(SearchBackend):
 
     def known_words(self, words: list[str], request: SearchRequest) -> set[str]:
         return known_terms(words)
+
+    def column_products(self, word: str, request: SearchRequest, limit: int) -> list[int]:
+        return column_products(self.engine, word, request, limit)
 
     supports_semantic = True
 
@@ -72,7 +75,7 @@ class DatabaseBackend(SearchBackend):
     def indexed_hashes(self) -> dict[int, str]:
         return dict(SearchEntry.objects.values_list("product_id", "content_hash"))
 
-    def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None) -> int:
+    def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None, deleted=None) -> int:
         # One transaction: readers keep seeing the old index until the new one commits.
         with transaction.atomic():
             store.delete_all(self.engine)

@@ -166,6 +166,15 @@ class SqliteEngine:
         sql = "SELECT rowid AS id, -bm25(catalog_search_fts) AS score FROM catalog_search_fts WHERE catalog_search_fts MATCH %s"
         return sql, [expr]
 
+    def column_match_sql(self, word: str, viewer: Viewer, limit: int) -> tuple[str, list]:
+        """Products with a column word starting with ``word`` (a letters-and-digits word), best first:
+        candidates for column suggestions, through the text index instead of a scan of every column."""
+        fields = "columns restricted_columns" if viewer.reads_any_restricted else "columns"
+        sql = "SELECT rowid FROM catalog_search_fts WHERE catalog_search_fts MATCH %s ORDER BY rank LIMIT %s"
+        # the index holds stems ("shipped_at" as "ship"): a long word's shorter prefix finds those too
+        prefixes = " OR ".join(f'"{w}"*' for w in stem_prefixes(word))
+        return sql, [f"{{{fields}}} : ({prefixes})", limit]
+
 
 class PostgresEngine:
     """A weighted ``tsvector`` (A name, B identifier and tags, C columns, D domain, description, owners)."""
@@ -282,6 +291,18 @@ class PostgresEngine:
             "to_tsquery('simple', %s) q WHERE suggest_vector @@ q"
         )
         return sql, [" & ".join(parts)]
+
+    @staticmethod
+    def column_match_sql(word: str, viewer: Viewer, limit: int) -> tuple[str, list]:
+        """Products with a column word starting with ``word`` (weight C: the columns), best first."""
+        sql = ("SELECT product_id FROM catalog_searchentry, to_tsquery('simple', %s) q "
+               "WHERE search_vector @@ q ORDER BY ts_rank(search_vector, q) DESC LIMIT %s")
+        return sql, [" | ".join(f"{w}:*C" for w in stem_prefixes(word)), limit]
+
+
+def stem_prefixes(word: str) -> tuple[str, ...]:
+    """The word and, when long, a shorter prefix that its stem starts with (stemming drops at most a few letters)."""
+    return (word, word[:-3]) if len(word) >= 7 else (word,)
 
 
 _ENGINES = {"sqlite": SqliteEngine(), "postgresql": PostgresEngine()}

@@ -6,6 +6,7 @@ ranking, facets) is plain SQL over the entry and facet tables and is the same on
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 
 from django.db import connection
@@ -17,6 +18,7 @@ from search.types import ENTRY_COLUMNS, FACET_FIELDS, Hit, SearchPage, SearchReq
 from search.typos import add_corrections
 
 FACET_LIMIT = 30
+_WORD = re.compile(r"[^\W_]+")
 _ENTRY_FIELDS = ", ".join(f"e.{c}" for c in (
     "product_id", "identifier", "name_norm", "domain_id", "status", "visibility", "has_pii", "quality_score",
     "usage_count", "updated", "facet_keys",
@@ -206,3 +208,14 @@ def suggest(engine, text: str, request: SearchRequest, limit: int) -> list[Sugge
         rows = cursor.fetchall()
     results = [r if isinstance(r, dict) else json.loads(r) for _, r in rows]
     return [Suggestion(identifier=r["identifier"], name=r["name"], domain=r["domain"]) for r in results]
+
+
+def column_products(engine, word: str, request: SearchRequest, limit: int) -> list[int]:
+    """Ids of products with a column named like ``word`` (from the text index; the caller checks names)."""
+    words = _WORD.findall(word.lower())
+    if len(words) != 1:
+        return []
+    sql, params = engine.column_match_sql(words[0], request.viewer, limit)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]

@@ -298,7 +298,8 @@
     this.svg.setAttribute("data-nodes", count);
     this.say(plural(count, "node", "nodes") + " shown" + (this.truncated ? " (graph truncated at the node cap)" : "") +
              ". Click to open or close; Shift-click two nodes for the path between them.");
-    this.fit(pos);  // the drawing's extent follows what is open; the zoom and pan stay as the reader left them
+    var centreId = Object.keys(graph.nodes).filter(function (id) { return self.isCentre(graph.nodes[id]); })[0];
+    this.fit(pos, centreId && pos[centreId]);  // the drawing's extent follows what is open; zoom and pan stay as left
   };
 
   function height(node) { return node && (node.kind === "product" || node.kind === "domain") ? NODE_H : SMALL_H; }
@@ -434,7 +435,12 @@
     return search(a, b) || search(b, a);
   };
 
-  Explorer.prototype.fit = function (pos) {
+  /* On a narrow canvas (a phone) the drawing fills the canvas's height and is panned sideways, starting at
+     the centred node, rather than shrunk to unreadable cards. */
+  Explorer.prototype.fit = function (pos, centre) {
+    var narrow = this.svg.clientWidth > 0 && this.svg.clientWidth < 600;
+    this.svg.setAttribute("preserveAspectRatio", narrow ? "xMinYMid slice" : "xMidYMid meet");
+    if (narrow && centre && !this.placed) { this.zoom.x = Math.max(0, centre.x - 30); this.placed = true; }
     var xs = [], ys = [];
     Object.keys(pos).forEach(function (id) { xs.push(pos[id].x); ys.push(pos[id].y); });
     var w = Math.max.apply(null, xs.concat([0])) + NODE_W + 40, h = Math.max.apply(null, ys.concat([0])) + NODE_H + 60;
@@ -458,7 +464,9 @@
     window.addEventListener("pointerup", function () { drag = null; });
     this.svg.addEventListener("pointermove", function (ev) {
       if (!drag) return;
-      var scale = (self.base ? self.base.w : 800) / self.zoom.k / self.svg.clientWidth;
+      var b = self.base || { w: 800, h: 400 };
+      var scale = self.svg.getAttribute("preserveAspectRatio") === "xMinYMid slice"
+        ? b.h / self.zoom.k / self.svg.clientHeight : b.w / self.zoom.k / self.svg.clientWidth;
       self.zoom.x -= (ev.clientX - drag.x) * scale;
       self.zoom.y -= (ev.clientY - drag.y) * scale;
       drag = { x: ev.clientX, y: ev.clientY };

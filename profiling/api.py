@@ -16,7 +16,7 @@ from profiling.models import ColumnProfile, PiiSuggestion, ProfileRun
 
 
 class ProfileRunSerializer(serializers.ModelSerializer):
-    duration_seconds = serializers.FloatField(read_only=True)
+    duration_seconds = serializers.FloatField(read_only=True, allow_null=True, help_text="null until the run has finished")
 
     class Meta:
         model = ProfileRun

@@ -35,8 +35,8 @@ ERRORS = OpenApiTypes.OBJECT  # {"detail", "errors": {field: [reasons]}}
 
 
 class PolicySerializer(serializers.ModelSerializer):
-    domain = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    domain = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    updated_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Policy

@@ -53,7 +53,7 @@ class AccessGrantFilterSerializer(serializers.Serializer):
 
 
 class AccessEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True,
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True,
                                          help_text="Who did it; null when Meshport did (an instant grant, expiry).")
 
     class Meta:
@@ -65,8 +65,8 @@ class AccessGrantSerializer(serializers.ModelSerializer):
     product = serializers.CharField(source="product.identifier", read_only=True)
     port = serializers.SerializerMethodField(help_text="name@version; null: all the product's ports.")
     grantee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    consumer_product = serializers.SlugRelatedField(slug_field="identifier", read_only=True)
-    revoked_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    consumer_product = serializers.SlugRelatedField(slug_field="identifier", read_only=True, allow_null=True)
+    revoked_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = AccessGrant
@@ -82,8 +82,8 @@ class AccessRequestSerializer(serializers.ModelSerializer):
     requester = serializers.SlugRelatedField(slug_field="username", read_only=True)
     product = serializers.CharField(source="product.identifier", read_only=True)
     port = serializers.SerializerMethodField(help_text="name@version; null: all the product's ports.")
-    consumer_product = serializers.SlugRelatedField(slug_field="identifier", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    consumer_product = serializers.SlugRelatedField(slug_field="identifier", read_only=True, allow_null=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     grants = AccessGrantSerializer(many=True, read_only=True, help_text="The grant an approval created.")
     history = AccessEventSerializer(many=True, read_only=True, help_text="Every step, oldest first.")
 

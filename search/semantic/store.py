@@ -6,7 +6,7 @@ description and purpose; each next one a group of its columns' names and descrip
 product is restricted* — a restricted product's column text must never shape what a viewer without
 access finds, and one set of vectors serves every viewer. One long passage of everything let the
 column list drown the description (the model reads 512 tokens and averages them); on the judged
-questions max pooling over chunks lifted hybrid MRR from 0.88 to 0.93 (BENCHMARKS.md).
+questions, passages and the weighted fusion lifted hybrid success@1 from 0.81 to 0.91 (SQLite, BENCHMARKS.md).
 """
 from __future__ import annotations
 
@@ -17,9 +17,9 @@ from collections.abc import Iterable, Iterator
 
 import numpy as np
 from django.conf import settings
-from threadpoolctl import ThreadpoolController
 from django.db import connection
 from django.db.models import Max
+from threadpoolctl import ThreadpoolController
 
 from search.documents import ProductDoc
 from search.models import SearchVector

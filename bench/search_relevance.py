@@ -42,7 +42,7 @@ def configure(args, workdir: Path) -> None:
     os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{workdir / 'relevance.sqlite3'}"
     from searchkit.pgdb import ensure_database
 
-    ensure_database(os.environ["DATABASE_URL"])
+    ensure_database(os.environ["DATABASE_URL"], fresh=True)  # the demo loads into an empty database
     import django
 
     django.setup()
@@ -50,10 +50,6 @@ def configure(args, workdir: Path) -> None:
 
 def load_demo() -> None:
     from django.core.management import call_command
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        call_command("flush", interactive=False, verbosity=0)
     call_command("migrate", verbosity=0)
     call_command("load_demo", "--quick", stdout=open(os.devnull, "w"))  # noqa: SIM115
     from search.indexing import rebuild

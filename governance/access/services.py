@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from audit.services import Subject, record
+from audit.services import Event, Subject, record, record_many
 from catalog.models import DataProduct, OutputPort
 from catalog.permissions import member_domain_ids
 from catalog.visibility import Viewer
@@ -138,9 +138,11 @@ def access_grants_expire(*, now: datetime | None = None) -> list[int]:
     while chunk := list(due.select_for_update().values_list("pk", "request_id")[:EXPIRY_CHUNK]):
         ids = [pk for pk, _ in chunk]
         AccessGrant.objects.filter(pk__in=ids).update(state=AccessGrant.State.EXPIRED, ended_at=now)
+        note = "The grant reached its end date."
         AccessEvent.objects.bulk_create(
-            AccessEvent(request_id=request_id, grant_id=pk, kind=AccessEvent.Kind.EXPIRED, at=now,
-                        note="The grant reached its end date.") for pk, request_id in chunk)
+            AccessEvent(request_id=request_id, grant_id=pk, kind=AccessEvent.Kind.EXPIRED, at=now, note=note)
+            for pk, request_id in chunk)
+        _expiries_record(ids, note)
         expired += ids
     _announce(grant_ended, expired)
     return expired
@@ -286,6 +288,17 @@ def _event(request: AccessRequest, kind: str, *, at: datetime, actor=None, note:
            data={"request": request.pk, "grant": grant.pk if grant else None, "requester": request.requester.username,
                  "port": request.port.name if request.port_id else None, "note": note})
     return event
+
+
+def _expiries_record(grant_ids: list[int], note: str) -> None:
+    """The expired grants' steps in the audit log, as ``_event`` writes one step (one batch, same transaction)."""
+    rows = (AccessGrant.objects.filter(pk__in=grant_ids).order_by("pk").values_list(
+        "pk", "request_id", "request__product_id", "request__product__identifier", "request__product__domain__slug",
+        "request__requester__username", "request__port__name"))
+    record_many(events=[Event(action=f"access.{AccessEvent.Kind.EXPIRED}", actor="system",
+                              subject=Subject("product", product_id, identifier, domain=domain),
+                              data={"request": request_id, "grant": pk, "requester": requester, "port": port, "note": note})
+                        for pk, request_id, product_id, identifier, domain, requester, port in rows])
 
 
 def _announce(signal, grant_ids: list[int]) -> None:

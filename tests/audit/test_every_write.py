@@ -739,3 +739,22 @@ def test_the_demo_load_names_its_actors(demo_mesh):
     assert not unnamed, f"events the demo load recorded without naming who acted: {unnamed}"
     assert AuditEvent.objects.filter(action="product.created").count() == DataProduct.objects.count()
     call_command("audit_verify", stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_a_celery_task_is_named_as_the_actor_of_what_it_records(access_mesh):  # noqa: F811
+    """Grants reaching their end, expired by the hourly task (run inline): one event each, by the task."""
+    from governance.access.models import AccessGrant
+    from governance.access.tasks import access_grants_expire_task
+
+    client = APIClient()
+    client.force_authenticate(access_mesh.carol)
+    asked = client.post("/api/products/finance.payments/access-requests/",
+                        {"purpose": "Reconcile card payments monthly.", "port": "ledger"}, format="json")
+    client.force_authenticate(access_mesh.olga)
+    assert client.post(f"/api/access-requests/{asked.json()['id']}/approve/", {}, format="json").status_code == 200
+    AccessGrant.objects.update(valid_until=timezone.now() - dt.timedelta(minutes=1))
+    log = Log()
+    access_grants_expire_task.delay()
+    assert log.triples() == Counter({("access.expired", "finance.payments",
+                                      "task:governance.access.tasks.access_grants_expire_task"): 1})

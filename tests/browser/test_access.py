@@ -27,7 +27,7 @@ def test_request_approve_read_then_expire(open_page, viewport):
     dora = open_page(viewport=viewport)
     log_in(dora, "dora", next_url="/products/sales.customers/")
     assert dora.locator("table.schema").count() == 0  # restricted: no columns yet
-    dora.locator("#request-access").click()
+    dora.locator("#action-request-access").click()  # the header's action
     dora.wait_for_url("**/access/request/sales.customers/")
     dora.get_by_label("Purpose").fill("Churn model: which customers stop buying, by region")
     dora.get_by_label("For how many days").fill("30")
@@ -52,14 +52,15 @@ def test_request_approve_read_then_expire(open_page, viewport):
     alice.wait_for_url("**/access/decide/")
     assert "Approved: dora may now read Customers." in alice.locator(".messages").inner_text()
 
-    dora.goto("/products/sales.customers/")
+    dora.goto("/products/sales.customers/?tab=schema")
     columns = dora.locator("table.schema tbody tr td:first-child code").all_inner_texts()
     assert "email_address" in columns  # the grant opens the columns
+    dora.goto("/products/sales.customers/?tab=access")
     assert until.isoformat() in dora.locator("#my-grants").inner_text()
     shoot(dora, "product-granted")
 
     access_grants_expire(now=timezone.now() + dt.timedelta(days=15))  # the hourly task, two weeks on
-    dora.goto("/products/sales.customers/")
+    dora.goto("/products/sales.customers/?tab=schema")
     assert dora.locator("#details-hidden").is_visible()
     assert "email_address" not in dora.content()
     dora.goto("/access/")

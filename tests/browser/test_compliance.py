@@ -29,7 +29,7 @@ def evaluated(mesh):
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_compliance_panel_and_mesh_matrix(open_page, evaluated, viewport):
     page = open_page(viewport=viewport)
-    log_in(page, "stew", next_url="/products/sales.orders/")
+    log_in(page, "stew", next_url="/products/sales.orders/?tab=compliance")
     panel = page.locator("#panel-compliance")
     assert panel.is_visible()
     text = panel.inner_text()

@@ -31,6 +31,8 @@ def test_member_fixes_errors_validates_then_publishes_and_lands_on_the_product(p
     page.get_by_role("button", name="Publish", exact=True).click()
     page.wait_for_url("**/products/sales.web_orders/")
     assert page.locator(".messages").get_by_role("status").inner_text() == "Published sales.web_orders: created"
+    page.locator("#tab-schema").click()
+    page.wait_for_url("**/products/sales.web_orders/?tab=schema")
     columns = page.locator("table.schema:not(.profile-table) tbody tr td:first-child code").all_inner_texts()
     assert columns == ["order_id", "customer_email", "amount"]
 

@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from catalog.models import Column, DataProduct, DomainMembership, OutputPort, ProductTeamMember, Tag
 from catalog.visibility import Viewer
+from meshport.filters import StrictBooleanFilter
 
 
 class ProductFilter(django_filters.FilterSet):
@@ -26,7 +27,7 @@ class ProductFilter(django_filters.FilterSet):
         method="filter_owner",
         help_text="Username of a product team member, or of an owner of the product's domain.",
     )
-    has_pii = django_filters.BooleanFilter(
+    has_pii = StrictBooleanFilter(
         method="filter_has_pii", help_text="Any column of the product is classified PII."
     )
     ordering = django_filters.OrderingFilter(

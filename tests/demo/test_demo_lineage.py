@@ -99,13 +99,20 @@ def test_reimporting_the_demo_descriptors_after_its_pipelines_reported_changes_n
 
 
 def test_the_staging_jobs_tests_count_in_the_orders_score(demo):
-    """The demo's staging job reports dbt-style tests on sales.orders; its failed uniqueness test is scored."""
+    """The staging job reports dbt-style tests on sales.orders and each report is scored: the day's build
+    (its uniqueness test failed, the rest passed), then the later incident run (demo.notifications), where
+    every test failed and the score fell."""
     from governance.models import QualityScore
 
-    latest = QualityScore.objects.filter(product__identifier="sales.orders").first()
-    reported = {c["name"]: c for c in latest.breakdown["checks"] if c["rule_kind"] == "reported"}
-    assert reported[f"unique on {truth.DUPLICATE_ORDER_IDS.column}"]["passed"] is False
-    assert reported["not_null on order_id"]["passed"] is True
+    def reported(score):
+        return {c["name"]: c for c in score.breakdown.get("checks", []) if c["rule_kind"] == "reported"}
+
+    scores = list(QualityScore.objects.filter(product__identifier="sales.orders"))  # newest first
+    latest = scores[0]
+    assert reported(latest)["not_null on order_id"]["passed"] is False
+    build = next(s for s in scores[1:] if reported(s).get("not_null on order_id", {}).get("passed"))
+    assert reported(build)[f"unique on {truth.DUPLICATE_ORDER_IDS.column}"]["passed"] is False
     assert any(f"unique on {truth.DUPLICATE_ORDER_IDS.column} failed in the pipeline (job finance.stage_orders)"
                in e["text"]
-               for e in latest.breakdown["explanations"])
+               for e in build.breakdown["explanations"])
+    assert latest.score < build.score

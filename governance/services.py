@@ -110,8 +110,10 @@ def quality_score_compute(*, product: DataProduct, always_record: bool = True) -
 @transaction.atomic
 def _score_record(*, product: DataProduct, result: scoring.Score, items: list[dict]) -> QualityScore:
     before = selectors.latest_score(product)
-    if before is not None and band(before.score) != band(result.score):  # crossed a threshold: an audit event
-        record(action="quality.band_changed", subject=Subject("product", product.pk, product.identifier, product.domain.slug),
+    if before is not None and before.score != result.score:  # a changed score is one audit event:
+        crossed = band(before.score) != band(result.score)  # named for the band it crossed, if it crossed one
+        record(action="quality.band_changed" if crossed else "quality.score_changed",
+               subject=Subject("product", product.pk, product.identifier, product.domain.slug),
                data={"score": [before.score, result.score], "band": [band(before.score), band(result.score)],
                      "thresholds": list(BANDS)})
     row = QualityScore.objects.create(

@@ -42,9 +42,9 @@ def notifications_record(events) -> None:
         return
     heard = [e for e in events if _heard(e)]
     if not heard:
-        return  # the publish path's common case costs nothing: product.created, contract.created …
-    if all(e.action == "product.updated" for e in heard) and not Subscription.objects.exists():
-        return  # only explicit "any change" subscriptions hear updates, and there are none
+        return  # the publish path's common case costs nothing: product.created, contract.created, a score rising …
+    if all(_only_subscribers_hear(e) for e in heard) and not Subscription.objects.exists():
+        return  # only explicit subscriptions hear these (an update, a small score drop), and there are none
     facts = [(event, fact) for event in heard for fact in facts_of(event)]
     if not facts:
         return
@@ -88,8 +88,8 @@ def _queue_keys(keys: list[str]) -> None:
         notification_deliver_later(pk)
 
 
-PRODUCT_ACTIONS = {"product.updated", "product.status_changed", "quality.band_changed", "quality.score_changed",
-                   "quality.freshness_breached"}
+PRODUCT_ACTIONS = {"product.updated", "product.status_changed", "quality.freshness_breached"}
+QUALITY_ACTIONS = {"quality.band_changed", "quality.score_changed"}
 
 
 def _heard(event) -> bool:
@@ -97,8 +97,28 @@ def _heard(event) -> bool:
     action = event.action
     if action == "contract.changed":
         return bool((event.data or {}).get("breaking"))
+    if action in QUALITY_ACTIONS:
+        previous, score = _scores(event.data or {})
+        return event.subject_type == "product" and previous is not None and score is not None and score < previous
     return event.subject_type == "product" and (
-        action in PRODUCT_ACTIONS or action.startswith("access.") or (action.startswith("policy.") and action.endswith("failed")))
+        action in PRODUCT_ACTIONS or action.startswith("access.") or action == "policy.failed")
+
+
+def _only_subscribers_hear(event) -> bool:
+    """Owners hear these only through a subscription row: an update, a score drop smaller than their default."""
+    if event.action == "product.updated":
+        return True
+    if event.action == "quality.score_changed":
+        previous, score = _scores(event.data or {})
+        return previous - score < settings.MESHPORT_NOTIFY_QUALITY_DROP_POINTS
+    return False
+
+
+def _scores(data: dict) -> tuple[float | None, float | None]:
+    """(previous, score) of a quality event: ``{"score": [old, new]}`` as governance records it."""
+    if isinstance(data.get("score"), list) and len(data["score"]) == 2:
+        return tuple(data["score"])
+    return data.get("previous"), data.get("score")
 
 
 def facts_of(event) -> list[Fact]:
@@ -126,8 +146,8 @@ def facts_of(event) -> list[Fact]:
     if action == "product.updated":
         fields = ", ".join(data.get("fields") or []) or "its descriptor"
         return [Fact(product, Kind.ANY, f"{product.identifier} changed", detail=f"Changed: {fields}.")]
-    if action in ("quality.band_changed", "quality.score_changed"):  # governance records a crossed band
-        previous, score = data.get("score") if isinstance(data.get("score"), list) else (data.get("previous"), data.get("score"))
+    if action in QUALITY_ACTIONS:  # governance records each changed score, named band_changed when it crossed one
+        previous, score = _scores(data)
         if previous is None or score is None or score >= previous:
             return []  # better news is not an incident, and nobody subscribes to it
         bands = data.get("band") or ["", ""]
@@ -135,7 +155,9 @@ def facts_of(event) -> list[Fact]:
                     summary=f"Its quality score fell from {previous:.0f} to {score:.0f}"
                             + (f" ({bands[0]} → {bands[1]})." if bands[0] else "."),
                     data={"previous": previous, "score": score})
-        fact.incident = previous - score >= settings.MESHPORT_NOTIFY_INCIDENT_QUALITY_POINTS or bands[-1] == "poor"
+        # a crossed band is the downstream trigger (a drop inside one is told to the product's own listeners)
+        fact.incident = action == "quality.band_changed" and (
+            previous - score >= settings.MESHPORT_NOTIFY_INCIDENT_QUALITY_POINTS or bands[-1] == "poor")
         return [fact]
     if action == "quality.freshness_breached":
         return [Fact(product, Kind.FRESHNESS, f"{product.identifier} is stale",
@@ -150,8 +172,10 @@ def facts_of(event) -> list[Fact]:
             extra = frozenset(get_user_model().objects.filter(username=requester).values_list("pk", flat=True))
         return [Fact(product, Kind.ACCESS, f"Access to {product.identifier}: {requester} {step}".strip(),
                      summary=data.get("note") or "", extra_users=extra)]
-    if action.startswith("policy.") and action.endswith("failed"):
-        return [Fact(product, Kind.POLICY, f"{product.identifier} fails a policy", summary=data.get("message") or "")]
+    if action == "policy.failed":  # told to the product's owners and followers, never downstream
+        key, severity = data.get("policy") or "a policy", data.get("severity") or ""
+        return [Fact(product, Kind.POLICY, f"{product.identifier} now fails {severity} policy {key}".replace("  ", " "),
+                     detail=data.get("message") or "", summary=f"{data.get('title') or key} ({severity or 'a'} policy {key}).")]
     return []
 
 

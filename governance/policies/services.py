@@ -15,7 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from audit.services import record
+from audit.services import Event, Subject, record, record_many
 from catalog.models import DataProduct, Domain, DomainMembership
 from catalog.permissions import is_steward
 from governance.policies.context import product_contexts
@@ -293,7 +293,7 @@ def product_policies_evaluate(*, product_ids, now=None, specs: list[PolicySpec] 
     domains = dict(DataProduct.objects.filter(pk__in=ids).values_list("pk", "domain_id"))
     waivers = _waivers(ids, set(domains.values()), now)
     existing = {(e.policy_id, e.product_id): e for e in PolicyEvaluation.objects.filter(product_id__in=ids)}
-    keep, create, update = set(), [], []
+    keep, create, update, turned = set(), [], [], []
     for pk, ctx in product_contexts(ids, now=now).items():
         for outcome in policy_set.evaluate(ctx):
             row = _row(outcome, pk, waivers.get((outcome.spec.pk, pk)) or waivers.get((outcome.spec.pk, "d", domains[pk])))
@@ -302,6 +302,8 @@ def product_policies_evaluate(*, product_ids, now=None, specs: list[PolicySpec] 
             if old is None:
                 create.append(PolicyEvaluation(policy_id=outcome.spec.pk, product_id=pk, evaluated_at=now, **row))
             elif any(getattr(old, k) != v for k, v in row.items()):
+                if _turned(old.result, row["result"]):
+                    turned.append((pk, outcome.spec, old.result, row))
                 for k, v in row.items():
                     setattr(old, k, v)
                 old.evaluated_at = now
@@ -311,7 +313,36 @@ def product_policies_evaluate(*, product_ids, now=None, specs: list[PolicySpec] 
     PolicyEvaluation.objects.bulk_create(create, batch_size=1000)
     PolicyEvaluation.objects.bulk_update(update, ["result", "values", "message", "failures", "policy_version",
                                                   "exception", "evaluated_at"], batch_size=1000)
+    _record_turns(turned)
     return len(create) + len(update) + len(stale)
+
+
+FAILED, RECOVERED = "failed", ("passed", "not_applicable")
+
+
+def _turned(before: str, after: str) -> bool:
+    """A result that changed to failed, or from failed to passing: an audit event (re-evaluations that keep
+    the result, first evaluations, and waivers — recorded as exceptions — are none)."""
+    return (after == FAILED and before != FAILED) or (before == FAILED and after in RECOVERED)
+
+
+def _record_turns(turned: list) -> None:
+    """``policy.failed`` / ``policy.passed`` on each product whose result turned, in the evaluation's transaction."""
+    if not turned:
+        return
+    products = {p.pk: p for p in DataProduct.objects.filter(pk__in={t[0] for t in turned}).select_related("domain")}
+    events = []
+    for pk, spec, before, row in turned:
+        product = products.get(pk)
+        if product is None:
+            continue
+        events.append(Event(
+            action="policy.failed" if row["result"] == FAILED else "policy.passed",
+            subject=Subject("product", product.pk, product.identifier, product.domain.slug),
+            data={"policy": spec.key, "title": spec.title, "severity": spec.severity, "version": spec.version,
+                  "result": [before, row["result"]], "message": row["message"] if row["result"] == FAILED else "",
+                  "failures": row["failures"][:20] if row["result"] == FAILED else []}))
+    record_many(events=events)
 
 
 def _waivers(ids: list[int], domains: set[int], now) -> dict:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from meshport.fields import StrictCharField
 from notifications.models import SUBSCRIBABLE, Channel, Delivery, Notification, Subscription, Webhook
 
 
@@ -25,8 +26,9 @@ class SubscriptionSerializer(serializers.ModelSerializer):
 
 
 class WebhookSerializer(serializers.ModelSerializer):
-    secret = serializers.CharField(required=False, allow_blank=True, write_only=True, min_length=16, max_length=128,
-                                   help_text="HMAC-SHA256 key; leave out to have one made (shown once, on creation).")
+    name = StrictCharField(max_length=100)
+    secret = StrictCharField(required=False, allow_blank=True, write_only=True, min_length=16, max_length=128,
+                             help_text="HMAC-SHA256 key; leave out to have one made (shown once, on creation).")
     rotate_secret = serializers.BooleanField(required=False, write_only=True)
 
     class Meta:

@@ -182,7 +182,7 @@ class DeliveryListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Delivery.objects.none()
         webhook = self.request.query_params.get("webhook")
-        if webhook and not webhook.isdigit():
+        if webhook is not None and not webhook.isdigit():
             raise ValidationError({"webhook": ["a webhook id."]})
         return services.deliveries_of(self.request.user, webhook_id=int(webhook) if webhook else None)
 

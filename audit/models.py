@@ -33,7 +33,12 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["subject_type", "subject_id"], name="audit_subject_idx")]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"], name="audit_subject_idx"),
+            # a domain owner's reading (their domain, often one action) newest first, without a sort
+            models.Index(fields=["domain", "action", "id"], name="audit_domain_action_idx"),
+            models.Index(fields=["actor_name"], name="audit_actor_name_idx"),  # ?actor= takes a username too
+        ]
         # A chain cannot fork: two events naming the same predecessor are refused by the database.
         constraints = [models.UniqueConstraint(fields=["prev_hash"], name="audit_prev_hash_unique")]
 

@@ -93,3 +93,15 @@ def test_settings_add_a_webhook_send_a_test_event_and_refuse_bad_input(make_user
 def test_pages_need_a_signed_in_user(client):
     assert client.get("/notifications/").status_code == 302
     assert client.get("/notifications/settings/").status_code == 302
+
+
+def test_the_home_page_lists_the_products_one_follows(mesh, make_user, browser):
+    lou = make_user("lou")
+    page = browser(lou)
+    assert "You follow no products yet" in page.get("/").content.decode()
+    page.post("/notifications/follow/product/sales.orders/")
+    home = page.get("/").content.decode()
+    following = home[home.index("Products you follow"):]
+    following = following[:following.index("</section>")]
+    assert 'href="/products/sales.orders/"' in following
+    assert "not available on this installation" not in home

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from audit.access import ALL, reader_scope
+from audit.context import SYSTEM
 from audit.models import AuditEvent, ProductVersion
 
 
@@ -22,8 +23,8 @@ def event_list(*, user, filters: dict | None = None) -> QuerySet[AuditEvent]:
         kind, _, pk = subject.partition(":")
         by_id = Q(subject_type=kind, subject_id=pk) if pk else Q(pk__in=[])
         events = events.filter(Q(subject_label=subject) | by_id)
-    if actor := filters.get("actor"):
-        events = events.filter(Q(actor=actor) | Q(actor_name=actor))
+    if actor := filters.get("actor"):  # a label has a colon (or is "system"), a username never has one
+        events = events.filter(actor=actor) if ":" in actor or actor == SYSTEM else events.filter(actor_name=actor)
     if action := filters.get("action"):
         events = events.filter(action__startswith=action) if action.endswith(".") else events.filter(action=action)
     if since := filters.get("since"):

@@ -690,10 +690,12 @@ def test_findings_a_score_crossing_a_threshold(sales_member):  # noqa: F811
     published(sales_member)
     product = DataProduct.objects.get()
     log = Log()
-    for score in (85.0, 82.0, 55.0, 58.0):  # good, good, poor, poor: one crossing
+    for score in (85.0, 82.0, 55.0, 55.0, 58.0):  # good, good, poor, poor, poor: one crossing, one unchanged
         _score_record(product=product, result=Score(score=score, dimensions={}), items=[])
-    (event,) = log.events()
-    assert (event.action, event.subject_label) == ("quality.band_changed", "sales.orders")
+    # each changed score once (the first is no change); the crossing as its own action
+    assert [e.action for e in log.events()] == ["quality.score_changed", "quality.band_changed", "quality.score_changed"]
+    event = log.events()[1]
+    assert event.subject_label == "sales.orders"
     assert (event.data["score"], event.data["band"]) == ([82.0, 55.0], ["good", "poor"])
 
 

@@ -115,7 +115,7 @@ def test_domain_page_cards_render_no_product_markdown(client, sales, conversions
                                    status="published", description=f"# Heading {i}\n\nCard *text* {i}.")
     conversions.clear()
     page = client.get("/domains/sales/").content.decode()
-    assert "Heading 2 Card text 2." in page
+    assert "Heading 2. Card text 2." in page  # a heading ends as a sentence in the one-line summary
     assert conversions == ["Orders and *customers*."]  # the domain's own description only
 
 

@@ -54,7 +54,8 @@ ACCOUNT_ROUTES = {
     "password_reset_confirm", "password_reset_complete",
 }
 # A person's own follows, subscriptions, webhooks and read marks (``notifications``): their settings,
-# not the mesh's data; not audited by design (the deliveries they cause are logged by notifications).
+# not the mesh's data. Their services record them too (``subscription.*``, ``webhook.*``,
+# ``notifications.read``), asserted in tests/notifications; they are not exercised again here.
 PREFERENCE_ROUTES = {
     "notification-deliveries", "notification-inbox", "notification-read", "notification-subscription-detail",
     "notification-subscription-list", "notification-webhook-deliveries", "notification-webhook-detail",

@@ -1,5 +1,16 @@
 """Serializer fields stricter than DRF's about what they read."""
 from rest_framework import serializers
+from rest_framework.utils import html
+
+
+class _GivenEmptyIsInvalid:
+    """DRF reads a query or form parameter given empty (``?limit=``) as absent when the field is optional,
+    so the default is used and the client's mistake passes unseen; here it is validated, and refused."""
+
+    def get_value(self, dictionary):
+        if html.is_html_input(dictionary) and self.field_name in dictionary and dictionary.get(self.field_name) == "":
+            return ""
+        return super().get_value(dictionary)
 
 
 class StrictCharField(serializers.CharField):
@@ -12,3 +23,11 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("not_text", kind=type(data).__name__)
         return super().to_internal_value(data)
+
+
+class QueryIntegerField(_GivenEmptyIsInvalid, serializers.IntegerField):
+    pass
+
+
+class QueryDateTimeField(_GivenEmptyIsInvalid, serializers.DateTimeField):
+    pass

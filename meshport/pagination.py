@@ -19,6 +19,16 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return super().get_page_number(request, paginator)
 
 
+class CursorPagination(pagination.CursorPagination):
+    """Cursor pagination whose page size, when given, must be a positive whole number (400 naming it)."""
+
+    page_size_query_param = "page_size"
+
+    def get_page_size(self, request):
+        _positive(request, self.page_size_query_param)
+        return super().get_page_size(request)
+
+
 def _positive(request, name: str) -> None:
     values = request.query_params.getlist(name)
     for raw in values:

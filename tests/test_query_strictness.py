@@ -34,3 +34,18 @@ def test_readable_parameters_still_work(api, mesh):
     assert api.get("/api/products/?has_pii=").json()["count"] == everything
     assert len(api.get("/api/products/?page_size=1&page=1").json()["results"]) == 1
     assert api.get("/api/products/?page=last&page_size=1").status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url", "name"), [
+    ("/api/events/?limit=", "limit"), ("/api/events/?after=", "after"),
+    ("/api/audit/?since=", "since"), ("/api/audit/export/?until=", "until"),
+    ("/api/audit/?page_size=AAA", "page_size"),
+    ("/api/products/sales.orders/history/?page_size=x", "page_size"),
+])
+def test_a_parameter_given_empty_or_unreadable_is_refused_not_defaulted(client, mesh, url, name):
+    client.force_login(mesh.users.steward)
+    response = client.get(url)
+    assert response.status_code == 400, response.content
+    assert name in str(response.json()), response.json()
+    assert client.get(url.split("?")[0]).status_code == 200  # without it, the default applies

@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, pagination, permissions, serializers, views
+from rest_framework import generics, permissions, serializers, views
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
@@ -13,6 +13,8 @@ from audit.feed import feed_page
 from audit.models import ProductVersion
 from audit.selectors import version_list
 from audit.versions import public_diff
+from meshport.fields import QueryIntegerField
+from meshport.pagination import CursorPagination
 
 
 class VersionSerializer(serializers.ModelSerializer):
@@ -42,7 +44,7 @@ class VersionSerializer(serializers.ModelSerializer):
         return self._reads()
 
 
-class VersionPagination(pagination.CursorPagination):
+class VersionPagination(CursorPagination):
     ordering = "-sequence"
     page_size = 20
     page_size_query_param = "page_size"
@@ -80,9 +82,9 @@ class ProductHistoryView(generics.ListAPIView):
 
 
 class FeedQuerySerializer(serializers.Serializer):
-    after = serializers.IntegerField(required=False, min_value=0, default=0,
+    after = QueryIntegerField(required=False, min_value=0, default=0,
                                      help_text="Events after this id (the `after` of the previous page, or an event's id).")
-    limit = serializers.IntegerField(required=False, min_value=1, max_value=500, default=100,
+    limit = QueryIntegerField(required=False, min_value=1, max_value=500, default=100,
                                      help_text="Events per page (at most 500).")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from audit.models import AuditEvent
+from meshport.fields import QueryDateTimeField
 
 
 class EventFilterSerializer(serializers.Serializer):
@@ -13,8 +14,8 @@ class EventFilterSerializer(serializers.Serializer):
                                   help_text="An actor label (`user:5`, `token:5`, `system`, `task:…`) or a username.")
     action = serializers.CharField(required=False, max_length=64,
                                    help_text="An action (`product.updated`), or a prefix ending in a dot (`product.`).")
-    since = serializers.DateTimeField(required=False, help_text="Events at or after this time (ISO 8601).")
-    until = serializers.DateTimeField(required=False, help_text="Events before this time (ISO 8601).")
+    since = QueryDateTimeField(required=False, help_text="Events at or after this time (ISO 8601).")
+    until = QueryDateTimeField(required=False, help_text="Events before this time (ISO 8601).")
 
     def validate(self, attrs):
         if attrs.get("since") and attrs.get("until") and attrs["since"] >= attrs["until"]:

@@ -13,11 +13,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, pagination, permissions, views
+from rest_framework import generics, permissions, views
 
 from audit.access import reader_scope
 from audit.api.serializers import AuditEventSerializer, EventFilterSerializer, ExportFilterSerializer
 from audit.selectors import event_list
+from meshport.pagination import CursorPagination
 
 EXPORT_CHUNK = 2000
 
@@ -29,7 +30,7 @@ class CanReadAudit(permissions.IsAuthenticated):
         return super().has_permission(request, view) and reader_scope(request.user) != set()
 
 
-class EventCursorPagination(pagination.CursorPagination):
+class EventCursorPagination(CursorPagination):
     ordering = "-id"  # newest first; the cursor stays stable while events are appended
     page_size = 50
     page_size_query_param = "page_size"

@@ -9,7 +9,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 FUZZ_EXAMPLES = int(os.environ.get("MESHPORT_FUZZ_EXAMPLES", "3"))
-FUZZ_SECONDS = int(os.environ.get("MESHPORT_FUZZ_SECONDS", "40"))  # a bound per role, so CI stays within its budget
+FUZZ_SECONDS = int(os.environ.get("MESHPORT_FUZZ_SECONDS", "25"))  # a bound per role, so CI stays within its budget
 
 
 class InTestTransaction:

@@ -9,6 +9,7 @@ from governance import selectors
 from governance.charts import history_chart
 from governance.disclosure import sees_values
 from governance.quality.rules import contract_rules
+from governance.quality.scoring import band
 from standards.quality_words import amount, describe_check
 
 
@@ -60,10 +61,3 @@ def quality_context(request, product) -> dict:
 
 def quality_panel(request, product) -> str:
     return render_to_string("governance/quality_panel.html", quality_context(request, product), request=request)
-
-
-def band(score: float | None) -> str:
-    """The badge a score wears: good, fair, poor (or none)."""
-    if score is None:
-        return "none"
-    return "good" if score >= 80 else "fair" if score >= 60 else "poor"

@@ -9,15 +9,24 @@ for every parser and form, and ``meshport.parsers`` read no more than the limit 
 """
 from __future__ import annotations
 
+import logging
+import sys
+
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
+from django.template import loader
 from django.utils.html import format_html
+from django.views import defaults
 from rest_framework.response import Response
 
 from meshport.exceptions import too_large_message
 
+log = logging.getLogger(__name__)
 API_PREFIX = "/api/"
 SERVER_ERROR = "Server error: the request could not be completed."
+DATABASE_UNAVAILABLE = "The database is unavailable right now; please retry shortly."
+RETRY_AFTER_SECONDS = 5
 MESSAGES = {
     400: "Bad request.",
     403: "You do not have permission to perform this action.",
@@ -61,7 +70,13 @@ class RequestGuardMiddleware:
 
 class ApiErrorMiddleware:
     """An error on an API route that is not already an API answer becomes ``{"detail": ...}``: never
-    Django's HTML page, never a traceback."""
+    Django's HTML page, never a traceback.
+
+    On every route, the database unreachable (down, restarting, refusing connections) is a 503 with
+    ``Retry-After``, not a 500: connection-level errors only (``OperationalError``, ``InterfaceError``,
+    a connection that failed or was closed under us); a query bug (``ProgrammingError``, ``DataError``)
+    stays a 500. ``process_exception`` answers what views raise (with DEBUG on too); what middleware
+    raises reaches ``server_error`` (``handler500``), which answers the same."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -77,6 +92,30 @@ class ApiErrorMiddleware:
             if header.lower() not in _CONTENT_HEADERS:
                 replaced[header] = value
         return replaced
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError | InterfaceError):
+            return database_unavailable(request, exception)
+        return None
+
+
+def database_unavailable(request, exception) -> HttpResponse:
+    """503 and ``Retry-After``: JSON on API routes, ``503.html`` (standalone: no database needed) elsewhere."""
+    log.error("database unavailable, answered 503: %s %s: %s", request.method, request.path, exception)
+    if is_api(request):
+        response = error_response(request, 503, DATABASE_UNAVAILABLE)
+    else:
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error(request) -> HttpResponse:
+    """``handler500``: a 503 when the uncaught error is the database's unavailability, else Django's 500."""
+    exception = sys.exc_info()[1]
+    if isinstance(exception, OperationalError | InterfaceError):
+        return database_unavailable(request, exception)
+    return defaults.server_error(request)
 
 
 def _content_length(request) -> int:

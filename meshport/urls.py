@@ -10,6 +10,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 # templates/drf_spectacular/redoc.html).
 REDOC_CSP = {"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]}
 
+# The database unreachable: 503 (meshport.middleware.ApiErrorMiddleware), any other uncaught error 500.
+handler500 = "meshport.middleware.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

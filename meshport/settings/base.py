@@ -158,7 +158,8 @@ MESHPORT_TOKEN_FAILURE_WINDOW = env.int("MESHPORT_TOKEN_FAILURE_WINDOW", default
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "throttle": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env.str("REDIS_URL", default="")}
+        # fails open while Redis is away (meshport.cache): its counts are guards, a restart must not be 500s
+        {"BACKEND": "meshport.cache.FailOpenRedisCache", "LOCATION": env.str("REDIS_URL", default="")}
         if env.str("REDIS_URL", default="")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "meshport-throttle"}
     ),

@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The suite runs over this many processes (pytest-xdist), each with its own test database.
+TEST_WORKERS ?= 2
 
 .PHONY: install demo serve test lint bench worker beat clean
 
@@ -29,7 +31,7 @@ serve: install
 
 test: install
 	@scripts/ensure-chromium
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,4 +1,5 @@
-"""A real Celery worker over Redis profiles ports; killing it mid-profile leaves no run stuck.
+"""A real Celery worker over Redis profiles ports; killing it mid-profile leaves no run stuck
+(the whole demo through a worker: tests/governance/test_quality_worker.py).
 
 These tests start ``celery -A meshport worker`` as a subprocess against Redis (``REDIS_URL``, or
 127.0.0.1:6379/5 when unset) and the test database (a SQLite file, or PostgreSQL's
@@ -6,7 +7,6 @@ These tests start ``celery -A meshport worker`` as a subprocess against Redis (`
 """
 from __future__ import annotations
 
-import io
 import os
 import signal
 import subprocess
@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
 
 from catalog.models import DataProduct, Domain, OutputPort
@@ -210,29 +209,6 @@ def test_a_killed_pool_process_is_retried_by_its_worker(queue, workers, ports):
     run.refresh_from_db()
     assert run.attempt == 2
     assert run.row_count == 800
-
-
-def test_the_demo_mesh_is_profiled_by_a_real_worker(queue, workers):
-    """load_demo's import fans out over Redis: product tasks queue port profiles, the worker runs them."""
-    from demo import truth
-
-    data_dir = Path(tempfile.mkdtemp(prefix="demo-worker-", dir=settings.MESHPORT_DATA_ROOTS[0]))
-    worker = workers(queue)
-    call_command("load_demo", "--quick", "--data-dir", str(data_dir), stdout=io.StringIO())
-    expected = truth.row_counts(quick=True)
-
-    def all_profiled():
-        runs = ProfileRun.objects.filter(state__in=("succeeded", "failed"))
-        return runs.values("port").distinct().count() >= len(expected)
-
-    wait_for(all_profiled, worker, timeout=240, what=f"{len(expected)} demo ports to be profiled")
-    good = {f"{r.port.product.identifier}:{r.port.name}": r.row_count
-            for r in ProfileRun.objects.filter(is_latest_good=True).select_related("port__product")}
-    failed = list(ProfileRun.objects.filter(state="failed").values_list("port__name", "reason"))
-    assert failed == []
-    assert good == expected
-    drifted = truth.DRIFTED_DELIVERY_EVENTS
-    assert DataProduct.objects.get(identifier=drifted.product).flags["schema_drift"]
 
 
 def test_killing_the_worker_during_a_webhook_delivery_loses_nothing_and_sends_it_once(queue, workers, make_user):

@@ -9,9 +9,11 @@ import pytest
 from django.conf import settings
 from django.core.management import call_command
 
+from catalog.models import DataProduct
 from demo import truth
 from governance.models import CheckResult, QualityRun, QualityScore
 from governance.tasks import product_quality_task
+from profiling.models import ProfileRun
 from tests.test_worker import queue, wait_for, workers  # noqa: F401 — shared worker fixtures
 
 pytestmark = [pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -35,18 +37,28 @@ def test_worker_runs_checks_and_scores(queue, workers, make_product):  # noqa: F
 
 
 def test_the_demo_is_profiled_and_scored_by_the_worker(queue, workers, tmp_path_factory):  # noqa: F811
-    """Load the demo here, as a user would; profiling and quality run in the worker; every defect shows."""
+    """Load the demo here, as a user would: the import fans out over Redis, the worker profiles every
+    port (row counts as the generator wrote them, the drifted file flagged), then checks and scores
+    the products, and every planted defect shows as a failed check."""
     worker = start(workers, queue)
     data_dir = settings.MESHPORT_DATA_ROOTS[0] / tmp_path_factory.mktemp("demo-worker").name
     call_command("load_demo", "--quick", "--data-dir", str(data_dir), stdout=io.StringIO())
+    expected = truth.row_counts(quick=True)
     spoiled = sorted({d.product for d in truth.DEFECTS})
 
-    def scored_after_profile():
+    def profiled_and_scored():
+        profiled = ProfileRun.objects.filter(state__in=("succeeded", "failed")).values("port").distinct().count()
         runs = QualityRun.objects.filter(product__identifier__in=spoiled, reason="profiled", state="succeeded")
-        done = set(runs.values_list("product__identifier", flat=True)) == set(spoiled)
-        return done and QualityScore.objects.filter(product__identifier__in=spoiled).count() >= len(spoiled)
+        checked = set(runs.values_list("product__identifier", flat=True)) == set(spoiled)
+        scored = QualityScore.objects.filter(product__identifier__in=spoiled).count() >= len(spoiled)
+        return profiled >= len(expected) and checked and scored
 
-    wait_for(scored_after_profile, worker, timeout=240, what="every spoiled product profiled and checked")
+    wait_for(profiled_and_scored, worker, timeout=240, what="every demo port profiled, every spoiled product scored")
+    good = {f"{r.port.product.identifier}:{r.port.name}": r.row_count
+            for r in ProfileRun.objects.filter(is_latest_good=True).select_related("port__product")}
+    assert list(ProfileRun.objects.filter(state="failed").values_list("port__name", "reason")) == []
+    assert good == expected
+    assert DataProduct.objects.get(identifier=truth.DRIFTED_DELIVERY_EVENTS.product).flags["schema_drift"]
     failed = {
         (c.run.product.identifier, c.rule_kind, c.metric, c.column)
         for c in CheckResult.objects.filter(passed=False, run__reason="profiled").select_related("run__product")

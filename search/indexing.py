@@ -1,8 +1,11 @@
 """Index maintenance: keep the search backend in step with the database, which stays the truth.
 
-Every product change marks ``DataProduct.search_dirty`` in the writer's transaction and, after
-commit, calls ``index_products``. The flag is cleared *before* the documents are read, so an
-edit that lands meanwhile marks it again; a failed write marks it again too. ``reconcile``
+Every product change marks ``DataProduct.search_dirty`` (and bumps ``search_version``) in the
+writer's transaction and, after commit, calls ``index_products``. The flag is cleared only *after*
+the documents are written, and only where ``search_version`` is still the one written: an edit that
+landed meanwhile keeps it, and so does a write that failed, or a worker killed or a database gone
+between reading and writing (the load bench lost an index write that way when the flag was cleared
+first: the database restarted before it could be set again). ``reconcile``
 (beat) re-indexes whatever is still dirty, removes what the tombstones of deleted products name
 (``SearchTombstone``, written in the deleting transaction) and, with ``full=True``, whatever
 ``drift`` finds. Reconciliation and rebuilds each run under a lease (``search.locks``): one at a time.
@@ -11,9 +14,12 @@ from __future__ import annotations
 
 import datetime
 import logging
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
 
+from django.db.models import Q
 from django.utils import timezone
 
 from catalog.models import DataProduct
@@ -26,6 +32,7 @@ from search.semantic import store as semantic
 
 log = logging.getLogger(__name__)
 RECONCILE_BATCH = 500
+CLEAN_BATCH = 200  # products per conditional clear (an OR of (id, version) pairs; SQLite limits its depth)
 RECONCILE_LEASE_SECONDS = 600
 TOMBSTONE_KEEP = datetime.timedelta(days=1)  # processed tombstones, for rebuilds that read before the delete
 REBUILD_LEASE_SECONDS = 300  # renewed as the rebuild goes: a crashed one frees it within five minutes
@@ -57,27 +64,36 @@ def index_products(product_ids: list[int], *, backend: SearchBackend | None = No
     ids = sorted(set(product_ids))
     if not ids:
         return True
-    DataProduct.objects.filter(pk__in=ids).update(search_dirty=False)
+    docs = list(product_documents(ids))
     try:
-        _write(backend, ids)
+        _write(backend, ids, docs)
     except IndexWriteFailed as exc:  # the engine answered, but refused some documents: say which and why
-        DataProduct.objects.filter(pk__in=exc.product_ids or ids).update(search_dirty=True)
+        refused = set(exc.product_ids or ids)
+        _written([d for d in docs if d.id not in refused])
         log.error("search index refused %d document(s), left dirty: %s", len(exc.failures), exc.failures[:20])
         if not backend.swallow_index_errors:
             raise
         return False
     except Exception:
-        DataProduct.objects.filter(pk__in=ids).update(search_dirty=True)
         if not backend.swallow_index_errors:
             raise
         log.warning("search index write failed for %d product(s); left dirty for reconciliation", len(ids),
                     exc_info=True)
         return False
+    _written(docs)
     return True
 
 
-def _write(backend: SearchBackend, ids: list[int]) -> None:
-    docs = list(product_documents(ids))
+def _written(docs: list) -> None:
+    """Clear the dirty flag of products whose copy was written, unless they changed since it was read."""
+    for start in range(0, len(docs), CLEAN_BATCH):
+        batch = docs[start : start + CLEAN_BATCH]
+        if batch:
+            same = reduce(operator.or_, (Q(pk=d.id, search_version=d.version) for d in batch))
+            DataProduct.objects.filter(same, search_dirty=True).update(search_dirty=False)
+
+
+def _write(backend: SearchBackend, ids: list[int], docs: list) -> None:
     backend.upsert(docs)
     semantic.sync(docs)
     alive = {d.id for d in docs}

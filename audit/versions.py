@@ -21,13 +21,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection
 
-from audit import chain, context, sql
+from audit import context, sql
 from audit.contracts import _narrowed, _objects
 from audit.diff import diff
 from audit.models import ProductVersion
+from audit.services import recording
 
 RANK = {ProductVersion.Bump.PATCH: 0, ProductVersion.Bump.MINOR: 1, ProductVersion.Bump.MAJOR: 2}
 VERSION_COLUMNS = ("product_id", "identifier", "domain", "sequence", "snapshot_hash", "snapshot", "diff", "bump",
@@ -38,7 +38,8 @@ _TOP = re.compile(r"^([^.\[]+)(?:\[([^\]]+)\])?")
 
 @dataclass(frozen=True)
 class Snapshot:
-    """What catalog knows of one changed product: its document and its ports' contracts' documents."""
+    """What catalog knows of one changed product: its document and its ports' contracts' documents,
+    as JSON values (decoded from the database's JSON columns: no dates, decimals or tuples)."""
 
     product_id: int
     identifier: str
@@ -50,7 +51,7 @@ class Snapshot:
 
     @property
     def document(self) -> dict:
-        return chain.jsonable({"product": self.descriptor, "contracts": self.contracts})
+        return {"product": self.descriptor, "contracts": self.contracts}
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ def snapshot_hash(document: dict) -> str:
 def versions_record(*, snapshots: Sequence[Snapshot]) -> list[ProductVersion]:
     """Inside the writer's transaction: a new version for each product whose snapshot changed."""
     snapshots = [s for s in snapshots if s.descriptor]  # made without a descriptor: nothing to version
-    if not snapshots or not getattr(settings, "MESHPORT_AUDIT_ENABLED", True):
+    if not snapshots or not recording():
         return []
     documents = {s.product_id: s.document for s in snapshots}
     digests = {pid: snapshot_hash(document) for pid, document in documents.items()}

@@ -116,47 +116,49 @@ def changes_announce(changeset: ChangeSet) -> None:
 
 
 def _audit(changes: list[ProductChange]) -> None:
-    from audit.services import Event, Subject, record_many
-    from catalog.models import DataProduct
+    from audit.services import Event, Subject, record_many, recording
+    from audit.versions import Snapshot, versions_record
 
-    known = {pk: (label, domain) for pk, label, domain in DataProduct.objects.filter(
-        pk__in=[c.product_id for c in changes]).order_by().values_list("pk", "identifier", "domain__slug")}
+    if not changes or not recording():
+        return  # recording off (only the audit bench turns it off): no label to look up either
+    found = _products_read([c.product_id for c in changes])
     events = [Event(action=f"product.{'status_changed' if 'status' in c.fields and c.kind == Kind.UPDATED else c.kind}",
-                    subject=Subject("product", c.product_id, *known.get(c.product_id, ("", ""))), actor=c.actor,
+                    subject=Subject("product", c.product_id, *found.get(c.product_id, ("", ""))[:2]), actor=c.actor,
                     data={"fields": sorted(c.fields), "diff": c.diff or {}}) for c in changes]
     with transaction.atomic(savepoint=False):  # the writer's; its own only where a writer has none (admin bulk delete)
         recorded = record_many(events=events)
-        if recorded:  # recording on (only the audit bench turns it off)
-            _versions_record([c for c in changes if c.kind != Kind.DELETED], {e.subject_id: e.pk for e in recorded})
+        event_ids = {e.subject_id: e.pk for e in recorded}
+        alive = {c.product_id: c for c in changes if c.kind != Kind.DELETED}
+        versions_record(snapshots=[
+            Snapshot(pk, label, slug, _json(descriptor), {cid: _json(doc) for cid, doc in contracts.items()},
+                     alive[pk].actor, event_ids.get(str(pk)))
+            for pk, (label, slug, descriptor, contracts) in found.items() if pk in alive])
 
 
-def _versions_record(changes: list[ProductChange], event_ids: dict[str, int]) -> None:
-    """Each product's descriptor and its ports' contracts, for its history (``audit.versions``).
+def _products_read(product_ids: list[int]) -> dict[int, tuple[str, str, object, dict]]:
+    """Each product's identifier and domain (the events' subjects) and, still encoded, its descriptor
+    and its ports' contracts' documents (its version's snapshot, ``audit.versions``).
 
-    One query in plain SQL (this runs on every publish: the ORM's compiling of two ordered joins
-    cost more than reading the rows), the documents decoded once each.
+    One query in plain SQL: this runs on every publish, and the ORM's compiling of a query with
+    ordered joins cost more than reading the rows. A deleted product is not found: its events
+    take their subject's last known name (``audit.services``).
     """
-    from audit.versions import Snapshot, versions_record
     from catalog.models import Contract, DataProduct, Domain, OutputPort
 
-    by_id = {c.product_id: c for c in changes}
-    if not by_id:
-        return
     sql = (f"SELECT p.id, p.identifier, d.slug, p.descriptor, c.external_id, c.document "  # noqa: S608 - our tables
            f"FROM {DataProduct._meta.db_table} p JOIN {Domain._meta.db_table} d ON d.id = p.domain_id "
            f"LEFT JOIN {OutputPort._meta.db_table} o ON o.product_id = p.id AND o.contract_id IS NOT NULL "
            f"LEFT JOIN {Contract._meta.db_table} c ON c.id = o.contract_id "
-           f"WHERE p.id IN ({', '.join(['%s'] * len(by_id))})")
-    found: dict[int, list] = {}
+           f"WHERE p.id IN ({', '.join(['%s'] * len(product_ids))})")
+    found: dict[int, tuple] = {}
     with connection.cursor() as cursor:
-        cursor.execute(sql, list(by_id))
+        cursor.execute(sql, product_ids)
         for pk, label, slug, descriptor, cid, document in cursor.fetchall():
             if pk not in found:
-                found[pk] = [label, slug, _json(descriptor), {}]
+                found[pk] = (label, slug, descriptor, {})
             if cid is not None:
-                found[pk][3][cid] = _json(document)
-    versions_record(snapshots=[Snapshot(pk, label, slug, descriptor, contracts, by_id[pk].actor, event_ids.get(str(pk)))
-                               for pk, (label, slug, descriptor, contracts) in found.items()])
+                found[pk][3][cid] = document
+    return found
 
 
 def _json(value):

@@ -29,8 +29,26 @@ class ExportFilterSerializer(EventFilterSerializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
+    """One event, as the API documents it. Pages and exports are written by ``event_output`` from
+    ``values()`` rows instead: the same output for a tenth of the work per row."""
+
     class Meta:
         model = AuditEvent
         fields = ["id", "occurred_at", "actor", "actor_name", "action", "subject_type", "subject_id",
                   "subject_label", "domain", "request_id", "data", "prev_hash", "hash"]
         read_only_fields = fields
+
+
+EVENT_FIELDS = AuditEventSerializer.Meta.fields
+_occurred_at = serializers.DateTimeField()  # the model serializer's own rendering of a time (zone, format)
+
+
+def event_output(row: dict) -> dict:
+    """What ``AuditEventSerializer`` gives for an event, from its ``values(*EVENT_FIELDS)`` row.
+
+    Every other field is already what the serializer would return (text, an integer id, the
+    decoded ``data``); only the time is rendered. A 500-event page no longer builds 500 model
+    instances and runs 13 serializer fields on each.
+    """
+    row["occurred_at"] = _occurred_at.to_representation(row["occurred_at"])
+    return row

@@ -73,10 +73,15 @@ def mute_fan_out() -> None:
         signal.sender_receivers_cache.clear()
 
 
+def load() -> str:
+    """The machine's load average (1, 5, 15 minutes): what else ran while these figures were taken."""
+    return "load average " + " / ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def publish_phases(products: int, rounds: int, root: Path) -> None:
     size = max(1, products // rounds)
     print(f"{products} products, one publish each, then one update each; recording off vs on, "
-          f"interleaved in {rounds} rounds ({os.environ['DATABASE_URL'].split(':')[0]})")
+          f"interleaved in {rounds} rounds ({os.environ['DATABASE_URL'].split(':')[0]}; {load()})")
     for phase, version in (("import", "1.0.0"), ("update", "1.1.0")):
         wall, cpu = {"off": 0.0, "on": 0.0}, {"off": 0.0, "on": 0.0}
         for start in range(0, products, size):
@@ -88,7 +93,7 @@ def publish_phases(products: int, rounds: int, root: Path) -> None:
         per = {mode: s / products * 1000 for mode, s in wall.items()}
         print(f"{phase:<7} off {wall['off']:7.2f} s ({per['off']:.2f} ms/publish)   "
               f"on {wall['on']:7.2f} s ({per['on']:.2f} ms/publish)   ratio {wall['on'] / wall['off']:.3f}   "
-              f"(CPU {cpu['off']:.2f} / {cpu['on']:.2f} s: ratio {cpu['on'] / cpu['off']:.3f})")
+              f"(CPU {cpu['off']:.2f} / {cpu['on']:.2f} s: ratio {cpu['on'] / cpu['off']:.3f}; {load()})")
 
 
 def events_generate(count: int) -> float:
@@ -174,6 +179,7 @@ def readers_time(repeat: int) -> None:
         ("anonymous", f"/api/events/?after={middle}"),
         ("anonymous", f"/api/events/?after={last - 150}"),
     ]
+    print(f"readers ({load()})")
     print(f"{'who':<10} {'request':<70} {'p50 ms':>8} {'p95 ms':>8}")
     worst = 0.0
     for who, url in queries:
@@ -189,7 +195,7 @@ def readers_time(repeat: int) -> None:
         p95 = percentile(times, 0.95)
         worst = max(worst, p95)
         print(f"{who:<10} {url:<70} {percentile(times, 0.5):8.1f} {p95:8.1f}")
-    print(f"worst p95 {worst:.1f} ms over {AuditEvent.objects.count():,} events (target ≤ 100 ms)")
+    print(f"worst p95 {worst:.1f} ms over {AuditEvent.objects.count():,} events (target ≤ 100 ms; {load()})")
 
 
 def main() -> None:

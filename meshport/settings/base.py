@@ -246,6 +246,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No deep links: Swagger UI puts each operation's link inside its expand button, a link within a
+    # button that keyboards and screen readers cannot reach as either (axe: nested-interactive).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
     # Fixed names for choice sets whose field names (status, state, kind...) recur across components:
     # without them drf-spectacular derives names from whichever components collide (e.g. "Status720Enum").
     "ENUM_NAME_OVERRIDES": {

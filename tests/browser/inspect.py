@@ -11,7 +11,10 @@ at each width:
 - runs axe-core (carried inside ``axe-playwright-python``; nothing fetched) and fails on any
   *critical* or *serious* violation, listing rule, impact and the first offending nodes.
 
-It returns the last page (the phone one) for further assertions.
+It returns the last page (the phone one) for further assertions. ``ready`` names an element to wait
+for (up to ``READY_TIMEOUT_MS``) before looking, for pages that draw themselves from an API answer
+(the API docs); ``full_page=False`` screenshots the viewport only, for a page tens of thousands of
+pixels tall (Redoc's reference).
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from tests.browser.pages import DESKTOP, PHONE, log_in
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 BLOCKING_IMPACTS = {"critical", "serious"}
+READY_TIMEOUT_MS = 60_000
 
 # Elements wider than the viewport, or than the card or panel holding them (2 px of rounding allowed).
 # An element inside a scroll box (overflow-x auto/scroll) that the page meant to scroll is not counted.
@@ -67,11 +71,11 @@ def blocking_violations(page) -> list[str]:
     return lines
 
 
-def check_open_page(page, name: str, width: int, errors: list[str]) -> None:
+def check_open_page(page, name: str, width: int, errors: list[str], full_page: bool = True) -> None:
     """The checks on a page already open at ``width``; ``errors`` collects console and page errors."""
     page.wait_for_load_state("networkidle")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}.png"), full_page=full_page)
     overflowing = page.evaluate(_OVERFLOWING)
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= page.evaluate("window.innerWidth"), (
@@ -89,7 +93,8 @@ def _collect_errors(page) -> list[str]:
     return errors
 
 
-def inspect_page(open_page, url: str, name: str, user: str | None = None):
+def inspect_page(open_page, url: str, name: str, user: str | None = None, *,
+                 ready: str | None = None, full_page: bool = True):
     """Open ``url`` (logged in as ``user`` if given) at both widths and run every check."""
     page = None
     for viewport in (DESKTOP, PHONE):
@@ -99,5 +104,7 @@ def inspect_page(open_page, url: str, name: str, user: str | None = None):
             log_in(page, user, next_url=url)
         else:
             page.goto(url)
-        check_open_page(page, name, viewport["width"], errors)
+        if ready:
+            page.wait_for_selector(ready, timeout=READY_TIMEOUT_MS)
+        check_open_page(page, name, viewport["width"], errors, full_page=full_page)
     return page

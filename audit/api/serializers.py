@@ -1,6 +1,7 @@
 """The audit API's input (filters, export format) and output (one event)."""
 from __future__ import annotations
 
+from django.utils import timezone
 from rest_framework import serializers
 
 from audit.models import AuditEvent
@@ -29,8 +30,8 @@ class ExportFilterSerializer(EventFilterSerializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    """One event, as the API documents it. Pages and exports are written by ``event_output`` from
-    ``values()`` rows instead: the same output for a tenth of the work per row."""
+    """One event, as the API documents it. Pages and exports are written by ``event_outputs`` from
+    ``values()`` rows instead: the same output for a fraction of the work per row."""
 
     class Meta:
         model = AuditEvent
@@ -40,15 +41,17 @@ class AuditEventSerializer(serializers.ModelSerializer):
 
 
 EVENT_FIELDS = AuditEventSerializer.Meta.fields
-_occurred_at = serializers.DateTimeField()  # the model serializer's own rendering of a time (zone, format)
 
 
-def event_output(row: dict) -> dict:
-    """What ``AuditEventSerializer`` gives for an event, from its ``values(*EVENT_FIELDS)`` row.
+def event_outputs(rows):
+    """What ``AuditEventSerializer`` gives for each event, from its ``values(*EVENT_FIELDS)`` row.
 
     Every other field is already what the serializer would return (text, an integer id, the
-    decoded ``data``); only the time is rendered. A 500-event page no longer builds 500 model
-    instances and runs 13 serializer fields on each.
+    decoded ``data``); only the time is rendered, by the serializer's own field bound to the
+    current time zone once (asking for the zone on every row was a tenth of a 500-event page).
+    A page no longer builds a model instance and runs 13 serializer fields per event.
     """
-    row["occurred_at"] = _occurred_at.to_representation(row["occurred_at"])
-    return row
+    occurred_at = serializers.DateTimeField(default_timezone=timezone.get_current_timezone())
+    for row in rows:
+        row["occurred_at"] = occurred_at.to_representation(row["occurred_at"])
+        yield row

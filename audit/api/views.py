@@ -21,7 +21,7 @@ from audit.api.serializers import (
     AuditEventSerializer,
     EventFilterSerializer,
     ExportFilterSerializer,
-    event_output,
+    event_outputs,
 )
 from audit.selectors import event_list
 from meshport.pagination import CursorPagination
@@ -65,7 +65,7 @@ class AuditEventListView(generics.ListAPIView):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset().values(*EVENT_FIELDS))  # rows, not instances
-        return self.get_paginated_response([event_output(row) for row in page])
+        return self.get_paginated_response(list(event_outputs(page)))
 
 
 class AuditExportView(views.APIView):
@@ -78,7 +78,7 @@ class AuditExportView(views.APIView):
     def get(self, request):
         filters = _filters(ExportFilterSerializer, request)
         events = event_list(user=request.user, filters=filters).order_by("id").values(*EVENT_FIELDS)
-        rows = (event_output(row) for row in events.iterator(chunk_size=EXPORT_CHUNK))
+        rows = event_outputs(events.iterator(chunk_size=EXPORT_CHUNK))
         if filters["format"] == "csv":
             response = StreamingHttpResponse(_csv(rows), content_type="text/csv; charset=utf-8")
         else:

@@ -183,8 +183,20 @@ class LineageEvent(models.Model):
     posted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
 
+    class Graph(models.TextChoices):
+        APPLIED = "applied", "in the graph"
+        PENDING = "pending", "waiting for a worker"
+
+    # Deferred ingestion (LINEAGE_GRAPH_DEFERRED) stores the event in the request and derives the graph in
+    # a task: until then it is pending, with the poster's rights as they were when it was accepted.
+    graph = models.CharField(max_length=8, choices=Graph.choices, default=Graph.APPLIED)
+    producer_domains = models.JSONField(null=True, blank=True, help_text=(
+        "Domain ids the poster could vouch for when the event was accepted; empty (null): platform-wide."))
+    ignored = models.JSONField(default=list, blank=True, help_text="Trust facets kept but not applied, and why.")
+
     class Meta:
         ordering = ["-event_time"]
+        indexes = [models.Index(fields=["id"], condition=models.Q(graph="pending"), name="lineage_event_pending")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.event_type} {self.event_time:%Y-%m-%d %H:%M}"

@@ -72,13 +72,28 @@ IGNORED_HELP = ("Facets that change trust (reported quality, ownership, schema) 
                 "this producer may not write: kept with the event, they change no score, owner or column.")
 
 
+GRAPH_HELP = ("`applied`: the event is in the graph; `pending`: stored, a worker adds it to the graph shortly "
+              "(its status address says when, and lists its ignored facets then).")
+
+
 class LineageEventResultSerializer(serializers.Serializer):
-    ignored = IgnoredFacetSerializer(many=True, help_text=IGNORED_HELP)
+    ignored = IgnoredFacetSerializer(many=True, help_text=IGNORED_HELP + " Empty while the graph is pending.")
+    graph = serializers.ChoiceField(["applied", "pending"], help_text=GRAPH_HELP)
+    status = serializers.URLField(help_text="The event's status address.")
 
 
 class LineageBatchResultSerializer(serializers.Serializer):
     received = serializers.IntegerField(help_text="Events in the batch.")
     created = serializers.IntegerField(help_text="Events not seen before (re-sent events change nothing).")
+    ignored = IgnoredFacetSerializer(many=True, help_text=IGNORED_HELP + " Empty while the graph is pending.")
+    graph = serializers.ChoiceField(["applied", "pending"], help_text=GRAPH_HELP)
+    status = serializers.ListField(child=serializers.URLField(), help_text="Each event's status address, in order.")
+
+
+class LineageEventStatusSerializer(serializers.Serializer):
+    digest = serializers.CharField(help_text="SHA-256 of the event as sent (keys sorted): re-sending it is a no-op.")
+    graph = serializers.ChoiceField(["applied", "pending"], help_text=GRAPH_HELP)
+    received = serializers.DateTimeField()
     ignored = IgnoredFacetSerializer(many=True, help_text=IGNORED_HELP)
 
 

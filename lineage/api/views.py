@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -29,9 +30,11 @@ from lineage.api.serializers import (
     LineageBatchResultSerializer,
     LineageErrorSerializer,
     LineageEventResultSerializer,
+    LineageEventStatusSerializer,
     LineageGraphSerializer,
     ProductImpactSerializer,
 )
+from lineage.models import LineageEvent
 from lineage.openlineage import FieldError
 from lineage.selectors import graph
 from lineage.selectors.impact import ColumnsHidden, product_impact
@@ -95,6 +98,19 @@ def _invalid(exc: LineageEventError) -> Response:
     )
 
 
+def _graph(done: Ingested) -> dict:
+    """What the answer says of the graph: applied (in it now) or pending (a worker derives it shortly)."""
+    return {"graph": "pending" if done.pending else "applied"}
+
+
+def _status_url(request, digest: str) -> str:
+    return request.build_absolute_uri(reverse("openlineage-event-status", args=[digest]))
+
+
+def _answer(done: Ingested, body: dict) -> Response:
+    return Response(body, status=status.HTTP_202_ACCEPTED if done.pending else status.HTTP_201_CREATED)
+
+
 class LineageEventView(_IngestView):
     """``POST /api/v1/lineage``: one RunEvent, JobEvent or DatasetEvent (OpenLineage 2-0-2)."""
 
@@ -106,8 +122,11 @@ class LineageEventView(_IngestView):
         )},
         responses={
             201: OpenApiResponse(LineageEventResultSerializer, description=(
-                "Stored; an event sent again is accepted and changes nothing. `ignored` lists the facets "
-                "kept with the event that change nothing (see the serializer).")),
+                "Stored and in the graph; an event sent again is accepted and changes nothing. `ignored` lists "
+                "the facets kept with the event that change nothing (see the serializer).")),
+            202: OpenApiResponse(LineageEventResultSerializer, description=(
+                "Stored; a worker adds it to the graph shortly (`graph: pending`; with workers, "
+                "`LINEAGE_GRAPH_DEFERRED`). `status` tells when it is in, and which facets were ignored.")),
             400: OpenApiResponse(LineageErrorSerializer, description=_INVALID),
             403: OpenApiResponse(description=_FORBIDDEN),
             429: OpenApiResponse(description="Too many events from this token; retry after the time it says."),
@@ -118,7 +137,8 @@ class LineageEventView(_IngestView):
             done = self.ingest(request, _body(request), batch=False)
         except LineageEventError as exc:
             return _invalid(exc)
-        return Response({"ignored": _ignored(done)}, status=status.HTTP_201_CREATED)
+        (result,) = done.results
+        return _answer(done, {"ignored": _ignored(done), **_graph(done), "status": _status_url(request, result.digest)})
 
 
 class LineageBatchView(_IngestView):
@@ -131,7 +151,10 @@ class LineageBatchView(_IngestView):
             BATCH_SCHEMA, examples=[OpenApiExample("One RunEvent", value=[EVENT_EXAMPLE])]
         )},
         responses={
-            201: LineageBatchResultSerializer,
+            201: OpenApiResponse(LineageBatchResultSerializer, description="Stored and in the graph."),
+            202: OpenApiResponse(LineageBatchResultSerializer, description=(
+                "Stored; a worker adds the events to the graph shortly (`graph: pending`); `status` has each "
+                "event's status address, in the batch's order.")),
             400: OpenApiResponse(LineageErrorSerializer, description=_INVALID + " Paths start with the event's index."),
             403: OpenApiResponse(description=_FORBIDDEN),
             429: OpenApiResponse(description="Too many events from this token; retry after the time it says."),
@@ -145,8 +168,27 @@ class LineageBatchView(_IngestView):
             done = self.ingest(request, events, batch=True)
         except LineageEventError as exc:
             return _invalid(exc)
-        return Response({"received": len(done.results), "created": done.created, "ignored": _ignored(done)},
-                        status=status.HTTP_201_CREATED)
+        return _answer(done, {"received": len(done.results), "created": done.created, "ignored": _ignored(done),
+                              **_graph(done), "status": [_status_url(request, r.digest) for r in done.results]})
+
+
+class LineageEventStatusView(APIView):
+    """``GET /api/v1/lineage/events/<digest>``: whether an accepted event is in the graph yet."""
+
+    permission_classes = [permissions.IsAuthenticated, IsLineageProducer]
+
+    @extend_schema(
+        operation_id="openlineage_event_status",
+        summary="Whether an accepted OpenLineage event is in the graph yet",
+        responses={
+            200: LineageEventStatusSerializer,
+            403: OpenApiResponse(description=_FORBIDDEN),
+            404: OpenApiResponse(description="No event with this digest (the address an ingestion answer gave)."),
+        },
+    )
+    def get(self, request, digest: str):
+        event = get_object_or_404(LineageEvent.objects.only("digest", "graph", "ignored", "received"), digest=digest)
+        return Response(LineageEventStatusSerializer(event).data)
 
 
 def _body(request):
@@ -159,8 +201,6 @@ def _body(request):
 
 
 def _root_error(message: str):
-    from lineage.openlineage import FieldError
-
     return FieldError("$", message)
 
 

@@ -1,4 +1,10 @@
-"""OpenLineage ingestion: validate, store each event once, merge it into the graph, in one transaction.
+"""OpenLineage ingestion: validate, store each event once, merge it into the graph.
+
+Embedded (``LINEAGE_GRAPH_DEFERRED`` off, the default without workers) the graph is derived in the
+request's transaction. Deferred, the request validates the event and stores it as sent, ``pending``,
+with the poster's rights at that moment; after commit a task (``lineage_events_apply``) derives the
+graph from every pending event in batches, one applier at a time, so one event per request costs a
+few queries and the graph follows within a second or so (the answer says which: 201 applied, 202 pending).
 
 A batch is read with few queries: its digests, datasets and jobs are fetched together up front,
 and the derived work (product edges, observed schemas) runs once at the end.
@@ -15,7 +21,10 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.conf import settings
+from django.core.cache import caches
+from django.db import connection, transaction
+from django.utils import timezone
 
 from audit.services import Subject, record
 from catalog.models import DataProduct, Domain
@@ -61,14 +70,24 @@ class IgnoredFacet:
 class Ingested:
     results: list[IngestResult]
     ignored: list[IgnoredFacet]
+    pending: bool = False  # stored, the graph still to be derived by a worker
 
     @property
     def created(self) -> int:
         return sum(r.created for r in self.results)
 
 
+SUBJECT = Subject("lineage", "openlineage", "OpenLineage ingestion")
+APPLY_BATCH = 500  # pending events a worker derives in one transaction
+
+
 def _digest(event: dict) -> str:
     return hashlib.sha256(json.dumps(event, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def deferred() -> bool:
+    """Whether requests leave the graph to a worker (``LINEAGE_GRAPH_DEFERRED``)."""
+    return bool(getattr(settings, "LINEAGE_GRAPH_DEFERRED", False))
 
 
 def lineage_event_ingest(*, event, producer: Producer, posted_by=None) -> Ingested:
@@ -83,25 +102,113 @@ def lineage_events_ingest(*, events: list, producer: Producer, posted_by=None, p
     if errors:
         raise LineageEventError(errors)
     batch = _Batch(events, producer=producer, posted_by=posted_by, prefix=prefix)
+    if deferred():
+        done = Ingested(batch.accept(), [], pending=True)
+        if done.created:
+            _summary_record(batch, done, posted_by)
+            transaction.on_commit(_apply_later, robust=True)  # a broker away: the beat sweep applies it
+        return done
     done = Ingested(batch.apply(), batch.ignored)
     if done.created:
         _summary_record(batch, done, posted_by)
     return done
 
 
+QUEUED_KEY = "lineage:apply-queued"
+
+
+def _apply_later() -> None:
+    """Queue the applier, unless one is queued and not yet started (it clears the mark before it looks,
+    so it will see this event): under load most requests send no task. The mark lives in the shared
+    ``throttle`` cache (Redis at scale); a process-local cache could not be cleared by the worker."""
+    from lineage.tasks import lineage_events_apply_task
+
+    shared = "throttle" in settings.CACHES and "redis" in settings.CACHES["throttle"]["BACKEND"].lower()
+    if shared and not caches["throttle"].add(QUEUED_KEY, 1, timeout=QUEUED_TTL):
+        return
+    lineage_events_apply_task.delay()
+
+
+def apply_queued_clear() -> None:
+    """The applier starts: requests from now on queue another one (see ``_apply_later``)."""
+    if "throttle" in settings.CACHES:
+        caches["throttle"].delete(QUEUED_KEY)
+
+
+QUEUED_TTL = 60  # a queued task lost with its broker: requests queue a new one after this (and beat sweeps)
+
+
 def _summary_record(batch: _Batch, done: Ingested, posted_by) -> None:
-    """One audit event per ingestion that stored something: how many events, for which jobs and products."""
+    """One audit event per ingestion that stored something: how many events, for which jobs and products
+    (deferred: the products are known once the graph is derived, and recorded then, see ``lineage_events_apply``)."""
     kinds: dict[str, int] = {}
+    created = {r.digest for r in done.results if r.created}
     for digest, event in zip(batch.digests, batch.events, strict=True):
-        if any(r.digest == digest and r.created for r in done.results):
+        if digest in created:
             kinds[event_kind(event)] = kinds.get(event_kind(event), 0) + 1
+    if done.pending:
+        jobs = sorted({f"{e['job']['namespace']}/{e['job']['name']}" for e in batch.events if "job" in e})
+        record(action="lineage.ingested", actor=posted_by, subject=SUBJECT,
+               data={"events": len(batch.events), "new": done.created, "kinds": kinds, "jobs": jobs[:50],
+                     "graph": "pending"})
+        return
     jobs = sorted(f"{namespace}/{name}" for namespace, name in batch.jobs)
-    product_ids = {d.product_id for d in batch.datasets.values() if d is not None and d.product_id}
-    products = sorted(DataProduct.objects.filter(pk__in=product_ids).order_by().values_list("identifier", flat=True))
-    record(action="lineage.ingested", actor=posted_by,
-           subject=Subject("lineage", "openlineage", "OpenLineage ingestion"),
+    record(action="lineage.ingested", actor=posted_by, subject=SUBJECT,
            data={"events": len(batch.events), "new": done.created, "kinds": kinds, "jobs": jobs[:50],
-                 "products": products[:50], "ignored_facets": len(done.ignored)})
+                 "products": _products(batch), "ignored_facets": len(done.ignored)})
+
+
+def _products(batch: _Batch) -> list[str]:
+    product_ids = {d.product_id for d in batch.datasets.values() if d is not None and d.product_id}
+    return sorted(DataProduct.objects.filter(pk__in=product_ids).order_by().values_list("identifier", flat=True))[:50]
+
+
+def lineage_events_apply(*, limit: int = APPLY_BATCH) -> int | None:
+    """Derive the graph from up to ``limit`` pending events, oldest first, in one transaction; returns how
+    many (0: none left), or None when another worker is applying (one applier at a time: merges read and
+    write the same datasets, and the events' order does not matter to the graph they end in)."""
+    with transaction.atomic():
+        if not _applier_lock():
+            return None
+        pending = list(LineageEvent.objects.filter(graph=LineageEvent.Graph.PENDING).order_by("id")[:limit])
+        if not pending:
+            return 0
+        groups: dict[tuple, list[LineageEvent]] = {}
+        for row in pending:  # one batch per poster and rights: the trust checks are the poster's
+            key = (row.posted_by_id, tuple(row.producer_domains) if row.producer_domains is not None else None)
+            groups.setdefault(key, []).append(row)
+        ignored = 0
+        names: set[str] = set()
+        for (_, domains), rows in groups.items():
+            producer = PLATFORM if domains is None else Producer(domain_ids=frozenset(domains))
+            batch = _Batch([r.payload for r in rows], producer=producer, posted_by=rows[0].posted_by_id)
+            batch.derive({r.digest: r.payload for r in rows})
+            for row in rows:
+                row.ignored = batch.ignored_by.get(row.digest, [])
+                ignored += len(row.ignored)
+            names.update(_products(batch))
+        LineageEvent.objects.filter(pk__in=[r.pk for r in pending]).update(graph=LineageEvent.Graph.APPLIED)
+        for row in pending:
+            if row.ignored:
+                LineageEvent.objects.filter(pk=row.pk).update(ignored=row.ignored)
+        record(action="lineage.applied", actor=None, subject=SUBJECT,
+               data={"events": len(pending), "products": sorted(names)[:50], "ignored_facets": ignored})
+        return len(pending)
+
+
+def _applier_lock() -> bool:
+    """PostgreSQL: a transaction-scoped advisory lock, not waited for. SQLite serialises writers itself,
+    but a transaction's reads may predate another's commit: its write lock is taken at once instead."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [APPLIER_LOCK])
+            return cursor.fetchone()[0]
+        # An empty write takes SQLite's database lock for the rest of the transaction (busy: it waits).
+        cursor.execute("UPDATE lineage_lineageevent SET graph = graph WHERE 0")
+        return True
+
+
+APPLIER_LOCK = 0x4C494E45  # "LINE"
 
 
 def _addresses(event: dict) -> set[tuple[str, str]]:
@@ -122,8 +229,11 @@ def _at(path: str, key: str) -> str:
 class _Batch:
     def __init__(self, events: list[dict], *, producer: Producer = PLATFORM, posted_by=None, prefix: bool = False):
         self.events = events
-        self.producer, self.posted_by, self.prefix = producer, posted_by, prefix
+        self.producer, self.prefix = producer, prefix
+        self.posted_by_id = getattr(posted_by, "pk", posted_by)
         self.ignored: list[IgnoredFacet] = []
+        self.ignored_by: dict[str, list[dict]] = {}  # digest -> its ignored facets, paths from the event's root
+        self.current: tuple[str, str] = ("", "")  # the event being merged: its digest and its path prefix
         self.products: dict[int, tuple[int, str, str]] = {}  # pk -> (domain id, identifier, domain slug)
         self.distrust: dict[int, str] = {}  # dataset pk -> why its trust facets do not count ("" if they do)
         self.digests = [_digest(e) for e in events]
@@ -138,22 +248,62 @@ class _Batch:
         self.schema_datasets: set[int] = set()
 
     def apply(self) -> list[IngestResult]:
+        """Store the new events and derive the graph from them (the embedded path)."""
+        fresh = self._store()
+        self.derive(fresh)
+        for digest, facets in self.ignored_by.items():
+            LineageEvent.objects.filter(digest=digest).update(ignored=facets)
+        return self._results(fresh)
+
+    def accept(self) -> list[IngestResult]:
+        """Store the new events, pending: a worker derives the graph (the deferred path). One statement:
+        this is the whole of a deferred request's own work, and re-sent events are skipped by the insert."""
+        rows, fresh = {}, {}
+        for digest, event in zip(self.digests, self.events, strict=True):
+            rows.setdefault(digest, event)
+        if rows:
+            ops, now = connection.ops, timezone.now()
+            domains = "null" if self.producer.platform else json.dumps(sorted(self.producer.domain_ids))
+            jsonb = "::jsonb" if connection.vendor == "postgresql" else ""
+            values = ", ".join([f"(%s, %s, %s, %s, %s, %s{jsonb}, %s, %s, %s{jsonb}, %s{jsonb})"] * len(rows))
+            params = [p for d, e in rows.items() for p in (
+                d, event_kind(e), e.get("eventType") or "", ops.adapt_datetimefield_value(parse_time(e["eventTime"])),
+                ops.adapt_datetimefield_value(now), json.dumps(e), self.posted_by_id, LineageEvent.Graph.PENDING,
+                domains, "[]")]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO lineage_lineageevent (digest, kind, event_type, event_time, received, payload, "  # noqa: S608
+                    f"posted_by_id, graph, producer_domains, ignored) VALUES {values} "
+                    "ON CONFLICT (digest) DO NOTHING RETURNING digest", params)
+                created = {row[0] for row in cursor.fetchall()}
+            fresh = {d: e for d, e in rows.items() if d in created}
+        return self._results(fresh)
+
+    def _results(self, fresh: dict) -> list[IngestResult]:
+        return [IngestResult(d, created=d in fresh and not self._repeat(d, i)) for i, d in enumerate(self.digests)]
+
+    def _store(self) -> dict[str, dict]:
         seen = set(LineageEvent.objects.filter(digest__in=self.digests).values_list("digest", flat=True))
         fresh = {}
         for digest, event in zip(self.digests, self.events, strict=True):
             if digest not in seen and digest not in fresh:
                 fresh[digest] = event
-        self._prefetch(fresh.values())
+        domains = None if self.producer.platform else sorted(self.producer.domain_ids)
         LineageEvent.objects.bulk_create([
             LineageEvent(digest=d, kind=event_kind(e), event_type=e.get("eventType") or "",
-                         event_time=parse_time(e["eventTime"]), payload=e, posted_by=self.posted_by)
+                         event_time=parse_time(e["eventTime"]), payload=e, posted_by_id=self.posted_by_id,
+                         producer_domains=domains)
             for d, e in fresh.items()
         ])
+        return fresh
+
+    def derive(self, fresh: dict[str, dict]) -> None:
+        """Merge these events (digest: event) into the graph."""
+        self._prefetch(fresh.values())
         position = {d: i for i, d in reversed(list(enumerate(self.digests)))}
         for digest, event in fresh.items():
             self._event(event, digest, f"[{position[digest]}]" if self.prefix else "")
         self._finish()
-        return [IngestResult(d, created=d in fresh and not self._repeat(d, i)) for i, d in enumerate(self.digests)]
 
     def _repeat(self, digest: str, index: int) -> bool:
         return digest in self.digests[:index]
@@ -173,6 +323,7 @@ class _Batch:
             self.runs = {r.run_id: r for r in Run.objects.filter(run_id__in=runs)}
 
     def _event(self, event: dict, digest: str, at: str) -> None:
+        self.current = (digest, at)
         when = parse_time(event["eventTime"])
         stamp = make_stamp(when, digest)
         if "dataset" in event and "job" not in event:
@@ -215,8 +366,12 @@ class _Batch:
         if not reason:
             return facets or {}
         product = self.products[dataset.product_id][1]
-        self.ignored += [IgnoredFacet(f"{path}.{key}", dataset.address, product, reason)
-                         for key in facets if key in TRUSTED_FACETS]
+        found = [IgnoredFacet(f"{path}.{key}", dataset.address, product, reason) for key in facets if key in TRUSTED_FACETS]
+        self.ignored += found
+        digest, at = self.current
+        if digest:
+            self.ignored_by.setdefault(digest, []).extend(
+                {**i.as_dict(), "path": i.path.removeprefix(at).lstrip(".")} for i in found)
         return {key: facet for key, facet in facets.items() if key not in TRUSTED_FACETS}
 
     def _job(self, spec: dict, stamp) -> Job:

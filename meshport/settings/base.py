@@ -431,6 +431,10 @@ LOGGING = {
 # LINEAGE: each process walks the dataset graph from its own copy in memory (lineage.selectors.memory,
 # ~70 MB at 100,000 datasets / 300,000 edges); off, every walk runs in SQL.
 LINEAGE_MEMORY_GRAPH = env.bool("LINEAGE_MEMORY_GRAPH", default=True)
+# Deferred, an OpenLineage request stores the event (202, graph pending) and a worker derives the graph;
+# embedded (no workers) the request derives it (201). Pending events left behind are swept every 30 s.
+LINEAGE_GRAPH_DEFERRED = env.bool("LINEAGE_GRAPH_DEFERRED", default=not CELERY_TASK_ALWAYS_EAGER)
+CELERY_BEAT_SCHEDULE["lineage-apply-pending"] = {"task": "lineage.tasks.lineage_events_apply_task", "schedule": 30}
 
 # NOTIFICATIONS (notifications): subscriptions, the inbox, e-mail and webhooks, lineage-aware incidents
 MESHPORT_BASE_URL = env.str("MESHPORT_BASE_URL", default="http://localhost:8000")  # links in e-mails

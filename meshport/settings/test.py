@@ -33,6 +33,7 @@ SEARCH_BACKENDS = {"default": {"BACKEND": "search.backends.database.DatabaseBack
 # semantic tests (tests/search/test_semantic.py) turn it on with the `settings` fixture.
 MESHPORT_SEARCH_SEMANTIC = False
 CELERY_TASK_ALWAYS_EAGER = True
+LINEAGE_GRAPH_DEFERRED = False  # lineage's deferred tests turn it on with the `settings` fixture
 CELERY_BROKER_URL = "memory://localhost/"
 CELERY_RESULT_BACKEND = None
 STATIC_ROOT = tempfile.mkdtemp(prefix="meshport-test-static-")  # WhiteNoise wants it to exist

@@ -155,7 +155,10 @@ def test_batch_is_all_or_nothing(mesh, pusher):
     assert DatasetEdge.objects.count() == 0
     response = pusher.post(URL + "/batch", good, format="json")
     assert response.status_code == 201
-    assert response.json() == {"received": 2, "created": 2, "ignored": []}
+    body = response.json()
+    assert {k: body[k] for k in ("received", "created", "ignored", "graph")} == {
+        "received": 2, "created": 2, "ignored": [], "graph": "applied"}
+    assert len(body["status"]) == 2
     assert ProductEdge.objects.filter(source=mesh["orders"], target=mesh["revenue"]).exists()
 
 

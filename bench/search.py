@@ -144,6 +144,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, help=f"How many mixed queries (default {QUERIES}).")
     parser.add_argument("--modes", default="", help="Search modes to time the API in, e.g. lexical,hybrid.")
     parser.add_argument("--synthetic-vectors", action="store_true", help="Random vectors instead of embedding.")
+    parser.add_argument("--no-rebuild", action="store_true",
+                        help="With --modes: time the searches only, on the index and vectors an earlier run left.")
     args = parser.parse_args()
     if args.engine is None:  # the default run: both engines, each in its own process (settings differ)
         for engine, n in (("database", 100_000), ("elasticsearch", 5_000)):
@@ -171,16 +173,20 @@ def run_database(args) -> None:
         bench_rebuild(args.products)
         api_and_engine(queries, lambda p: raw_database_search(connection, p))
         return
-    with override_settings(MESHPORT_SEARCH_SEMANTIC=False):
-        print("-- search by meaning off (the baseline rebuild)")
-        plain = bench_rebuild(args.products)
-    if args.synthetic_vectors:
-        synthetic_vectors()
-    embedding_throughput()
+    if args.no_rebuild:
+        print("-- rebuilds not timed (--no-rebuild): the index and vectors an earlier run left")
+    else:
+        with override_settings(MESHPORT_SEARCH_SEMANTIC=False):
+            print("-- search by meaning off (the baseline rebuild)")
+            plain = bench_rebuild(args.products)
+        if args.synthetic_vectors:
+            synthetic_vectors()
+        embedding_throughput()
     with override_settings(MESHPORT_SEARCH_SEMANTIC=True):
-        print("-- search by meaning on, every vector current (reused)")
-        reused = bench_rebuild(args.products)
-        print(f"rebuild with vectors reused ÷ without search by meaning: {reused / plain:.2f}x")
+        if not args.no_rebuild:
+            print("-- search by meaning on, every vector current (reused)")
+            reused = bench_rebuild(args.products)
+            print(f"rebuild with vectors reused ÷ without search by meaning: {reused / plain:.2f}x")
         api_by_mode(queries, args.modes.split(","), lambda p: raw_database_search(connection, p))
 
 
@@ -208,12 +214,15 @@ def api_by_mode(queries: list[dict], modes: list[str], raw) -> None:
 
     client = Client()
 
+    cpu: dict[str, list[float]] = {mode: [] for mode in modes}
+
     def call(params: dict, mode: str) -> float:
         if mode == "hybrid-cold":
             get_embedder()._query_vector.cache_clear()
-        started = time.perf_counter()
+        started, on_cpu = time.perf_counter(), time.process_time()
         response = client.get("/api/search/", {**params, "mode": mode.removesuffix("-cold")})
         elapsed = time.perf_counter() - started
+        cpu[mode].append(time.process_time() - on_cpu)  # this process's, its worker threads' included
         assert response.status_code == 200, response.content[:300]
         return elapsed
 
@@ -222,6 +231,8 @@ def api_by_mode(queries: list[dict], modes: list[str], raw) -> None:
         for mode in modes:
             call(params, mode)
     times: dict[str, list[float]] = {mode: [] for mode in modes}
+    for values in cpu.values():
+        values.clear()
     engine = []
     for params in queries:
         engine.append(timed(lambda p=params: raw(p)))
@@ -232,6 +243,9 @@ def api_by_mode(queries: list[dict], modes: list[str], raw) -> None:
     for mode, values in times.items():
         ratio = f"  ÷ lexical p95 {percentile(values, 95) / percentile(base, 95):.2f}x" if base else ""
         print(f"API {mode:12} ({len(values)} queries): {ms(values)}{ratio}")
+        cpu_ratio = f"  ÷ lexical p95 {percentile(cpu[mode], 95) / percentile(cpu['lexical'], 95):.2f}x" if base else ""
+        print(f"    CPU {mode:8} (this process): {ms(cpu[mode])}{cpu_ratio}")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 def synthetic_vectors() -> None:

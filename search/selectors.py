@@ -18,7 +18,7 @@ from search.backends.base import SearchBackend, SearchUnavailable
 from search.semantic import store as semantic
 from search.semantic.embeddings import get_embedder
 from search.semantic.fusion import ANY_WORD_WEIGHT, rrf
-from search.types import FACET_FIELDS, SearchPage, SearchRequest, Suggestion
+from search.types import FACET_FIELDS, Ranking, SearchPage, SearchRequest, Suggestion
 from search.typos import MIN_TYPO_CHARS, distance
 
 SUGGEST_LIMIT = 10
@@ -39,15 +39,18 @@ def search_products(request: SearchRequest) -> SearchPage:
                   and semantic.enabled() and backend.supports_semantic and request.offset < FUSION_DEPTH)
     if not by_meaning:
         return _lexical(backend, request)
-    meaning = _meaning(backend, request)
+    text = request.text.strip()
+    # The query's embedding and the vector scan may run beside the words' search (the backend says)
+    meaning_of = backend.nearest_later(request, lambda: get_embedder().embed_query(text), FUSION_DEPTH)
     if request.mode == "semantic":
+        meaning = _close(meaning_of())
         shown = meaning[request.offset : request.offset + request.page_size]
         hits = backend.hits(request, shown)
         for hit in hits:
             hit.matched_by = "meaning"
         # no facet counts by meaning: a nearest-neighbour list has no natural total to count
         return SearchPage(count=len(meaning), hits=hits, facets={f: [] for f in FACET_FIELDS} if request.facets else {})
-    return _hybrid(backend, request, meaning)
+    return _hybrid(backend, request, meaning_of)
 
 
 def _lexical(backend: SearchBackend, request: SearchRequest) -> SearchPage:
@@ -63,41 +66,47 @@ def _words(backend: SearchBackend, request: SearchRequest) -> tuple[SearchPage, 
     return page, True
 
 
-def _meaning(backend: SearchBackend, request: SearchRequest) -> list[tuple[int, float]]:
-    found = backend.nearest(request, get_embedder().embed_query(request.text.strip()), FUSION_DEPTH)
+def _ranking(backend: SearchBackend, request: SearchRequest) -> tuple[Ranking, bool]:
+    """``_words`` as a ranking (ids and scores, no hits built yet)."""
+    ranking = backend.ranking(request)
+    if ranking.count == 0 and request.text.strip() and request.operator == "and":
+        return backend.ranking(replace(request, operator="or")), False
+    return ranking, True
+
+
+def _close(found: list[tuple[int, float]]) -> list[tuple[int, float]]:
+    """The nearest products that come close to the best one (see MEANING_MARGIN)."""
     if not found:
         return []
     best = found[0][1]
     return [(pk, score) for pk, score in found if score >= best - MEANING_MARGIN]
 
 
-def _hybrid(backend: SearchBackend, request: SearchRequest, meaning: list[tuple[int, float]]) -> SearchPage:
-    words, every_word = _words(backend, replace(request, page=1, page_size=FUSION_DEPTH))
-    by_words = {h.id: h for h in words.hits}
+def _hybrid(backend: SearchBackend, request: SearchRequest, meaning_of) -> SearchPage:
+    words, every_word = _ranking(backend, replace(request, page=1, page_size=FUSION_DEPTH))
+    meaning = _close(meaning_of())
+    by_words = dict(words.ranked)
     meant = {pk for pk, _ in meaning}
-    exact = _exact(request.text, words.hits)
     # A product matching every word is strong evidence; one matching some words of a question is weak.
-    fused = rrf([h.id for h in words.hits], [pk for pk, _ in meaning],
+    fused = rrf([pk for pk, _ in words.ranked], [pk for pk, _ in meaning],
                 weights=[1.0 if every_word else ANY_WORD_WEIGHT, 1.0])
+    exact = words.exact  # hits whose identifier or name is exactly the query keep the first place
     fused = [*exact, *(pk for pk in fused if pk not in exact)]
     shown = fused[request.offset : request.offset + request.page_size]
-    missing = [(pk, 0.0) for pk in shown if pk not in by_words]
-    built = {h.id: h for h in backend.hits(request, missing)} if missing else {}
+    # Only the page shown is built (and highlighted): the words' score where they matched, else none
+    built = {pk: words.hits[pk] for pk in shown if pk in words.hits}
+    missing = [(pk, by_words.get(pk, 0.0)) for pk in shown if pk not in built]
+    if missing:
+        built |= {h.id: h for h in backend.hits(request, missing)}
     hits = []
     for pk in shown:
-        hit = by_words.get(pk) or built.get(pk)
+        hit = built.get(pk)
         if hit is None:  # gone since the nearest-neighbour read
             continue
         hit.matched_by = "both" if pk in by_words and pk in meant else ("words" if pk in by_words else "meaning")
         hits.append(hit)
     only_meaning = len(meant - set(by_words))
     return SearchPage(count=words.count + only_meaning, hits=hits, facets=words.facets)
-
-
-def _exact(text: str, hits) -> list[int]:
-    """Hits whose identifier or name is exactly the query: they keep the first place."""
-    wanted = text.strip().strip('"').lower()
-    return [h.id for h in hits if h.identifier.lower() == wanted or h.name.lower() == wanted]
 
 
 def spelling_correction(request: SearchRequest, page: SearchPage) -> str:

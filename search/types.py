@@ -64,6 +64,18 @@ class SearchPage:
     corrected: str = ""  # the text searched instead of a misspelled one ("custmer" -> "customer")
 
 
+@dataclass
+class Ranking:
+    """The words' ranking without hits: (id, score) in order, which of them match the query's name
+    exactly, the total count and the facets (what fusion needs before it knows the page it shows)."""
+
+    count: int
+    ranked: list[tuple[int, float]]
+    exact: list[int] = field(default_factory=list)
+    facets: dict[str, list[dict]] = field(default_factory=dict)
+    hits: dict[int, Hit] = field(default_factory=dict)  # hits a backend built anyway (by id), reused when shown
+
+
 @dataclass(frozen=True)
 class Suggestion:
     identifier: str

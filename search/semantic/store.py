@@ -13,7 +13,8 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 from django.conf import settings
@@ -117,6 +118,13 @@ def held_hashes() -> dict[int, str]:
             SearchVector.objects.values_list("product_id", "text_hash", "model")}
 
 
+def vectors_of(product_ids: list[int]) -> dict[int, np.ndarray]:
+    """These products' current passage vectors (rows of float32), for a backend that stores them itself."""
+    dims = get_embedder().dimensions
+    rows = SearchVector.objects.filter(product_id__in=product_ids, model=get_embedder().key).values_list("product_id", "vector")
+    return {pk: np.frombuffer(bytes(blob), dtype=np.float32).reshape(-1, dims) for pk, blob in rows}
+
+
 def remove(product_ids: Iterable[int]) -> None:
     SearchVector.objects.filter(product_id__in=list(product_ids)).delete()
 
@@ -198,6 +206,57 @@ def nearest(query: np.ndarray, allowed_ids: Iterable[int] | None, k: int, *,
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.argsort(-scores[top], kind="stable")]
     return [(int(found.products[i]), float(scores[i])) for i in top]
+
+
+# The scope is checked on the best candidates first: a few hundred ids against the search entries, not
+# the whole table. Each round that keeps fewer than k widens the candidates eightfold or, when few passed,
+# to twice what their share says k needs; past this many,
+# one read of every id the scope allows is cheaper than a list of ids.
+FIRST_CANDIDATES = 100
+MAX_CHECKED = 4000
+
+
+def best_allowed(found: Matrix, scores: np.ndarray, k: int,
+                 allowed: Callable[[list[int] | None], set[int]]) -> list[tuple[int, float]]:
+    """The k best-scoring products that ``allowed`` keeps, best first. ``allowed(ids)`` says which of these
+    ids the viewer's scope and filters let through (``allowed(None)``: every such id). The scope applies
+    before the top k are taken, so a narrow scope still gets k hits; only the candidates are bounded."""
+    n = len(scores)
+    if not n or k <= 0:
+        return []
+    m = min(n, 2 * k + FIRST_CANDIDATES)
+    while True:
+        if m > MAX_CHECKED:
+            keep = allowed(None)
+            mask = np.zeros(n, dtype=bool)
+            mask[_positions(found.products, keep)] = True
+            top = np.flatnonzero(mask)
+            top = top[np.argsort(-scores[top], kind="stable")][:k]
+            return [(int(found.products[i]), float(scores[i])) for i in top]
+        top = np.argpartition(-scores, m - 1)[:m] if m < n else np.arange(n)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        ids = found.products[top].tolist()
+        keep = allowed(ids)
+        kept = [(pk, float(scores[i])) for pk, i in zip(ids, top, strict=True) if pk in keep]
+        if len(kept) >= k or m >= n:
+            return kept[:k]
+        # as many again as this share of passes needs to reach k, twice over (at least 8 × as many)
+        m = min(n, max(m * 8, 2 * k * m // max(len(kept), 1)))
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def scan_later(found: Matrix, vector_of: Callable[[], np.ndarray]) -> Future:
+    """Embed the query and score every product in a worker thread, beside the words' search in the
+    caller's: the engine's C code and the BLAS scan release the interpreter's lock while they run, as
+    SQLite and the PostgreSQL driver do while waiting for the database. Only numpy and the model run
+    there (no database connection: a thread's connection would not see the caller's transaction)."""
+    global _pool
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="meshport-vectors")
+    return _pool.submit(lambda: found.scores(vector_of()))
 
 
 def _positions(products: np.ndarray, ids: Iterable[int]) -> np.ndarray:

@@ -68,6 +68,30 @@ def test_a_product_scores_by_its_best_passage_and_the_scope_applies_before_the_t
     assert store.nearest(e[2], [], 5) == []
 
 
+def test_the_scope_is_checked_on_the_best_candidates_widening_until_k_pass(monkeypatch):
+    import numpy as np
+
+    n = 1000
+    vectors = np.linspace(1.0, 0.0, n, dtype=np.float32)[:, None] * np.ones((1, 2), dtype=np.float32)
+    found = store.Matrix(np.arange(1, n + 1), np.arange(n), vectors)  # product i scores above product i + 1
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    checked: list = []
+
+    def allowed(ids):
+        checked.append(None if ids is None else len(ids))
+        return {pk for pk in (range(1, n + 1) if ids is None else ids) if pk % 50 == 0}  # 20 of 1,000
+
+    monkeypatch.setattr(store, "FIRST_CANDIDATES", 10)
+    monkeypatch.setattr(store, "MAX_CHECKED", 600)
+    best = store.best_allowed(found, found.scores(query), 2, allowed)
+    assert [pk for pk, _ in best] == [50, 100]
+    assert checked == [14, 112]  # the 14 best held none, 8 × as many held two: the rest never read
+    checked.clear()
+    assert [pk for pk, _ in store.best_allowed(found, found.scores(query), 15, allowed)][-1] == 750
+    assert checked == [40, None]  # k of so few would need past MAX_CHECKED: every allowed id read once, k hits
+    assert store.best_allowed(found, found.scores(query), 5, lambda ids: set()) == []
+
+
 @pytest.mark.parametrize("mode", ["lexical", "semantic", "hybrid"])
 def test_a_restricted_products_column_text_shapes_nothing_a_consumer_finds(planted, mode):
     # one vector serves every viewer, so the restricted product's column text is never embedded

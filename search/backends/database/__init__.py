@@ -18,7 +18,7 @@ from search.backends.database.querying import DatabaseQuery, column_products, fi
 from search.documents import ProductDoc
 from search.models import SearchEntry
 from search.semantic import store as semantic_store
-from search.types import Hit, SearchPage, SearchRequest, Suggestion
+from search.types import Hit, Ranking, SearchPage, SearchRequest, Suggestion
 from search.typos import known_terms
 
 
@@ -55,19 +55,33 @@ class DatabaseBackend(SearchBackend):
 
     supports_semantic = True
 
+    def ranking(self, request: SearchRequest) -> Ranking:
+        return DatabaseQuery(self.engine, request).ranking()
+
     def nearest(self, request: SearchRequest, vector, k: int) -> list[tuple[int, float]]:
-        # The scope and filters apply before the top k are taken, so a narrow scope still gets k hits.
-        # The database names the entries they leave out — usually few (restricted, draft, retired), where
-        # reading the 100,000 ids they let through cost more than the vector search. A condition that is
-        # not true (false or NULL) leaves a product out.
+        found = semantic_store.matrix()
+        return semantic_store.best_allowed(found, found.scores(vector), k, lambda ids: self._allowed(request, ids))
+
+    def nearest_later(self, request: SearchRequest, vector_of, k: int):
+        """The query's embedding and the vector scan run in a worker thread while the caller runs the
+        words' search; the scope is then checked here, on this thread's connection."""
+        found = semantic_store.matrix()
+        scanning = semantic_store.scan_later(found, vector_of)
+        return lambda: semantic_store.best_allowed(found, scanning.result(), k, lambda ids: self._allowed(request, ids))
+
+    def _allowed(self, request: SearchRequest, ids: list[int] | None) -> set[int]:
+        """Which of these products (None: all) the viewer's scope and the request's filters let through. A
+        condition that is not true (false or NULL) leaves a product out."""
         where, params = visible_sql(request)
-        more_where, more_params = filter_sql(request)
-        allowed = " AND ".join(f"({w})" for w in [*where, *more_where])
+        more_where, more_params = filter_sql(request, per_row=ids is not None)
+        conditions = [*where, *more_where]
+        if ids is not None:
+            conditions.append(f"e.product_id IN ({', '.join(['%s'] * len(ids))})")
+            more_params = [*more_params, *ids]
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT e.product_id FROM catalog_searchentry e WHERE CASE WHEN {allowed} THEN 0 ELSE 1 END = 1",  # noqa: S608
+            cursor.execute(f"SELECT e.product_id FROM catalog_searchentry e WHERE {' AND '.join(f'({c})' for c in conditions)}",  # noqa: S608
                            [*params, *more_params])
-            excluded = [row[0] for row in cursor.fetchall()]
-        return semantic_store.nearest(vector, None, k, excluded_ids=excluded)
+            return {row[0] for row in cursor.fetchall()}
 
     def hits(self, request: SearchRequest, ranked: list[tuple[int, float]]) -> list[Hit]:
         return DatabaseQuery(self.engine, request)._hits(ranked)

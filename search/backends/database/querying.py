@@ -14,7 +14,7 @@ from django.db import connection
 from search import query as q
 from search.backends.database.store import FACET_SEP, FIELD_SEP, GROUP_SEP
 from search.highlights import marked
-from search.types import ENTRY_COLUMNS, FACET_FIELDS, Hit, SearchPage, SearchRequest, Suggestion
+from search.types import ENTRY_COLUMNS, FACET_FIELDS, Hit, Ranking, SearchPage, SearchRequest, Suggestion
 from search.typos import add_corrections
 
 FACET_LIMIT = 30
@@ -42,12 +42,16 @@ def visible_sql(request: SearchRequest) -> tuple[list[str], list]:
     return ["e.status <> 'retired'", *where], params
 
 
-def filter_sql(request: SearchRequest) -> tuple[list[str], list]:
+def filter_sql(request: SearchRequest, *, per_row: bool = False) -> tuple[list[str], list]:
+    """``per_row``: facet filters as one index probe per entry (``EXISTS``), for a check of a few hundred
+    given ids; otherwise as the set of every entry with the value, read once (for a search of them all)."""
     where, params = [], []
     for field in FACET_FIELDS:
         values = getattr(request, field)
         if values:
             where.append(
+                "EXISTS (SELECT 1 FROM catalog_searchfacet f WHERE f.entry_id = e.product_id AND "
+                f"f.field = %s AND f.value IN ({_marks(values)}))" if per_row else
                 "e.product_id IN (SELECT entry_id FROM catalog_searchfacet "
                 f"WHERE field = %s AND value IN ({_marks(values)}))"
             )
@@ -104,6 +108,21 @@ class DatabaseQuery:
             add_corrections(self.parsed)
 
     def run(self) -> SearchPage:
+        """One ranked page with its hits (highlighted), the count and the facets."""
+        page, count, keys = self._ranked()
+        hits = self._hits([(pk, rank) for pk, rank, _ in page])
+        facets = count_facets(keys) if self.request.facets else {}
+        return SearchPage(count=count, hits=hits, facets=facets)
+
+    def ranking(self) -> Ranking:
+        """The same page as ids and scores only: fusion reads the words' top hundred, then builds the
+        hits of the twenty it shows (with their highlights) — not of all hundred."""
+        page, count, keys = self._ranked()
+        return Ranking(count=count, ranked=[(pk, float(rank or 0)) for pk, rank, _ in page],
+                       exact=[pk for pk, _, exact in page if exact],
+                       facets=count_facets(keys) if self.request.facets else {})
+
+    def _ranked(self) -> tuple[list[tuple], int, str | None]:
         """One statement: the matches, filtered, kept once; the page, their count and facet keys read from them.
 
         The hits are materialised (ids, sort keys and packed facet keys only); the page is a
@@ -117,17 +136,14 @@ class DatabaseQuery:
         rows = self._fetch(  # MATERIALIZED: h is read twice (the page, then count and facets), computed once
             "WITH h AS MATERIALIZED (SELECT e.product_id, e.name_norm, e.quality_score, "  # noqa: S608
             f"e.usage_count, e.updated, e.facet_keys, e.exact, e.rank {base_sql}) "
-            "SELECT * FROM (SELECT 0 AS part, e.product_id, e.rank, NULL AS facet_keys FROM h e "
+            "SELECT * FROM (SELECT 0 AS part, e.product_id, e.rank, e.exact, NULL AS facet_keys FROM h e "
             f"ORDER BY {_ORDER[self.request.sort]} LIMIT %s OFFSET %s) page "
-            f"UNION ALL SELECT 1, count(*), NULL, {keys} FROM h e",
+            f"UNION ALL SELECT 1, count(*), NULL, NULL, {keys} FROM h e",
             [*base_params, self.request.page_size, self.request.offset],
         )
         summary = rows.pop()  # the aggregate row comes last (UNION ALL keeps the parts in order)
         assert summary[0] == 1, summary
-        page = [(pk, rank) for _, pk, rank, _ in rows]
-        hits = self._hits(page)
-        facets = count_facets(summary[3]) if self.request.facets else {}
-        return SearchPage(count=summary[1], hits=hits, facets=facets)
+        return [(pk, rank, exact) for _, pk, rank, exact, _ in rows], summary[1], summary[4]
 
     def _hits(self, page: list[tuple]) -> list[Hit]:
         if not page:

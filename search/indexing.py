@@ -94,8 +94,8 @@ def _written(docs: list) -> None:
 
 
 def _write(backend: SearchBackend, ids: list[int], docs: list) -> None:
+    semantic.sync(docs)  # first: a backend that stores the vectors itself (Elasticsearch) writes them with the copy
     backend.upsert(docs)
-    semantic.sync(docs)
     alive = {d.id for d in docs}
     if alive:  # a product id used again (SQLite reuses the highest): its old tombstone is void
         SearchTombstone.objects.filter(product_id__in=alive).delete()

@@ -32,10 +32,18 @@ from catalog.models import DataProduct
 from search import query as q
 from search.backends.base import IndexWriteFailed, SearchBackend, SearchUnavailable
 from search.backends.elasticsearch.mapping import MAPPING_VERSION, ProductDocument
-from search.backends.elasticsearch.queries import build_search, column_highlight_search, suggest_search
-from search.backends.elasticsearch.results import column_highlights, page_from_response
+from search.backends.elasticsearch.queries import (
+    HIT_FIELDS,
+    build_search,
+    column_highlight_search,
+    cosine,
+    knn_body,
+    suggest_search,
+)
+from search.backends.elasticsearch.results import _hit, column_highlights, page_from_response
 from search.documents import ProductDoc
-from search.types import SearchPage, SearchRequest, Suggestion
+from search.semantic import store as semantic
+from search.types import Hit, SearchPage, SearchRequest, Suggestion
 
 log = logging.getLogger(__name__)
 BULK_CHUNK = 500
@@ -188,9 +196,25 @@ class ElasticsearchBackend(SearchBackend):
     # highest, so a slow worker's older copy is refused (409) and counted as done; a delete carries
     # one more than the last version (search.models.SearchTombstone) and beats any copy before it.
     @staticmethod
-    def _index_action(doc: ProductDoc, target: str) -> dict:
-        body = ProductDocument.from_doc(doc).to_dict(include_meta=True)
+    def _index_action(doc: ProductDoc, target: str, vectors=None) -> dict:
+        body = ProductDocument.from_doc(doc, vectors).to_dict(include_meta=True)
         return body | {"_index": target, "_version": doc.version, "_version_type": "external_gte"}
+
+    @staticmethod
+    def _vectors(docs: list[ProductDoc]) -> dict:
+        """The passages' vectors of these products (the indexing task embedded them before the write)."""
+        return semantic.vectors_of([d.id for d in docs]) if semantic.enabled() else {}
+
+    def _actions(self, docs: Iterable[ProductDoc], target: str, chunk: int = 500) -> Iterator[dict]:
+        """Index actions of a stream of documents, their vectors read chunk by chunk."""
+        pending: list[ProductDoc] = []
+        for doc in [*docs, None]:
+            if doc is not None:
+                pending.append(doc)
+            if pending and (doc is None or len(pending) >= chunk):
+                vectors = self._vectors(pending)
+                yield from (self._index_action(d, target, vectors.get(d.id)) for d in pending)
+                pending = []
 
     @staticmethod
     def _delete_action(pk: int, version: int | None, target: str) -> dict:
@@ -238,7 +262,8 @@ class ElasticsearchBackend(SearchBackend):
         docs = list(docs)
         if not docs:
             return 0
-        return self._write(lambda target: [self._index_action(d, target) for d in docs], len(docs))
+        vectors = self._vectors(docs)
+        return self._write(lambda target: [self._index_action(d, target, vectors.get(d.id)) for d in docs], len(docs))
 
     def remove(self, product_ids: Iterable[int], versions: dict[int, int] | None = None) -> None:
         ids, versions = list(product_ids), versions or {}
@@ -256,8 +281,7 @@ class ElasticsearchBackend(SearchBackend):
         try:
             self.admin.indices.put_settings(index=new, settings={"refresh_interval": "-1"})
             self.admin.indices.update_aliases(actions=[{"add": {"index": new, "alias": self.building}}])
-            written, failures = self._bulk((self._index_action(d, new) for d in docs), require_alias=False,
-                                           progress=progress)
+            written, failures = self._bulk(self._actions(docs, new), require_alias=False, progress=progress)
             if failures:
                 raise IndexWriteFailed(failures)
             gone = deleted() if deleted else {}
@@ -293,6 +317,39 @@ class ElasticsearchBackend(SearchBackend):
             readable = [pk for pk, reads in listed.items() if reads]
             columns = self._column_highlights(parsed, request, readable) if readable else {}
         return page_from_response(response, request, listed=listed, columns=columns)
+
+    @property
+    def supports_semantic(self) -> bool:
+        return True
+
+    def nearest(self, request: SearchRequest, vector, k: int) -> list[tuple[int, float]]:
+        """A filtered kNN (queries.knn_body: the scope inside the search); the database has the last word on
+        what the viewer may list, as for the words' hits. Similarities are cosines, as on the database backend."""
+        try:
+            response = self.client.search(index=self.alias, body=knn_body(request, vector, k))
+        except TransportError as exc:
+            raise SearchUnavailable(str(exc)) from exc
+        except ApiError as exc:
+            if exc.meta.status >= 500 or exc.meta.status == 429:
+                raise SearchUnavailable(str(exc)) from exc
+            raise SearchQueryRefused(f"Elasticsearch refused the kNN search ({exc.meta.status}: {exc.message})") from exc
+        found = [(int(h["_id"]), cosine(h["_score"])) for h in response["hits"]["hits"]]
+        listed = self._recheck(request, [pk for pk, _ in found])
+        return [(pk, score) for pk, score in found if pk in listed]
+
+    def hits(self, request: SearchRequest, ranked: list[tuple[int, float]]) -> list[Hit]:
+        """Hits of products found by meaning (no words matched them, so no highlights), in this order."""
+        ids = [pk for pk, _ in ranked]
+        if not ids:
+            return []
+        response = self._execute(self._search().filter("ids", values=[str(pk) for pk in ids]).source(HIT_FIELDS)[:len(ids)])
+        listed = self._recheck(request, ids)
+        readable = {pk for pk, reads in listed.items() if reads}
+        built = {int(h.meta.id): _hit(h, {}, readable) for h in response if int(h.meta.id) in listed}
+        scores = dict(ranked)
+        for pk, hit in built.items():
+            hit.score = scores[pk]
+        return [built[pk] for pk in ids if pk in built]
 
     @staticmethod
     def _recheck(request: SearchRequest, ids: list[int]) -> dict[int, bool]:

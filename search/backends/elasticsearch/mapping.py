@@ -27,7 +27,7 @@ from elasticsearch.dsl import (
 
 from search.documents import ProductDoc
 
-MAPPING_VERSION = 2  # 2: strict, `updated` a date, only the column fields searched (no ports, no column port/class)
+MAPPING_VERSION = 3  # 2: strict, `updated` a date, only the column fields searched; 3: passages' vectors (nested)
 
 # "sales.orders" and "revenue_eur" are one token to the standard tokenizer; split them as the
 # query parser does, so dotted and snake_case names match word by word and as phrases.
@@ -59,6 +59,13 @@ class Column(InnerDoc):
     description = Text(analyzer=english)
 
 
+class Passage(InnerDoc):
+    """One passage's vector (search.semantic.store.semantic_chunks): a nested kNN scores a product by its
+    best passage, as the database backend does."""
+
+    embedding = DenseVector(dims=384, index=True, similarity="cosine")
+
+
 class ProductDocument(Document):
     """One data product. ``rank_boost`` feeds ``function_score``; ``content_hash`` the drift check."""
 
@@ -80,15 +87,19 @@ class ProductDocument(Document):
     rank_boost = Float()
     updated = Date()
     content_hash = Keyword()
-    # search by meaning (search.semantic): the product's vector, for a filtered kNN (queries.knn_body)
-    embedding = DenseVector(dims=384, index=True, similarity="cosine")
+    # search by meaning (search.semantic): the vectors of the product's passages, for a filtered kNN
+    # (queries.knn_body); none while search by meaning is off or the product has no vector yet
+    passages = Nested(Passage)
 
     class Meta:
         dynamic = MetaField("strict")
         meta = MetaField(meshport_mapping_version=MAPPING_VERSION)
 
     @classmethod
-    def from_doc(cls, doc: ProductDoc) -> ProductDocument:
+    def from_doc(cls, doc: ProductDoc, vectors=None) -> ProductDocument:
+        """``vectors``: the product's passage vectors (rows of a float32 array), stored for its kNN."""
         body = {k: v for k, v in doc.as_dict().items() if k not in ("id", "version", "ports")}
         body["columns"] = [{k: c[k] for k in ("name", "description")} for c in doc.columns]
+        if vectors is not None and len(vectors):
+            body["passages"] = [{"embedding": [round(float(x), 6) for x in row]} for row in vectors]
         return cls(meta={"id": doc.id}, **body)

@@ -161,12 +161,18 @@ def suggest_search(search: Search, parsed: ParsedQuery, request: SearchRequest, 
 
 
 def knn_body(request: SearchRequest, vector, k: int) -> dict:
-    """A filtered kNN over ``embedding``: the same scope and facet filters as the words' search, applied
-    inside the nearest-neighbour search (so a narrow scope still gets k hits). Only ids come back;
-    fusion and hits are shared with the database backend (search.selectors)."""
+    """A filtered kNN over the passages' vectors (nested: a product scores by its best passage): the same
+    scope and facet filters as the words' search, applied inside the nearest-neighbour search (so a narrow
+    scope still gets k hits). Only ids and scores come back; fusion and hits are shared with the database
+    backend (search.selectors)."""
     scope = [f.to_dict() for f in (*visible_filter(request), *facet_filters(request))]
     return {
-        "knn": {"field": "embedding", "query_vector": [float(x) for x in vector], "k": k,
+        "knn": {"field": "passages.embedding", "query_vector": [float(x) for x in vector], "k": k,
                 "num_candidates": max(100, 2 * k), "filter": {"bool": {"filter": scope}}},
         "_source": False, "size": k,
     }
+
+
+def cosine(score: float) -> float:
+    """Elasticsearch's kNN score for ``cosine`` similarity is (1 + cos) / 2: the cosine back."""
+    return 2.0 * score - 1.0

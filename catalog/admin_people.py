@@ -27,6 +27,9 @@ for model in (User, Group, TokenProxy):
 class StewardUserAdmin(UserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "is_active", "last_login"]
     list_filter = ["is_staff", "is_active", "groups"]
+    # records of what happened, not settings: shown, never typed in (their split date and time inputs
+    # had no labels either)
+    readonly_fields = ["last_login", "date_joined"]
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

@@ -188,3 +188,44 @@ def test_inside_a_worker_a_broker_error_still_raises(broker_down, monkeypatch):
     monkeypatch.setattr(type(celery_app), "current_worker_task", property(lambda self: search_index_products_task))
     with pytest.raises(BrokerError):
         search_index_products_task.delay([1])
+
+
+# --- PostgreSQL restarted under kept connections (CONN_MAX_AGE) ------------------------------------------
+
+
+@pytest.mark.postgres
+def test_a_kept_connection_dropped_by_a_restart_is_replaced_before_the_next_request(settings, django_db_blocker):
+    """What the database does to every connection when it restarts (``pg_terminate_backend``); the next
+    request (``request_started`` closes what is unusable) must reconnect, not answer 503 on a dead one."""
+
+    url = "postgres://postgres@127.0.0.1:5432/postgres"
+    with django_db_blocker.unblock():
+        assert _reconnects(url, health_checks=settings.DATABASES["default"]["CONN_HEALTH_CHECKS"])
+        assert not _reconnects(url, health_checks=False)  # the control: Django's default kept the dead one
+
+
+def _reconnects(url: str, *, health_checks: bool) -> bool:
+    """Keep a connection, have the server drop it, start a request: does its first query work?"""
+    import environ
+    import psycopg
+    from django.db import OperationalError as DjangoOperationalError
+    from django.db.backends.postgresql.base import DatabaseWrapper
+
+    options = {"ATOMIC_REQUESTS": False, "AUTOCOMMIT": True, "OPTIONS": {}, "TIME_ZONE": None, "TEST": {},
+               **environ.Env.db_url_config(url), "CONN_MAX_AGE": 60, "CONN_HEALTH_CHECKS": health_checks}
+    kept = DatabaseWrapper(options, alias="kept")
+    try:
+        with kept.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            pid = cursor.fetchone()[0]
+        with psycopg.connect(url, autocommit=True) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        kept.close_if_unusable_or_obsolete()  # what request_started does
+        try:
+            with kept.cursor() as cursor:
+                cursor.execute("SELECT pg_backend_pid()")
+                return cursor.fetchone()[0] != pid
+        except DjangoOperationalError:
+            return False
+    finally:
+        kept.close()

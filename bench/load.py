@@ -353,6 +353,7 @@ class Bench:
             "MESHPORT_VAR_DIR": str(self.folder / "var"), "MESHPORT_DATA_ROOTS": str(self.folder / "data"),
             "CELERY_TASK_DEFAULT_QUEUE": TASK_QUEUE, "LOG_LEVEL": "WARNING", "SEARCH_RECONCILE_SECONDS": "60",
             "MESHPORT_OPENLINEAGE_RATE": "1000000/min", "PYTHONPATH": str(ROOT),
+            "CONN_MAX_AGE": str(self.args.conn_max_age),
         }
         (self.folder / "data").mkdir()
         subprocess.run([str(self.pg.bin / "createdb"), "-h", "127.0.0.1", "-p", str(self.pg.port), "-U", "postgres",
@@ -633,6 +634,9 @@ class Bench:
         report: dict = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                         "load_before": os.getloadavg()}
         try:
+            acked, lost = emulator_durability(self.folder)
+            report["emulator_durability"] = {"acked": acked, "lost_at_stop": lost}
+            print(f"the emulator, stopped while writes arrive: {lost} of {acked} acknowledged writes lost")
             self.start_services()
             self.django()
             seed = self.seed()
@@ -656,6 +660,57 @@ class Bench:
         return report
 
 
+def emulator_durability(folder: Path, seconds: float = 2.0) -> tuple[int, int]:
+    """How many acknowledged writes the emulator loses when it is stopped while they arrive: (acked, lost).
+
+    The baseline of the "no write lost" figure: a write the engine acknowledged and then lost at its
+    stop is not in the index, and only a full reconciliation (content hashes) can find it."""
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from tests.search.emulator import EmulatedElasticsearch
+
+    es = EmulatedElasticsearch(folder / "noida-probe")
+    es.start()
+
+    def put(path: str, body: dict) -> int:
+        request = urllib.request.Request(es.url + path, method="PUT", data=json.dumps(body).encode(),  # noqa: S310
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=2) as answer:  # noqa: S310
+            return answer.status
+
+    acked: list[int] = []
+    running = True
+
+    def writer() -> None:
+        i = 0
+        while running:
+            i += 1
+            with contextlib.suppress(OSError, urllib.error.URLError):
+                if put(f"/probe/_doc/d{i}", {"n": i}) in (200, 201):
+                    acked.append(i)
+
+    try:
+        put("/probe", {})
+        thread = threading.Thread(target=writer)
+        thread.start()
+        time.sleep(seconds)
+        es.stop()
+        running = False
+        thread.join()
+        es.start()
+        lost = 0
+        for i in acked:
+            try:
+                urllib.request.urlopen(f"{es.url}/probe/_doc/d{i}", timeout=2).read()  # noqa: S310
+            except urllib.error.HTTPError:
+                lost += 1
+    finally:
+        es.stop()
+    return len(acked), lost
+
+
 def machine() -> str:
     model = ""
     with contextlib.suppress(OSError):
@@ -674,6 +729,8 @@ def main() -> None:
     parser.add_argument("--products", type=int, default=200, help="Products seeded before the load.")
     parser.add_argument("--fault-concurrency", type=int, default=4)
     parser.add_argument("--no-faults", action="store_true")
+    parser.add_argument("--conn-max-age", type=int, default=0,
+                        help="CONN_MAX_AGE of the web and worker processes (0: a connection per request).")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch folder (logs).")
     parser.add_argument("--scratch", default=os.environ.get("LOAD_SCRATCH") or None,
                         help="Where the scratch folder goes (default: the system's temporary folder).")

@@ -7,6 +7,8 @@
   OpenLineage rate live in the ``throttle`` cache); now the cache fails open and they are served.
 - Redis restarting: a publish committed its product, then failed queuing the indexing task and
   answered 500; now it answers 201, the product stays marked for the reconciler, which indexes it.
+- PostgreSQL restarting under kept connections (``CONN_MAX_AGE``): each is checked before a request's
+  first query (``CONN_HEALTH_CHECKS``), so the request after the restart reconnects.
 """
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """The pages publishing owns, looked at as a reviewer would (``inspect_page``): the publish page in
-its three states, the error pages, and the steward admin's product list."""
+its three states, the error pages (404, 403, and 500 from a crashing view with DEBUG off, as the demo
+serves), and the steward admin's product list."""
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -55,6 +56,16 @@ def test_the_404_page(open_page):
 def test_the_403_page(open_page):
     page = inspect_error_page(open_page, "/publish/?product=sales.orders", "error-403", 403, user="carol")
     assert page.get_by_role("heading", level=1).inner_text() == "You may not open this page"
+
+
+def test_the_500_page(open_page, monkeypatch):
+    """A crash in a view, through the live server with DEBUG off: Meshport's standalone 500 page."""
+    def broken(**kwargs):
+        raise RuntimeError("boom in the domains page")
+    monkeypatch.setattr("catalog.selectors.domain_list", broken)
+    page = inspect_error_page(open_page, "/domains/", "error-500", 500)
+    assert page.get_by_role("heading", level=1).inner_text() == "Something went wrong on our side"
+    assert "boom" not in page.content()
 
 
 def test_the_admin_product_list_fits_a_laptop_and_its_header_a_phone(open_page, make_user):

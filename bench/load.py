@@ -440,7 +440,6 @@ class Bench:
         for c in levels:
             got = summary([r for r in records if r[0] == f"c{c}"], each)
             got["concurrency"] = c
-            got["load"] = [round(x, 1) for x in os.getloadavg()]
             rows.append(got)
         base = rows[0]["reads"][95]
         print(f"{'conc':>4} {'req/s':>7} {'read p50':>9} {'p95':>7} {'p99':>7} {'×c1':>5} {'write p50':>9} "
@@ -457,6 +456,7 @@ class Bench:
             print(f"  c{row['concurrency']}: " + ", ".join(
                 f"{k} {v['p95_ms']}" for k, v in row["per_kind"].items()))
         good = [r["concurrency"] for r in rows if r["reads"][95] <= P95_TARGET * 1000 and r["errors"] == 0]
+        self.ramp_load = (round(min(loads), 1), round(max(loads), 1))
         print(f"highest concurrency with read p95 <= {P95_TARGET * 1000:.0f} ms and no error: "
               f"{max(good) if good else 'none'}; load average during the ramp {min(loads):.1f}-{max(loads):.1f}")
         return rows
@@ -643,6 +643,7 @@ class Bench:
             self.start_app()
             time.sleep(3)
             report["ramp"] = self.ramp(seed)
+            report["ramp_load_average"] = self.ramp_load
             if not self.args.no_faults:
                 report["faults"] = self.faults(seed)
                 report["unexpected_failures"] = self.unexpected

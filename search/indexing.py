@@ -4,8 +4,9 @@ Every product change marks ``DataProduct.search_dirty`` (and bumps ``search_vers
 writer's transaction and, after commit, calls ``index_products``. The flag is cleared only *after*
 the documents are written, and only where ``search_version`` is still the one written: an edit that
 landed meanwhile keeps it, and so does a write that failed, or a worker killed or a database gone
-between reading and writing (the load bench lost an index write that way when the flag was cleared
-first: the database restarted before it could be set again). ``reconcile``
+between reading and writing (when the flag was cleared first and set again on failure, a worker
+killed, or a database restarting, in between left a product neither dirty nor indexed until the
+nightly full pass). ``reconcile``
 (beat) re-indexes whatever is still dirty, removes what the tombstones of deleted products name
 (``SearchTombstone``, written in the deleting transaction) and, with ``full=True``, whatever
 ``drift`` finds. Reconciliation and rebuilds each run under a lease (``search.locks``): one at a time.

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 
 from search.backends.base import SearchBackend
-from search.backends.database import store
+from search.backends.database import shadow, store
 from search.backends.database.engines import engine_for
 from search.backends.database.querying import DatabaseQuery, column_products, filter_sql, suggest, visible_sql
 from search.documents import ProductDoc
@@ -34,12 +34,24 @@ class DatabaseBackend(SearchBackend):
         return engine_for(connection.vendor)
 
     def upsert(self, docs: Iterable[ProductDoc]) -> int:
+        docs = list(docs)
         with transaction.atomic():
-            return store.write(self.engine, list(docs), replace=True)
+            for suffix in self._targets():  # a rebuild filling its new tables gets the write too
+                written = store.write(self.engine, docs, replace=True, suffix=suffix)
+            return written
 
     def remove(self, product_ids: Iterable[int], versions: dict[int, int] | None = None) -> None:
+        ids = list(product_ids)
         with transaction.atomic():
-            store.delete(self.engine, list(product_ids))
+            for suffix in self._targets():
+                store.delete(self.engine, ids, suffix=suffix)
+
+    def _targets(self) -> list[str]:
+        """The live tables, and on PostgreSQL a rebuild's shadow while it fills (``shadow``)."""
+        if connection.vendor != "postgresql":
+            return [""]  # SQLite rebuilds in one transaction: writers wait for it
+        building = shadow.write_through_suffix()
+        return ["", building] if building else [""]
 
     def query(self, request: SearchRequest) -> SearchPage:
         return DatabaseQuery(self.engine, request).run()
@@ -90,6 +102,9 @@ class DatabaseBackend(SearchBackend):
         return dict(SearchEntry.objects.values_list("product_id", "content_hash"))
 
     def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None, deleted=None) -> int:
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # New tables beside the live ones, swapped in: readers and writers go on meanwhile.
+            return shadow.rebuild(self.engine, docs, progress=progress, deleted=deleted)
         # One transaction: readers keep seeing the old index until the new one commits.
         with transaction.atomic():
             store.delete_all(self.engine)

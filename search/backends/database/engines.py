@@ -72,8 +72,8 @@ class SqliteEngine:
         return [*values, hidden]
 
     @staticmethod
-    def write_facets(cursor, rows: list[tuple[int, str, str]]) -> None:
-        cursor.executemany("INSERT INTO catalog_searchfacet (entry_id, field, value) VALUES (%s, %s, %s)", rows)
+    def write_facets(cursor, rows: list[tuple[int, str, str]], table: str = "catalog_searchfacet") -> None:
+        cursor.executemany(f"INSERT INTO {table} (entry_id, field, value) VALUES (%s, %s, %s)", rows)  # noqa: S608
 
     @staticmethod
     def vacuum() -> None:
@@ -220,9 +220,14 @@ class PostgresEngine:
         """The vector lives on the entry row: deleting the entry deletes it."""
 
     @staticmethod
-    def write_facets(cursor, rows: list[tuple[int, str, str]]) -> None:
+    def staged_vector(alias: str) -> str:
+        """``_vector`` over a rebuild's staged text columns (``shadow``): w_a … w_d, the weights A … D."""
+        return " || ".join(f"setweight(to_tsvector('english', {alias}.w_{w}), '{w.upper()}')" for w in "abcd")
+
+    @staticmethod
+    def write_facets(cursor, rows: list[tuple[int, str, str]], table: str = "catalog_searchfacet") -> None:
         """COPY: a rebuild writes ~7 facet rows a product, and one INSERT each costs 5x as much."""
-        with cursor.cursor.copy("COPY catalog_searchfacet (entry_id, field, value) FROM STDIN") as copy:
+        with cursor.cursor.copy(f"COPY {table} (entry_id, field, value) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
 

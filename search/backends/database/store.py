@@ -13,7 +13,7 @@ from search.models import SearchTerm
 
 WRITE_CHUNK = 2000
 _VOCAB_WORD = re.compile(r"[^\W\d_]{3,40}")
-_ENTRY_COLUMNS = (
+ENTRY_COLUMNS = (
     "product_id", "identifier", "name_norm", "domain_id", "status", "visibility", "has_pii",
     "quality_score", "usage_count", "rank_boost", "updated", "content_hash", "facet_keys", "result",
 )
@@ -55,18 +55,24 @@ def texts(doc: ProductDoc) -> dict[str, str]:
     }
 
 
-def write(engine, docs: list[ProductDoc], *, replace: bool) -> int:
+def write(engine, docs: list[ProductDoc], *, replace: bool, suffix: str = "") -> int:
+    """Write these documents' rows; ``suffix``: into the tables a rebuild fills (``shadow``), not the live ones."""
     if replace:
-        delete(engine, [d.id for d in docs])
+        delete(engine, [d.id for d in docs], suffix=suffix)
     if not docs:
         return 0
     text = {d.id: texts(d) for d in docs}
     with connection.cursor() as cursor:
-        cursor.executemany(_entry_sql(engine), [_entry_row(engine, d, text[d.id]) for d in docs])
-        engine.write_facets(cursor, [row for d in docs for row in _facet_rows(d)])
+        cursor.executemany(_entry_sql(engine, suffix), [entry_row(engine, d, text[d.id]) for d in docs])
+        engine.write_facets(cursor, [row for d in docs for row in _facet_rows(d)], table=f"catalog_searchfacet{suffix}")
         engine.write_text(cursor, [(d.id, text[d.id], d.visibility == "restricted") for d in docs])
-    SearchTerm.objects.bulk_create([SearchTerm(term=t) for t in sorted(_vocabulary(text.values()))],
-                                   ignore_conflicts=True)
+    terms = sorted(vocabulary(text.values()))
+    if suffix:
+        with connection.cursor() as cursor:
+            cursor.executemany(f"INSERT INTO catalog_searchterm{suffix} (term) VALUES (%s) ON CONFLICT DO NOTHING",  # noqa: S608
+                               [(t,) for t in terms])
+    else:
+        SearchTerm.objects.bulk_create([SearchTerm(term=t) for t in terms], ignore_conflicts=True)
     return len(docs)
 
 
@@ -81,14 +87,14 @@ def write_chunks(engine, docs: Iterable[ProductDoc], *, progress=None) -> int:
     return written
 
 
-def delete(engine, ids: list[int]) -> None:
+def delete(engine, ids: list[int], *, suffix: str = "") -> None:
     if not ids:
         return
     marks = ", ".join(["%s"] * len(ids))
     with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM catalog_searchfacet WHERE entry_id IN ({marks})", ids)  # noqa: S608
+        cursor.execute(f"DELETE FROM catalog_searchfacet{suffix} WHERE entry_id IN ({marks})", ids)  # noqa: S608
         engine.delete_text(cursor, ids, marks)
-        cursor.execute(f"DELETE FROM catalog_searchentry WHERE product_id IN ({marks})", ids)  # noqa: S608
+        cursor.execute(f"DELETE FROM catalog_searchentry{suffix} WHERE product_id IN ({marks})", ids)  # noqa: S608
 
 
 def delete_all(engine) -> None:
@@ -99,14 +105,14 @@ def delete_all(engine) -> None:
         cursor.execute("DELETE FROM catalog_searchterm")
 
 
-def _entry_sql(engine) -> str:
-    columns = ", ".join((*_ENTRY_COLUMNS, *engine.entry_columns))
-    values = ", ".join(["%s"] * (len(_ENTRY_COLUMNS) - 1) + [engine.json_placeholder])
+def _entry_sql(engine, suffix: str = "") -> str:
+    columns = ", ".join((*ENTRY_COLUMNS, *engine.entry_columns))
+    values = ", ".join(["%s"] * (len(ENTRY_COLUMNS) - 1) + [engine.json_placeholder])
     extra = f", {engine.entry_values}" if engine.entry_values else ""
-    return f"INSERT INTO catalog_searchentry ({columns}) VALUES ({values}{extra})"  # noqa: S608
+    return f"INSERT INTO catalog_searchentry{suffix} ({columns}) VALUES ({values}{extra})"  # noqa: S608
 
 
-def _entry_row(engine, d: ProductDoc, text: dict) -> tuple:
+def entry_row(engine, d: ProductDoc, text: dict) -> tuple:
     return (
         d.id, d.identifier, d.name.lower(), d.domain_id, d.status, d.visibility, d.has_pii,
         d.quality_score, d.usage_count, d.rank_boost, d.updated, d.content_hash,
@@ -123,7 +129,7 @@ def _facet_rows(d: ProductDoc) -> Iterator[tuple]:
             yield (d.id, field, value[:200])
 
 
-def _vocabulary(texts_by_doc: Iterable[dict]) -> set[str]:
+def vocabulary(texts_by_doc: Iterable[dict]) -> set[str]:
     words: set[str] = set()
     for text in texts_by_doc:
         words.update(_VOCAB_WORD.findall(" ".join(text.values()).lower()))

@@ -1,4 +1,4 @@
-"""Search API: ``GET /api/search/`` (hits, highlights, facets) and ``GET /api/search/suggest/``."""
+"""Search API: ``GET /api/search/`` (hits, highlights, facets, the corrected text) and ``GET /api/search/suggest/``."""
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from catalog.visibility import Viewer
 from search.backends.base import SearchUnavailable
 from search.params import SearchParamsSerializer, SuggestParamsSerializer
-from search.selectors import search_products, suggest_products
+from search.selectors import search_products, spelling_correction, suggest_products
 from search.types import SearchRequest
 
 
@@ -48,6 +48,11 @@ class FacetsSerializer(serializers.Serializer):
 class SearchResultSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     page = serializers.IntegerField()
+    corrected = serializers.CharField(
+        allow_null=True,
+        help_text="The text the results are for when a misspelled word matched nothing as typed and a near "
+                  "spelling did (`custmer` → `customer`), as the search page says \"Showing results for …\"; "
+                  "null when the words were searched as typed. `correct=false` searches them as typed.")
     results = HitSerializer(many=True, source="hits")
     facets = FacetsSerializer()
 
@@ -65,11 +70,11 @@ class SuggestResultSerializer(serializers.Serializer):
     suggestions = SuggestionSerializer(many=True)
 
 
-def result_data(page, number: int) -> dict:
+def result_data(page, number: int, corrected: str = "") -> dict:
     """The body ``SearchResultSerializer`` documents, built directly: nested serializers cost more
     than the search itself on a page of twenty hits with a hundred facet values."""
     return {
-        "count": page.count, "page": number, "facets": page.facets,
+        "count": page.count, "page": number, "corrected": corrected or None, "facets": page.facets,
         "results": [{"identifier": h.identifier, "name": h.name, "domain": h.domain, "description": h.description,
                      "status": h.status, "quality_score": h.quality_score, "visibility": h.visibility,
                      "matched_by": h.matched_by,
@@ -88,9 +93,10 @@ class SearchView(APIView):
         search = params.to_search(request.user)
         try:
             page = search_products(search)
+            corrected = spelling_correction(search, page)
         except SearchUnavailable as exc:
             raise ServiceUnavailable() from exc
-        return Response(result_data(page, search.page))
+        return Response(result_data(page, search.page, corrected))
 
 
 class SuggestView(APIView):

@@ -83,6 +83,19 @@ def test_a_corrected_typo_is_said_and_the_words_as_typed_are_one_click_away(demo
     assert "sales.customers" not in as_typed
 
 
+def test_the_search_api_answers_with_the_corrected_text(demo, client):
+    answer = client.get("/api/search/", {"q": "custmer", "mode": "lexical"}).json()
+    assert answer["corrected"] == "customer"
+    assert "sales.customers" in [r["identifier"] for r in answer["results"]]
+    as_typed = client.get("/api/search/", {"q": "custmer", "mode": "lexical", "correct": "false"}).json()
+    assert as_typed["corrected"] is None
+    assert "sales.customers" not in [r["identifier"] for r in as_typed["results"]]
+    assert client.get("/api/search/", {"q": "customer", "mode": "lexical"}).json()["corrected"] is None
+    documented = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["components"]["schemas"]
+    assert documented["SearchResult"]["properties"]["corrected"]["nullable"] is True
+    assert "corrected" in documented["SearchResult"]["required"]
+
+
 def test_custo_suggests_sales_customers_first_before_domain_slug_matches(demo):
     found = suggest_products("custo", SearchRequest(viewer=Viewer.ANONYMOUS))
     identifiers = [s.identifier for s in found if not s.column]

@@ -102,7 +102,8 @@ class DatabaseBackend(SearchBackend):
         return dict(SearchEntry.objects.values_list("product_id", "content_hash"))
 
     def rebuild(self, docs: Iterable[ProductDoc], *, total: int | None = None, progress=None, deleted=None) -> int:
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        in_place = not self.options.get("shadow_rebuild", True)  # SHADOW_REBUILD: False for the old way (benchmarks)
+        if connection.vendor == "postgresql" and not connection.in_atomic_block and not in_place:
             # New tables beside the live ones, swapped in: readers and writers go on meanwhile.
             return shadow.rebuild(self.engine, docs, progress=progress, deleted=deleted)
         # One transaction: readers keep seeing the old index until the new one commits.

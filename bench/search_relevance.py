@@ -107,7 +107,8 @@ def report(label: str, ranks: list, kinds: list[str]) -> None:
     by_kind: dict[str, list] = {}
     for rank, kind in zip(ranks, kinds, strict=True):
         by_kind.setdefault(kind, []).append(rank)
-    print("    " + "  ".join(f"{k} {score(v)[0]:.2f}" for k, v in sorted(by_kind.items())) + "  (success@1 by kind)")
+    print("    " + "  ".join(f"{k} {score(v)[0]:.2f}/{score(v)[1]:.2f}" for k, v in sorted(by_kind.items()))
+          + "  (success@1/MRR by kind)")
 
 
 def plain_ranking(backend, text: str) -> list[str]:

@@ -169,8 +169,9 @@ def rebuild(*, backend: SearchBackend | None = None, chunk_size: int = CHUNK_SIZ
     """Build a fresh index from every product and swap it in, losing no write made meanwhile.
 
     One rebuild at a time (``RebuildRunning`` otherwise). While the new index fills, every write
-    reaches it too (the Elasticsearch backend writes through ``<alias>-building``; the database
-    backend's writers wait for its transaction); what stayed dirty is replayed after the swap.
+    reaches it too (the Elasticsearch backend writes through ``<alias>-building``, the database backend
+    on PostgreSQL into its ``<table>_building`` shadow; on SQLite, whose rebuild is one transaction, the
+    writers wait for it); what stayed dirty is replayed after the swap.
     """
     backend = backend or get_backend()
     try:

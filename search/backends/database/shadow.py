@@ -14,6 +14,8 @@ dropped by the next rebuild.
 from __future__ import annotations
 
 import hashlib
+import logging
+import time
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
@@ -26,6 +28,7 @@ ENTRY, FACET, TERM = "catalog_searchentry", "catalog_searchfacet", "catalog_sear
 TABLES = (ENTRY, FACET, TERM)
 SUFFIX = "_building"
 STAGING = "search_rebuild_staging"
+log = logging.getLogger(__name__)
 _STAGED = (*store.ENTRY_COLUMNS, "w_a", "w_b", "w_c", "w_d", "w_simple")
 
 
@@ -41,17 +44,26 @@ def write_through_suffix() -> str | None:
 
 def rebuild(engine, docs: Iterable[ProductDoc], *, progress=None, deleted=None) -> int:
     drop_shadow()  # a crashed rebuild's
+    phases, started = {}, time.perf_counter()
+
+    def done(phase: str) -> None:
+        nonlocal started
+        phases[phase], started = time.perf_counter() - started, time.perf_counter()
+
     try:
         _create()
-        written = _fill(engine, docs, progress)
+        written = _fill(engine, docs, progress, done)
         _index()
+        done("indexes")
         if deleted:  # deleted after the build read them: their copies may have landed after the delete
             with transaction.atomic():
                 store.delete(engine, sorted(deleted()), suffix=SUFFIX)
         _swap()
+        done("swap")
     except BaseException:
         drop_shadow()
         raise
+    log.info("search rebuild of %d products: %s", written, ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()))
     return written
 
 
@@ -73,7 +85,7 @@ def _create() -> None:
         cursor.execute(f"CREATE UNLOGGED TABLE {STAGING} ({', '.join(f'{c} text' for c in _STAGED)})")
 
 
-def _fill(engine, docs: Iterable[ProductDoc], progress) -> int:
+def _fill(engine, docs: Iterable[ProductDoc], progress, done) -> int:
     written, vocabulary = 0, set()
     iterator: Iterator[ProductDoc] = iter(docs)
     while chunk := list(islice(iterator, store.WRITE_CHUNK)):
@@ -86,6 +98,7 @@ def _fill(engine, docs: Iterable[ProductDoc], progress) -> int:
         written += len(chunk)
         if progress:
             progress(len(chunk))
+    done("documents read and copied")
     columns = ", ".join(store.ENTRY_COLUMNS)
     typed = ", ".join(f"s.{c}::{_TYPES.get(c, 'text')}" for c in store.ENTRY_COLUMNS)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -99,6 +112,7 @@ def _fill(engine, docs: Iterable[ProductDoc], progress) -> int:
             "split_part(k, chr(31), 2) FROM inserted i, regexp_split_to_table(i.facet_keys, '[' || chr(29) || "
             "chr(30) || ']') k WHERE k <> ''")
         cursor.execute(f"DROP TABLE {STAGING}")
+        done("vectors and facets")
         cursor.execute("CREATE TEMP TABLE search_terms_load (term text) ON COMMIT DROP")
         with cursor.cursor.copy("COPY search_terms_load (term) FROM STDIN") as copy:
             for term in sorted(vocabulary):

@@ -1,6 +1,6 @@
 """The pages publishing owns, looked at as a reviewer would (``inspect_page``): the publish page in
-its three states, the error pages (404, 403, and 500 from a crashing view with DEBUG off, as the demo
-serves), and the steward admin's product list."""
+its three states, the error pages (404, 403, 500 from a crashing view with DEBUG off, as the demo
+serves, and 503 with the database unreachable), and the steward admin's product list."""
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -66,6 +66,17 @@ def test_the_500_page(open_page, monkeypatch):
     page = inspect_error_page(open_page, "/domains/", "error-500", 500)
     assert page.get_by_role("heading", level=1).inner_text() == "Something went wrong on our side"
     assert "boom" not in page.content()
+
+
+def test_the_503_page(open_page, monkeypatch):
+    """The database unreachable on a page: Meshport's standalone 503 page (no database needed to draw it)."""
+    from django.db import OperationalError
+
+    def unreachable(**kwargs):
+        raise OperationalError("connection refused")
+    monkeypatch.setattr("catalog.selectors.domain_list", unreachable)
+    page = inspect_error_page(open_page, "/domains/", "error-503", 503)
+    assert "Meshport is unavailable for a moment" in page.get_by_role("heading", level=1).inner_text()
 
 
 def test_the_admin_product_list_fits_a_laptop_and_its_header_a_phone(open_page, make_user):

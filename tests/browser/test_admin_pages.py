@@ -1,4 +1,5 @@
-"""The admin pages a steward edits the mesh in, at a laptop's width: no console error (the site's CSP
+"""The admin pages a steward edits the mesh in, at a laptop's width: nothing wider than the page or its
+box, screenshots saved, no console error (the site's CSP
 refuses style attributes, and nothing here writes one: autocomplete fields are single choices, tags a
 plain labelled multiple choice, not select2's multi-select) — also after opening an autocomplete and
 adding an inline row — and no critical or serious axe-core violation (tabular inlines' cells carry
@@ -9,8 +10,8 @@ from rest_framework.authtoken.models import Token
 
 from catalog.models import Contract, DataProduct, Domain
 from demo.users import _stewards_group
-from tests.browser.inspect import _collect_errors, blocking_violations
-from tests.browser.pages import DESKTOP, log_in
+from tests.browser.inspect import _OVERFLOWING, SCREENSHOTS, _collect_errors, blocking_violations
+from tests.browser.pages import DESKTOP, NO_HORIZONTAL_SCROLL, log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("mesh")]
 
@@ -35,7 +36,7 @@ def test_the_stewards_change_pages_pass_axe_with_no_console_error(open_page, mak
     page = open_page(viewport=DESKTOP)
     errors = _collect_errors(page)
     log_in(page, "ward", next_url="/admin/")
-    found, console = {}, {}
+    found, console, wide = {}, {}, {}
     for name, url in pages.items():
         errors.clear()
         page.goto(url)
@@ -51,5 +52,8 @@ def test_the_stewards_change_pages_pass_axe_with_no_console_error(open_page, mak
             page.wait_for_load_state("networkidle")
         console[name] = list(errors)  # before axe, whose own probes write styles the CSP refuses
         found[name] = blocking_violations(page)
+        page.screenshot(path=str(SCREENSHOTS / f"admin-{name.replace(' ', '-')}-1280.png"), full_page=True)
+        wide[name] = page.evaluate(_OVERFLOWING) if page.evaluate(NO_HORIZONTAL_SCROLL) else ["the page scrolls sideways"]
     assert found == {name: [] for name in pages}
     assert console == {name: [] for name in pages}
+    assert wide == {name: [] for name in pages}

@@ -21,6 +21,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("mesh")]
     ("/access/request/sales.customers/", "access-request", "dora"),
     ("/notifications/", "notifications-inbox", "dora"),
     ("/notifications/settings/", "notifications-settings", "dora"),
+    ("/publish/?product=sales.orders", "publish-edit", "bob"),
+    ("/publish/?from=sales.orders", "publish-copy", "bob"),
 ])
 def test_page_reads_well_at_both_widths(open_page, url, name, user):
     inspect_page(open_page, url, name, user=user)

@@ -1,10 +1,10 @@
 """The API docs as a reader meets them: Swagger UI (/api/docs/) and Redoc (/api/redoc/) through
 ``inspect_page`` at both widths — no overflow, no console error, no critical or serious axe-core
-violation — and nothing asked of another host (both are served from our own static files; Redoc's
+violation, also with operations opened and tried — and nothing asked of another host (both are served from our own static files; Redoc's
 credit would otherwise fetch a logo from Redocly's CDN)."""
 import pytest
 
-from tests.browser.inspect import inspect_page
+from tests.browser.inspect import blocking_violations, inspect_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("transactional_db")]
 
@@ -30,6 +30,16 @@ def test_swagger_ui(open_watched_page):
     assert page.locator(".opblock-summary").count() >= 50  # every operation listed
     assert page.locator(".opblock-summary-control a[href]").count() == 0  # no link inside an expand button
     assert open_watched_page.foreign == []
+    # a read and a write opened and tried (a choice of values, a request body, example answers) and the
+    # Authorize dialog: still nothing critical or serious
+    page.locator(".opblock-get .opblock-summary-control").first.click()
+    page.locator(".opblock-post .opblock-summary-control").first.click()
+    for _ in range(2):
+        page.get_by_role("button", name="Try it out").first.click()
+    page.wait_for_selector("textarea.body-param__text")
+    page.locator(".btn.authorize").first.click()
+    page.wait_for_selector(".modal-ux")
+    assert blocking_violations(page) == []
 
 
 def test_redoc(open_watched_page):

@@ -1,8 +1,12 @@
 """The account pages around logging in, in Meshport's own style (not Django admin's), through the same
 checks as every page (``check_open_page``: both widths, no overflow, no console error, no critical or
-serious axe-core violation, screenshots): forgotten password (ask, sent, a dead link, done), password
-change (form, done), logged out, and locked out after too many failed log-ins."""
+serious axe-core violation, screenshots): forgotten password (ask, sent, a dead link, the new
+password's form, done), password change (form, done), logged out, and locked out after too many
+failed log-ins."""
 import pytest
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
 from tests.browser.inspect import _collect_errors, check_open_page
 from tests.browser.pages import DESKTOP, PHONE, log_in
@@ -13,7 +17,7 @@ NEW_PASSWORD = "a-longer-secret-for-42-days"
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280", "390"])
 def test_the_password_pages_and_logging_out(open_page, make_user, viewport):
-    make_user("pat", email="pat@example.org")
+    pat = make_user("pat", email="pat@example.org")
     width = viewport["width"]
     page = open_page(viewport=viewport)
     errors = _collect_errors(page)
@@ -32,6 +36,9 @@ def test_the_password_pages_and_logging_out(open_page, make_user, viewport):
     page.goto("/accounts/reset/MQ/no-such-token/")
     assert "This link no longer works" in page.locator("main").inner_text()
     look("password-reset-dead-link")
+    page.goto(f"/accounts/reset/{urlsafe_base64_encode(force_bytes(pat.pk))}/{default_token_generator.make_token(pat)}/")
+    page.wait_for_url("**/set-password/")
+    look("password-reset-new")
     page.goto("/accounts/reset/done/")
     look("password-reset-complete")
 

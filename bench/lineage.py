@@ -252,24 +252,41 @@ def _reset_producers(app) -> None:
     app._pool = None
 
 
-def _post_each(client, events: list[dict], expected: int) -> float:
-    """Events a second, one per request."""
-    started = time.perf_counter()
+def _server_cpu() -> float:
+    """CPU seconds the PostgreSQL backend serving this process has used (it runs on this machine), else 0."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0  # SQLite runs in this process: its CPU is in ours
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _post_each(client, events: list[dict], expected: int) -> tuple[float, float]:
+    """Events a second one per request: by the clock, and by the CPU the requests cost (this process's and
+    its database server's). A loaded shared machine stretches the first; the second is what a request
+    costs, and its inverse what one client could send on a quiet machine."""
+    started, cpu, server = time.perf_counter(), time.process_time(), _server_cpu()
     for event in events:
         response = client.post("/api/v1/lineage", event, format="json")
         assert response.status_code == expected, response.content[:300]
-    return len(events) / (time.perf_counter() - started)
+    wall = time.perf_counter() - started
+    spent = time.process_time() - cpu + _server_cpu() - server
+    return len(events) / wall, len(events) / spent
 
 
 def ingestion(rng: random.Random, count: int, redis_url: str) -> dict:
     """One event per request with the graph derived in the request (the embedded default: the baseline),
     then stored and left to a worker (deferred); and batches of 100 (graph in the request)."""
+    from django.conf import settings
     from django.contrib.auth.models import User
     from django.test import override_settings
     from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
-    from lineage.models import LineageEvent
     from lineage.services.producers import lineage_producer_grant
 
     client = APIClient()
@@ -278,16 +295,30 @@ def ingestion(rng: random.Random, count: int, redis_url: str) -> dict:
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {Token.objects.create(user=user).key}")
     pool = [f"/data/bench/t{i}.parquet" for i in range(500)]
     found = {}
+    # One token sending 500 events/s needs its rate raised (MESHPORT_OPENLINEAGE_RATE, 6000/min by default).
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "openlineage": "1000000/min"}
+    with override_settings(REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}):
+        return _ingestion(client, rng, pool, count, redis_url, found)
+
+
+def _ingestion(client, rng, pool, count, redis_url, found) -> dict:
+    from django.conf import settings
+    from django.test import override_settings
+
+    from lineage.models import LineageEvent
+
     with override_settings(LINEAGE_GRAPH_DEFERRED=False):
-        found["inline"] = _post_each(client, [_event(rng, pool) for _ in range(count)], 201)
+        found["inline"], found["inline_cpu"] = _post_each(client, [_event(rng, pool) for _ in range(count)], 201)
     if redis_url:
         worker = Worker(redis_url)
         try:
             time.sleep(3)  # the worker starts (imports Django) before the clock runs
-            with override_settings(LINEAGE_GRAPH_DEFERRED=True):
+            # As a web process with REDIS_URL: the throttle counts, and the applier's queued mark, in Redis.
+            shared = {"BACKEND": "meshport.cache.FailOpenRedisCache", "LOCATION": redis_url}
+            with override_settings(LINEAGE_GRAPH_DEFERRED=True, CACHES={**settings.CACHES, "throttle": shared}):
                 events = [_event(rng, pool) for _ in range(count)]
                 started = time.perf_counter()
-                found["deferred"] = _post_each(client, events, 202)
+                found["deferred"], found["deferred_cpu"] = _post_each(client, events, 202)
                 posted = time.perf_counter()
                 while LineageEvent.objects.filter(graph=LineageEvent.Graph.PENDING).exists():
                     if worker.process.poll() is not None or time.perf_counter() - posted > 600:
@@ -343,12 +374,13 @@ def run_engine(engine: str, quick: bool, repeat: int = 1, ingest_only: bool = Fa
 
 
 def _print_ingestion(rates: dict) -> None:
-    inline = rates["inline"]
+    inline, inline_cpu = rates["inline"], rates["inline_cpu"]
     print(f"ingestion, one event per request, graph derived in the request (embedded default, the baseline): "
-          f"{inline:.0f} events/s")
+          f"{inline:.0f} events/s by the clock, {inline_cpu:.0f} events/s of CPU (this process + its database server)")
     if "deferred" in rates:
         print(f"ingestion, one event per request, stored and left to a worker (LINEAGE_GRAPH_DEFERRED): "
-              f"{rates['deferred']:.0f} events/s = {rates['deferred'] / inline:.2f}x the baseline (target >= 500/s); "
+              f"{rates['deferred']:.0f} events/s by the clock = {rates['deferred'] / inline:.2f}x the baseline, "
+              f"{rates['deferred_cpu']:.0f} events/s of CPU = {rates['deferred_cpu'] / inline_cpu:.2f}x (target >= 500/s); "
               f"the worker, running meanwhile, had the graph caught up {rates['caught_up']:.1f} s after the last "
               f"answer: {rates['end_to_end']:.0f} events/s from first post to last event in the graph")
     else:

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import queue
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 
 from search.backends.database import store
 from search.documents import ProductDoc
@@ -86,39 +88,76 @@ def _create() -> None:
 
 
 def _fill(engine, docs: Iterable[ProductDoc], progress, done) -> int:
+    """Documents are read and turned into rows by a thread of their own (its own connection) while this
+    one has the database make each chunk's vectors: the two halves of the work overlap."""
+    chunks: queue.Queue = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    reader = threading.Thread(target=_read, args=(engine, docs, chunks, stop), name="search-rebuild-reader",
+                              daemon=True)
+    reader.start()
     written, vocabulary = 0, set()
-    iterator: Iterator[ProductDoc] = iter(docs)
-    while chunk := list(islice(iterator, store.WRITE_CHUNK)):
-        with transaction.atomic(), connection.cursor() as cursor:
-            texts = {d.id: store.texts(d) for d in chunk}
-            with cursor.cursor.copy(f"COPY {STAGING} ({', '.join(_STAGED)}) FROM STDIN") as copy:
-                for d in chunk:
-                    copy.write_row(store.entry_row(engine, d, texts[d.id]))
-            vocabulary |= store.vocabulary(texts.values())
-        written += len(chunk)
-        if progress:
-            progress(len(chunk))
-    done("documents read and copied")
     columns = ", ".join(store.ENTRY_COLUMNS)
     typed = ", ".join(f"s.{c}::{_TYPES.get(c, 'text')}" for c in store.ENTRY_COLUMNS)
+    try:
+        while (item := chunks.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            rows, words = item
+            with transaction.atomic(), connection.cursor() as cursor:
+                with cursor.cursor.copy(f"COPY {STAGING} ({', '.join(_STAGED)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                # Vectors and facet rows, set-based. An entry a writer put there meanwhile is newer and stays,
+                # with its facets: only the inserted entries' facets are made (from their packed keys).
+                cursor.execute(
+                    f"WITH inserted AS (INSERT INTO {ENTRY}{SUFFIX} ({columns}, search_vector, suggest_vector) "  # noqa: S608
+                    f"SELECT {typed}, {engine.staged_vector('s')}, to_tsvector('simple', s.w_simple) "
+                    f"FROM {STAGING} s ON CONFLICT (product_id) DO NOTHING RETURNING product_id, facet_keys) "
+                    f"INSERT INTO {FACET}{SUFFIX} (entry_id, field, value) SELECT i.product_id, "
+                    "split_part(k, chr(31), 1), split_part(k, chr(31), 2) FROM inserted i, "
+                    "regexp_split_to_table(i.facet_keys, '[' || chr(29) || chr(30) || ']') k WHERE k <> ''")
+                cursor.execute(f"TRUNCATE {STAGING}")
+            vocabulary |= words
+            written += len(rows)
+            if progress:
+                progress(len(rows))
+    finally:
+        stop.set()
+        reader.join(timeout=60)
+    done("documents read, vectors and facets made")
     with transaction.atomic(), connection.cursor() as cursor:
-        # Vectors and facet rows, set-based. An entry a writer put there meanwhile is newer and stays, with
-        # its facets: only the inserted entries' facets are made (from their packed keys, field\x1fvalue).
-        cursor.execute(
-            f"WITH inserted AS (INSERT INTO {ENTRY}{SUFFIX} ({columns}, search_vector, suggest_vector) "  # noqa: S608
-            f"SELECT {typed}, {engine.staged_vector('s')}, to_tsvector('simple', s.w_simple) FROM {STAGING} s "
-            "ON CONFLICT (product_id) DO NOTHING RETURNING product_id, facet_keys) "
-            f"INSERT INTO {FACET}{SUFFIX} (entry_id, field, value) SELECT i.product_id, split_part(k, chr(31), 1), "
-            "split_part(k, chr(31), 2) FROM inserted i, regexp_split_to_table(i.facet_keys, '[' || chr(29) || "
-            "chr(30) || ']') k WHERE k <> ''")
         cursor.execute(f"DROP TABLE {STAGING}")
-        done("vectors and facets")
         cursor.execute("CREATE TEMP TABLE search_terms_load (term text) ON COMMIT DROP")
         with cursor.cursor.copy("COPY search_terms_load (term) FROM STDIN") as copy:
             for term in sorted(vocabulary):
                 copy.write_row((term,))
         cursor.execute(f"INSERT INTO {TERM}{SUFFIX} (term) SELECT term FROM search_terms_load ON CONFLICT DO NOTHING")
     return written
+
+
+def _read(engine, docs: Iterable[ProductDoc], chunks: queue.Queue, stop: threading.Event) -> None:
+    """The reader thread: (rows, vocabulary) per chunk, then None; an error is handed over as the item."""
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                chunks.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    try:
+        iterator: Iterator[ProductDoc] = iter(docs)
+        while chunk := list(islice(iterator, store.WRITE_CHUNK)):
+            texts = {d.id: store.texts(d) for d in chunk}
+            if not put(([store.entry_row(engine, d, texts[d.id]) for d in chunk], store.vocabulary(texts.values()))):
+                return
+        put(None)
+    except BaseException as exc:  # noqa: BLE001  (handed to the rebuilding thread, which raises it)
+        put(exc)
+    finally:
+        connections.close_all()  # this thread's own connection
 
 
 _TYPES = {"product_id": "bigint", "domain_id": "bigint", "has_pii": "boolean", "quality_score": "double precision",

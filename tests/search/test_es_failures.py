@@ -93,8 +93,8 @@ def test_a_refused_document_is_reported_and_left_dirty(es, mesh_builder, monkeyp
     bad = mesh_builder.product("sales.refunds", "Refunds")
     real = ElasticsearchBackend._index_action
 
-    def broken(doc, target):  # a document the strict mapping refuses (a field it does not know)
-        action = real(doc, target)
+    def broken(doc, target, vectors=None):  # a document the strict mapping refuses (a field it does not know)
+        action = real(doc, target, vectors)
         if doc.id == bad.pk:
             action["_source"]["surprise"] = "not in the mapping"
         return action

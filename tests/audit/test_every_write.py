@@ -47,6 +47,7 @@ READ_ONLY_ROUTES = {
     "search:results", "governance:overview", "governance:compliance", "governance:domain_compliance",
     "governance:product_quality", "access:mine", "access:decide", "lineage:explorer", "catalog:home",
     "catalog:domains", "catalog:domain", "catalog:product",
+    "openlineage-event-status",  # where a posted event stands (its graph pending or applied)
 }
 # Sign-in, sessions and passwords: Django's accounts, not the mesh's data (no audit event by design).
 ACCOUNT_ROUTES = {
